@@ -1,0 +1,1 @@
+"""Thin rclpy adapters over face_analysis.core: messages in, one core call, messages out."""

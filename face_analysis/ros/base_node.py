@@ -1,0 +1,144 @@
+"""The lifecycle shell shared by every face_analysis node: parameters, camera input, newest-frame
+worker and diagnostics. Subclasses only build their core objects and process one frame.
+
+configure validates parameters and loads models; activate subscribes to the camera; deactivate
+unsubscribes (an idle robot spends no CPU on faces); cleanup frees the models.
+"""
+from __future__ import annotations
+
+import rclpy
+from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+from ..core.errors import FaceAnalysisError
+from .camera_input import CameraInput
+from .diagnostics import DiagnosticsReporter, StageStats
+from .latest_worker import LatestWorker
+from .node_params import NodeParameters
+
+# Our outputs: reliable (matches reliable and best-effort subscribers, e.g. RViz), shallow.
+OUTPUT_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
+
+
+class FaceAnalysisNode(LifecycleNode):
+    KIND = ""  # the node's name and its column in params.PARAMS
+
+    def __init__(self, **kwargs):
+        super().__init__(self.KIND, **kwargs)
+        self.parameters = NodeParameters(self, self.KIND)
+        self.add_post_set_parameters_callback(self._apply_live)
+        self.values: dict = {}
+        self.stats = StageStats()
+        self.camera = self.worker = self.diagnostics = None
+
+    # --- subclass hooks
+    def setup(self, values: dict) -> None:
+        """Build core objects and lifecycle publishers; raise FaceAnalysisError if impossible."""
+
+    def teardown(self) -> None:
+        """Destroy what setup built."""
+
+    def process(self, item) -> None:
+        """Handle one (newest) item in the worker thread."""
+
+    def on_frame(self, msg, receipt_time: float) -> None:
+        """Executor thread: a camera frame arrived. Default: queue it for process()."""
+        self.worker.put((msg, receipt_time))
+
+    def apply_live(self, values: dict) -> None:
+        """Take parameter changes that need no reconfigure: the detection thresholds."""
+        analyzer = getattr(self, "analyzer", None)
+        if analyzer is not None and analyzer.detector is not None:
+            analyzer.config.min_detection_score = values["min_detection_score"]
+            analyzer.config.max_faces = values["max_faces"]
+
+    # --- lifecycle transitions
+    def on_configure(self, state: LifecycleState) -> TransitionCallbackReturn:
+        problems = self.parameters.problems()
+        if problems:
+            self.get_logger().error("configure failed, invalid parameters: " + "; ".join(problems))
+            return TransitionCallbackReturn.FAILURE
+        self.values = values = self.parameters.values()
+        try:
+            self.setup(values)
+        except FaceAnalysisError as exc:
+            self.get_logger().error(f"configure failed: {exc}")
+            self.teardown()
+            return TransitionCallbackReturn.FAILURE
+        self.stats = StageStats()
+        self.camera = CameraInput(self, self.stats, self.on_frame,
+                                  transport=values["image_transport"],
+                                  qos_mode=values["image_qos"],
+                                  no_image_timeout=values["no_image_timeout"])
+        self.worker = LatestWorker(self.process, self.stats, self.get_logger(),
+                                   values.get("max_rate", 0.0), alive=self.context.ok)
+        self.get_logger().info("configured")
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.camera.qos_mode = self.get_parameter("image_qos").value
+        self.worker.start()
+        self.camera.start()
+        self.diagnostics = DiagnosticsReporter(
+            self, self.stats, latency_warn_ms=self.values["latency_warn_ms"],
+            latency_error_ms=self.values["latency_error_ms"],
+            silence_warn_s=self.values["no_image_timeout"])
+        return super().on_activate(state)
+
+    def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_processing()
+        return super().on_deactivate(state)
+
+    def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self.teardown()
+        self.camera = self.worker = None
+        return TransitionCallbackReturn.SUCCESS
+
+    def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
+        self._stop_processing()
+        self.teardown()
+        return TransitionCallbackReturn.SUCCESS
+
+    def _stop_processing(self):
+        if self.camera is not None:
+            self.camera.stop()
+        if self.worker is not None:
+            self.worker.stop()
+        if self.diagnostics is not None:
+            self.diagnostics.destroy()
+            self.diagnostics = None
+
+    def _apply_live(self, parameters) -> None:
+        if not self.values:
+            return  # not configured: configure reads everything
+        self.values.update({p.name: p.value for p in parameters if p.name in self.values})
+        if self.worker is not None and "max_rate" in self.values:
+            rate = self.values["max_rate"]
+            self.worker.min_period = 1.0 / rate if rate > 0 else 0.0
+        if self.diagnostics is not None:
+            self.diagnostics.latency_warn_ms = self.values["latency_warn_ms"]
+            self.diagnostics.latency_error_ms = self.values["latency_error_ms"]
+        self.apply_live(self.values)
+
+
+def run_nodes(*node_classes, args=None) -> None:
+    """main() of a node executable: spin until SIGINT/SIGTERM, then stop cleanly (exit code 0,
+    no traceback), as `ros2 launch` expects."""
+    rclpy.init(args=args)
+    nodes = []
+    executor = SingleThreadedExecutor()
+    try:
+        nodes = [cls() for cls in node_classes]
+        for node in nodes:
+            executor.add_node(node)
+        executor.spin()
+    except (KeyboardInterrupt, ExternalShutdownException):
+        pass
+    finally:
+        for node in nodes:
+            node._stop_processing()
+            node.teardown()
+            node.destroy_node()
+        executor.shutdown()
+        rclpy.try_shutdown()

@@ -1,0 +1,56 @@
+"""face_analysis_pipeline: detector, classifier and overlay in one node and one process, so the
+image is neither copied between processes nor paired by stamp. Publishes the same topics as the
+three separate nodes."""
+from __future__ import annotations
+
+import time
+
+from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
+
+from ..core.analyzer import FaceAnalyzer
+from .analyzer_config import analyzer_config
+from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
+from .conversions import detections_to_msg, results_to_msg
+from .overlay_output import OverlayOutput
+from .params import PIPELINE
+
+
+class FaceAnalysisPipelineNode(FaceAnalysisNode):
+    KIND = PIPELINE
+
+    def setup(self, values):
+        self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=True))
+        self.detections_pub = self.create_lifecycle_publisher(
+            FaceDetectionArray, "faces/detections", OUTPUT_QOS)
+        self.analysis_pub = self.create_lifecycle_publisher(
+            FaceAnalysisArray, "faces/analysis", OUTPUT_QOS)
+        self.output = OverlayOutput(self)
+
+    def teardown(self):
+        if getattr(self, "output", None) is not None:
+            self.destroy_lifecycle_publisher(self.detections_pub)
+            self.destroy_lifecycle_publisher(self.analysis_pub)
+            self.output.destroy()
+        self.output = self.analyzer = None
+
+    def process(self, item):
+        msg, receipt = item
+        frame = self.camera.decode(msg)
+        if frame is None:
+            return
+        boxes = self.analyzer.detect(frame)
+        results = self.analyzer.classify(frame, boxes)
+        self.detections_pub.publish(detections_to_msg(msg.header, boxes, frame.shape))
+        self.analysis_pub.publish(results_to_msg(msg.header, results, self.analyzer.labels))
+        self.stats.frame_done(time.monotonic() - receipt)
+        markers = self.values["publish_markers"]
+        if self.output.wanted(markers):
+            self.output.publish(msg.header, frame, results, markers)
+
+
+def main(args=None):
+    run_nodes(FaceAnalysisPipelineNode, args=args)
+
+
+if __name__ == "__main__":
+    main()

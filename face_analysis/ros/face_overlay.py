@@ -1,0 +1,46 @@
+"""face_overlay: camera image + faces/analysis -> annotated image on faces/overlay for RViz (and
+text markers on faces/markers when publish_markers is set). Idle while nobody subscribes."""
+from __future__ import annotations
+
+from face_analysis.msg import FaceAnalysisArray
+
+from .base_node import run_nodes
+from .conversions import msg_to_results
+from .overlay_output import OverlayOutput
+from .paired_node import PairedInputNode
+from .params import OVERLAY
+
+
+class FaceOverlayNode(PairedInputNode):
+    KIND = OVERLAY
+    SECOND_TYPE = FaceAnalysisArray
+    SECOND_TOPIC = "faces/analysis"
+
+    def setup(self, values):
+        super().setup(values)
+        self.output = OverlayOutput(self)
+
+    def teardown(self):
+        if getattr(self, "output", None) is not None:
+            self.output.destroy()
+        self.output = None
+
+    def wants_frames(self):
+        return self.output.wanted(self.values["publish_markers"])
+
+    def process(self, item):
+        image_msg, receipt, analysis = item
+        frame = self.camera.decode(image_msg)
+        if frame is None:
+            return
+        self.output.publish(image_msg.header, frame, msg_to_results(analysis),
+                            self.values["publish_markers"])
+        self.frame_done(receipt)
+
+
+def main(args=None):
+    run_nodes(FaceOverlayNode, args=args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Declares a node's parameters from params.PARAMS and rejects bad values with the reason, both
+from the parameters file (at configure) and from `ros2 param set` (at once)."""
+from __future__ import annotations
+
+from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
+                                SetParametersResult)
+from rclpy.exceptions import InvalidParameterValueException
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+
+from .params import BY_NAME, Param, params_for
+
+
+def _descriptor(param: Param) -> ParameterDescriptor:
+    text = param.description
+    if param.choices:
+        text += f" One of: {', '.join(param.choices)}."
+    descriptor = ParameterDescriptor(description=text)
+    if param.range is not None and isinstance(param.default, float):
+        descriptor.floating_point_range = [FloatingPointRange(
+            from_value=float(param.range[0]), to_value=float(param.range[1]), step=0.0)]
+    elif param.range is not None:
+        descriptor.integer_range = [IntegerRange(
+            from_value=int(param.range[0]), to_value=int(param.range[1]), step=1)]
+    return descriptor
+
+
+def _cross_check(values: dict) -> list[str]:
+    if values.get("latency_warn_ms", 0) > values.get("latency_error_ms", float("inf")):
+        return [f"latency_warn_ms={values['latency_warn_ms']} exceeds "
+                f"latency_error_ms={values['latency_error_ms']}"]
+    return []
+
+
+class NodeParameters:
+    """The parameters of one node. A value from the parameters file that is out of range does not
+    stop the process: it is kept aside and reported by `problems()` when configure runs."""
+
+    def __init__(self, node: Node, node_kind: str):
+        self.node = node
+        self.params = params_for(node_kind)
+        self._rejected: dict[str, str] = {}
+        for param in self.params:
+            descriptor = _descriptor(param)
+            try:
+                node.declare_parameter(param.name, param.default, descriptor)
+            except InvalidParameterValueException as exc:
+                self._rejected[param.name] = f"{param.name}: {exc}"
+                node.declare_parameter(param.name, param.default, descriptor, ignore_override=True)
+            else:
+                reason = param.check(node.get_parameter(param.name).value)
+                if reason:
+                    self._rejected[param.name] = reason
+                    node.set_parameters([Parameter(param.name, value=param.default)])
+        node.add_on_set_parameters_callback(self._on_set)
+
+    def _on_set(self, parameters) -> SetParametersResult:
+        values = self.values()
+        reasons = []
+        for parameter in parameters:
+            param = BY_NAME.get(parameter.name)
+            if param is None:
+                continue
+            reason = param.check(parameter.value)
+            if reason:
+                reasons.append(reason)
+            values[parameter.name] = parameter.value
+        reasons += _cross_check(values)
+        if reasons:
+            self.node.get_logger().warning("rejected parameter change: " + "; ".join(reasons))
+            return SetParametersResult(successful=False, reason="; ".join(reasons))
+        for parameter in parameters:
+            self._rejected.pop(parameter.name, None)
+        return SetParametersResult(successful=True)
+
+    def values(self) -> dict:
+        return {p.name: self.node.get_parameter(p.name).value for p in self.params}
+
+    def problems(self) -> list[str]:
+        """Reasons the current set of parameters cannot be used (empty: all good)."""
+        return list(self._rejected.values()) + _cross_check(self.values())
+

@@ -1,0 +1,195 @@
+"""Every ROS parameter of the face_analysis nodes, declared once with its descriptor and range.
+
+The nodes declare from this table, `config/face_analysis.yaml` sets them, and the README's ROS API
+section is generated from it (`python -m face_analysis.ros.params`), so the three cannot drift.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, fields
+from typing import Any, Optional, Sequence
+
+from ..core.analyzer import AnalyzerConfig
+from ..core.detect import DETECTORS
+
+DETECTOR, CLASSIFIER, OVERLAY, PIPELINE = ("face_detector", "face_classifier", "face_overlay",
+                                           "face_analysis_pipeline")
+CAMERA_NODES = (DETECTOR, CLASSIFIER, OVERLAY, PIPELINE)
+DETECTING = (DETECTOR, PIPELINE)
+CLASSIFYING = (CLASSIFIER, PIPELINE)
+DRAWING = (OVERLAY, PIPELINE)
+PAIRING = (CLASSIFIER, OVERLAY)
+
+
+def _core(owner: str, name: str):
+    """The core's own default, so a node and the library can never disagree: `owner` is
+    'config' (AnalyzerConfig) or a detector name (its constructor's keyword default)."""
+    if owner == "config":
+        value = next(f for f in fields(AnalyzerConfig) if f.name == name)
+        return value.default if not callable(value.default_factory) else value.default_factory()
+    return inspect.signature(DETECTORS[owner]).parameters[name].default
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    default: Any
+    description: str
+    nodes: Sequence[str]
+    range: Optional[tuple] = None        # inclusive (min, max) of an int or float
+    choices: Optional[tuple] = None      # allowed values of a string
+    at_configure: bool = False           # a change takes effect at the next configure
+
+    @property
+    def type_name(self) -> str:
+        if isinstance(self.default, bool):
+            return "bool"
+        if isinstance(self.default, (list, tuple)):
+            return "string[]"
+        return type(self.default).__name__.replace("str", "string").replace("float", "double")
+
+    def check(self, value) -> Optional[str]:
+        """None if `value` is acceptable, else the reason."""
+        if self.range is not None and not self.range[0] <= value <= self.range[1]:
+            return f"{self.name}={value} is outside [{self.range[0]}, {self.range[1]}]"
+        if self.choices is not None and value not in self.choices:
+            return f"{self.name}={value!r} is not one of {list(self.choices)}"
+        return None
+
+
+PARAMS: tuple[Param, ...] = (
+    # --- camera input
+    Param("image_transport", "raw",
+          "Camera input: 'raw' subscribes sensor_msgs/Image on `image`, 'compressed' "
+          "sensor_msgs/CompressedImage (jpeg/png) on `image/compressed`.",
+          CAMERA_NODES, choices=("raw", "compressed"), at_configure=True),
+    Param("image_qos", "auto",
+          "Reliability of the camera subscription: 'auto' matches the camera's publisher "
+          "(re-subscribing if it changes), or force 'reliable'/'best_effort'.",
+          CAMERA_NODES, choices=("auto", "reliable", "best_effort")),
+    Param("max_rate", 0.0,
+          "Most frames per second to process; 0 processes every frame that arrives while idle "
+          "(the newest one; older waiting frames are dropped and counted).",
+          DETECTING, range=(0.0, 1000.0)),
+    Param("no_image_timeout", 5.0,
+          "Seconds after activation (or after the last frame) without an image before the node "
+          "logs what it subscribes to and which image topics exist; also the diagnostics WARN "
+          "level for silence (ERROR at 3x).",
+          CAMERA_NODES, range=(0.5, 600.0)),
+    Param("latency_warn_ms", 50.0,
+          "Processing latency (frame arrival to publish) above which /diagnostics reports WARN.",
+          CAMERA_NODES, range=(1.0, 60000.0)),
+    Param("latency_error_ms", 200.0,
+          "Processing latency above which /diagnostics reports ERROR.",
+          CAMERA_NODES, range=(1.0, 60000.0)),
+    Param("pairing_cache_size", 10,
+          "Images (or results) kept while waiting for the message with the same stamp on the "
+          "other input; unpaired ones are dropped and counted.",
+          PAIRING, range=(1, 200)),
+    # --- detection
+    Param("detector", _core("config", "detector"),
+          "Face detector: 'haar' (OpenCV cascade, the paper's) or 'blazeface' (MediaPipe, needs "
+          "the optional mediapipe package).",
+          DETECTING, choices=("haar", "blazeface"), at_configure=True),
+    Param("haar.scale_factor", _core("haar", "scale_factor"),
+          "Haar: image pyramid step.",
+          DETECTING, range=(1.01, 2.0), at_configure=True),
+    Param("haar.min_neighbors", _core("haar", "min_neighbors"),
+          "Haar: overlapping hits needed to accept a face.",
+          DETECTING, range=(0, 50), at_configure=True),
+    Param("haar.min_size", _core("haar", "min_size"),
+          "Haar: smallest face, pixels of the input image.",
+          DETECTING, range=(1, 2000), at_configure=True),
+    Param("haar.min_relative_size", _core("haar", "min_relative_size"),
+          "Haar: smallest face as a fraction of the image's shorter side (the larger of the two "
+          "minimums wins).",
+          DETECTING, range=(0.0, 0.99), at_configure=True),
+    Param("haar.downscale", _core("haar", "downscale"),
+          "Haar: shrink the image by this factor before detecting (speed); boxes are mapped back.",
+          DETECTING, range=(1.0, 8.0), at_configure=True),
+    Param("blazeface.model", _core("blazeface", "model"),
+          "BlazeFace: 'full' range (faces up to ~5 m) or 'short' range (~2 m, faster).",
+          DETECTING, choices=("full", "short"), at_configure=True),
+    Param("blazeface.min_confidence", _core("blazeface", "min_confidence"),
+          "BlazeFace: least detector confidence.",
+          DETECTING, range=(0.0, 1.0), at_configure=True),
+    Param("min_detection_score", _core("config", "min_detection_score"),
+          "Faces scoring below this are not published.",
+          DETECTING, range=(0.0, 1.0)),
+    Param("max_faces", _core("config", "max_faces"),
+          "Classify at most this many faces per image, the largest first; 0 = all.",
+          DETECTING, range=(0, 200)),
+    # --- classification, tracking, smoothing
+    Param("emotion_model", "",
+          "Emotion ONNX model; empty: the shipped models/emotion.onnx.",
+          CLASSIFYING, at_configure=True),
+    Param("gender_model", "",
+          "Gender ONNX model; empty: the shipped models/gender.onnx.",
+          CLASSIFYING, at_configure=True),
+    Param("onnx_intra_op_threads", _core("config", "intra_op_threads"),
+          "onnxruntime threads inside one operator.",
+          CLASSIFYING, range=(1, 64), at_configure=True),
+    Param("onnx_inter_op_threads", _core("config", "inter_op_threads"),
+          "onnxruntime threads across operators.",
+          CLASSIFYING, range=(1, 64), at_configure=True),
+    Param("execution_providers", list(_core("config", "providers")),
+          "onnxruntime execution providers in order of preference, e.g. "
+          "['CUDAExecutionProvider', 'CPUExecutionProvider'].",
+          CLASSIFYING, at_configure=True),
+    Param("iou_threshold", _core("config", "iou_threshold"),
+          "Tracking: least box overlap (IoU) to continue a track.",
+          CLASSIFYING, range=(0.01, 1.0), at_configure=True),
+    Param("smoothing_alpha", _core("config", "smoothing_alpha"),
+          "Weight of the newest frame in each track's moving average of probabilities "
+          "(1 = no smoothing).",
+          CLASSIFYING, range=(0.01, 1.0), at_configure=True),
+    Param("max_missed_frames", _core("config", "max_missed"),
+          "A track expires after this many frames without its face.",
+          CLASSIFYING, range=(0, 1000), at_configure=True),
+    # --- overlay
+    Param("publish_markers", False,
+          "Also publish a visualization_msgs/MarkerArray of text labels on faces/markers.",
+          DRAWING),
+)
+
+BY_NAME = {p.name: p for p in PARAMS}
+
+
+def params_for(node: str) -> list[Param]:
+    return [p for p in PARAMS if node in p.nodes]
+
+
+def markdown_table() -> str:
+    """The README's parameter table (api_docs.py puts it there)."""
+    short = {DETECTOR: "det", CLASSIFIER: "cls", OVERLAY: "ovl", PIPELINE: "pipe"}
+    rows = ["| parameter | type | default | range / values | nodes | description |",
+            "|---|---|---|---|---|---|"]
+    for p in PARAMS:
+        allowed = (f"[{p.range[0]}, {p.range[1]}]" if p.range else
+                   ", ".join(p.choices) if p.choices else "")
+        default = repr(p.default) if isinstance(p.default, str) else str(p.default)
+        nodes = ", ".join(short[n] for n in p.nodes)
+        note = " (at configure)" if p.at_configure else ""
+        rows.append(f"| `{p.name}` | {p.type_name} | `{default}` | {allowed} | {nodes} | "
+                    f"{p.description}{note} |")
+    return "\n".join(rows)
+
+
+def parameters_yaml() -> str:
+    """config/face_analysis.yaml: every parameter at its default, for all nodes (`/**`); each
+    node reads the ones it declares."""
+    lines = ["# Parameters of the face_analysis nodes, at their defaults. Generated by",
+             "#   python -m face_analysis.ros.params > config/face_analysis.yaml",
+             "# Ranges and descriptions: README.md, section ROS API.",
+             "/**:", "  ros__parameters:"]
+    for p in PARAMS:
+        value = (f'"{p.default}"' if isinstance(p.default, str) else
+                 str(p.default).lower() if isinstance(p.default, bool) else
+                 "[" + ", ".join(f'"{v}"' for v in p.default) + "]"
+                 if isinstance(p.default, list) else str(p.default))
+        lines.append(f"    {p.name}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(parameters_yaml(), end="")

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Creates .venv (ROS 2 Kilted from PyPI wheels, colcon, onnxruntime, OpenCV, PyTorch CPU) from the
+# pinned requirements.lock, installs the launch/ros2cli wheels of ../shared/ros2-extra, and builds
+# the package with colcon into install/. Idempotent: a second run checks a stamp and rebuilds
+# incrementally, in seconds.
+#   bash scripts/setup_env.sh [--quiet]
+# Environment: PYTHON (default python3.11, else python3), FACE_ANALYSIS_SHARED (default ../shared).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV="$ROOT/.venv"
+SHARED=${FACE_ANALYSIS_SHARED:-$ROOT/../shared}
+EXTRA="$SHARED/ros2-extra"
+LOCK="$ROOT/requirements.lock"
+QUIET=0
+[[ "${1:-}" == "--quiet" ]] && QUIET=1
+
+say() { [[ $QUIET == 1 ]] || echo "[setup] $*"; }
+fail() { echo "[setup] ERROR: $*" >&2; exit 1; }
+
+# --- Python: the ROS 2 Kilted wheels exist for CPython 3.11 only (cp311).
+PYTHON=${PYTHON:-$(command -v python3.11 || command -v python3 || true)}
+[[ -n "$PYTHON" ]] || fail "no python3 found. Install Python 3.11 (Debian 12: apt-get install python3.11 python3.11-venv) or set PYTHON=/path/to/python3.11."
+PYVER=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+[[ "$PYVER" == "3.11" ]] || fail "$PYTHON is Python $PYVER, but the ROS 2 Kilted wheels on PyPI are built for CPython 3.11 only. Install Python 3.11 (Debian 12: apt-get install python3.11 python3.11-venv) and rerun, or point PYTHON=/path/to/python3.11."
+"$PYTHON" -c 'import venv, ensurepip' 2>/dev/null || fail "$PYTHON lacks the venv/ensurepip modules (Debian: apt-get install python3.11-venv)."
+[[ -d "$EXTRA" ]] || fail "$EXTRA not found: the launch/ros2cli wheels live in the project's shared folder. Clone next to ../shared or set FACE_ANALYSIS_SHARED=/path/to/shared."
+
+# --- A stale .venv (moved checkout, other Python, broken interpreter) is reported, not patched.
+if [[ -d "$VENV" ]]; then
+  stale=""
+  if ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
+    stale="its interpreter does not run (was the Python it was made from removed?)"
+  elif [[ $("$VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])') != "3.11" ]]; then
+    stale="it was made with Python $("$VENV/bin/python" -V 2>&1), not 3.11"
+  elif ! grep -qF "VIRTUAL_ENV=\"$VENV\"" "$VENV/bin/activate" 2>/dev/null \
+       && ! grep -qF "VIRTUAL_ENV='$VENV'" "$VENV/bin/activate" 2>/dev/null; then
+    stale="it was created at another path (the checkout was moved or copied)"
+  fi
+  [[ -z "$stale" ]] || fail ".venv is stale: $stale. Fix: rm -rf '$VENV' '$ROOT/build' '$ROOT/install' '$ROOT/log' and rerun this script."
+fi
+
+# --- Install, unless the stamp says this exact lock and these extra wheels are already in.
+stamp_value=$( (cat "$LOCK"; ls "$EXTRA"/*.whl; echo "$PYVER") | sha256sum | cut -d' ' -f1)
+STAMP="$VENV/.face_analysis_stamp"
+if [[ ! -f "$STAMP" || $(cat "$STAMP") != "$stamp_value" ]]; then
+  [[ -d "$VENV" ]] || { say "creating $VENV with $PYTHON"; "$PYTHON" -m venv "$VENV"; }
+  say "installing pinned packages from requirements.lock (first time: about a minute)"
+  log=$(mktemp)
+  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -r "$LOCK" >"$log" 2>&1 \
+     || ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-deps "$EXTRA"/*.whl >>"$log" 2>&1; then
+    if grep -qiE "NewConnectionError|Max retries|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ProxyError|SSLError" "$log"; then
+      fail "pip could not reach the package index (network, proxy or PIP_INDEX_URL). Check the connection and rerun. Last lines of pip's log:
+$(tail -n 5 "$log")"
+    fi
+    fail "pip install failed; last lines of its log ($log):
+$(tail -n 15 "$log")"
+  fi
+  rm -f "$log"
+  echo "$stamp_value" >"$STAMP"
+else
+  say "packages up to date ($VENV)"
+fi
+
+# --- Build: colcon against the wheels (AMENT/CMAKE prefix = the venv), symlinked Python sources.
+# shellcheck disable=SC1091
+source "$VENV/bin/activate"
+export AMENT_PREFIX_PATH="$VIRTUAL_ENV" CMAKE_PREFIX_PATH="$VIRTUAL_ENV"
+say "building with colcon"
+cd "$ROOT"; mkdir -p build
+if ! colcon build --symlink-install \
+      --cmake-args -DFACE_ANALYSIS_PIP_ROS=ON -DBUILD_TESTING=ON >"$ROOT/build/colcon_build.txt" 2>&1; then
+  fail "colcon build failed; see $ROOT/build/colcon_build.txt (last lines below)
+$(tail -n 20 "$ROOT/build/colcon_build.txt")"
+fi
+say "ready. In a shell: source scripts/env.sh, then e.g. 'ros2 launch face_analysis robot.launch.py' or 'face-analysis image PHOTO.jpg'"

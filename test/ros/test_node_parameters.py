@@ -1,0 +1,51 @@
+"""Parameters outside their range are rejected with the reason: from the parameters file at
+configure (the node stays up, unconfigured, and configures once fixed) and by `ros2 param set`.
+A missing model file fails configure with a message naming the file."""
+from lifecycle_msgs.msg import Transition
+
+from paths import model_path
+
+
+def wait_for_node(probe, name):
+    probe.spin_until(lambda: name in probe.node.get_node_names(), 30, f"node {name}")
+
+
+def test_out_of_range_file_value_fails_configure_then_fixed_value_works(ros_processes, ros_probe):
+    ros_processes.start("detector", "-m", "face_analysis.ros.face_detector", "--ros-args",
+                        "-p", "haar.scale_factor:=5.0")
+    wait_for_node(ros_probe, "face_detector")
+    assert not ros_probe.change_state("face_detector", Transition.TRANSITION_CONFIGURE)
+    assert "haar.scale_factor" in ros_processes.log("detector")
+    assert "configure failed" in ros_processes.log("detector")
+
+    (result,) = ros_probe.set_parameters("face_detector", **{"haar.scale_factor": 1.2})
+    assert result.successful, result.reason
+    assert ros_probe.change_state("face_detector", Transition.TRANSITION_CONFIGURE)
+    assert ros_processes.stop("detector") == 0
+
+
+def test_param_set_rejects_values_outside_range_or_choices(ros_processes, ros_probe):
+    ros_processes.start("detector", "-m", "face_analysis.ros.face_detector")
+    wait_for_node(ros_probe, "face_detector")
+    ros_probe.configure_and_activate("face_detector")
+
+    (too_big,) = ros_probe.set_parameters("face_detector", min_detection_score=1.5)
+    assert not too_big.successful
+    (unknown,) = ros_probe.set_parameters("face_detector", image_qos="sometimes")
+    assert not unknown.successful and "image_qos" in unknown.reason
+    (inverted,) = ros_probe.set_parameters("face_detector", latency_warn_ms=500.0)
+    assert not inverted.successful and "latency_error_ms" in inverted.reason
+    (fine,) = ros_probe.set_parameters("face_detector", min_detection_score=0.25)
+    assert fine.successful
+    assert ros_processes.stop("detector") == 0
+
+
+def test_missing_model_fails_configure_naming_the_file(ros_processes, ros_probe):
+    missing = "/nonexistent/dir/emotion_missing.onnx"
+    ros_processes.start("classifier", "-m", "face_analysis.ros.face_classifier", "--ros-args",
+                        "-p", f"emotion_model:={missing}",
+                        "-p", f"gender_model:={model_path('gender')}")
+    wait_for_node(ros_probe, "face_classifier")
+    assert not ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
+    assert missing in ros_processes.log("classifier")
+    assert ros_processes.stop("classifier") == 0

@@ -23,6 +23,7 @@ OUTPUT_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
 
 class FaceAnalysisNode(LifecycleNode):
     KIND = ""  # the node's name and its column in params.PARAMS
+    USES_CAMERA = True  # False: no camera subscription, no newest-frame worker
 
     def __init__(self, **kwargs):
         super().__init__(self.KIND, **kwargs)
@@ -67,19 +68,21 @@ class FaceAnalysisNode(LifecycleNode):
             self.teardown()
             return TransitionCallbackReturn.FAILURE
         self.stats = StageStats()
-        self.camera = CameraInput(self, self.stats, self.on_frame,
-                                  transport=values["image_transport"],
-                                  qos_mode=values["image_qos"],
-                                  no_image_timeout=values["no_image_timeout"])
-        self.worker = LatestWorker(self.process, self.stats, self.get_logger(),
-                                   values.get("max_rate", 0.0), alive=self.context.ok)
+        if self.USES_CAMERA:
+            self.camera = CameraInput(self, self.stats, self.on_frame,
+                                      transport=values["image_transport"],
+                                      qos_mode=values["image_qos"],
+                                      no_image_timeout=values["no_image_timeout"])
+            self.worker = LatestWorker(self.process, self.stats, self.get_logger(),
+                                       values.get("max_rate", 0.0), alive=self.context.ok)
         self.get_logger().info("configured")
         return TransitionCallbackReturn.SUCCESS
 
     def on_activate(self, state: LifecycleState) -> TransitionCallbackReturn:
-        self.camera.qos_mode = self.get_parameter("image_qos").value
-        self.worker.start()
-        self.camera.start()
+        if self.USES_CAMERA:
+            self.camera.qos_mode = self.get_parameter("image_qos").value
+            self.worker.start()
+            self.camera.start()
         self.diagnostics = DiagnosticsReporter(
             self, self.stats, latency_warn_ms=self.values["latency_warn_ms"],
             latency_error_ms=self.values["latency_error_ms"],

@@ -11,6 +11,7 @@ from ..core.analyzer import FaceAnalyzer
 from .analyzer_config import analyzer_config
 from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
 from .conversions import detections_to_msg, results_to_msg
+from .hri_option import alive_tracks, hri_publisher
 from .overlay_output import OverlayOutput
 from .params import PIPELINE
 
@@ -25,8 +26,12 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         self.analysis_pub = self.create_lifecycle_publisher(
             FaceAnalysisArray, "faces/analysis", OUTPUT_QOS)
         self.output = OverlayOutput(self)
+        self.hri = hri_publisher(self, values)
 
     def teardown(self):
+        if getattr(self, "hri", None) is not None:
+            self.hri.destroy()
+        self.hri = None
         if getattr(self, "output", None) is not None:
             self.destroy_lifecycle_publisher(self.detections_pub)
             self.destroy_lifecycle_publisher(self.analysis_pub)
@@ -42,6 +47,8 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         results = self.analyzer.classify(frame, boxes)
         self.detections_pub.publish(detections_to_msg(msg.header, boxes, frame.shape))
         self.analysis_pub.publish(results_to_msg(msg.header, results, self.analyzer.labels))
+        if self.hri is not None:
+            self.hri.publish(msg.header, frame, results, alive_tracks(self.analyzer))
         self.stats.frame_done(time.monotonic() - receipt)
         markers = self.values["publish_markers"]
         if self.output.wanted(markers):

@@ -8,6 +8,7 @@ from ..core.analyzer import FaceAnalyzer
 from .analyzer_config import analyzer_config
 from .base_node import OUTPUT_QOS, run_nodes
 from .conversions import msg_to_box, results_to_msg
+from .hri_option import alive_tracks, hri_publisher
 from .paired_node import PairedInputNode
 from .params import CLASSIFIER
 
@@ -22,8 +23,12 @@ class FaceClassifierNode(PairedInputNode):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=False, classify=True))
         self.publisher = self.create_lifecycle_publisher(FaceAnalysisArray, "faces/analysis",
                                                          OUTPUT_QOS)
+        self.hri = hri_publisher(self, values)
 
     def teardown(self):
+        if getattr(self, "hri", None) is not None:
+            self.hri.destroy()
+        self.hri = None
         if getattr(self, "publisher", None) is not None:
             self.destroy_lifecycle_publisher(self.publisher)
         self.publisher = self.analyzer = None
@@ -35,6 +40,8 @@ class FaceClassifierNode(PairedInputNode):
             return
         results = self.analyzer.classify(frame, [msg_to_box(d) for d in detections.detections])
         self.publisher.publish(results_to_msg(image_msg.header, results, self.analyzer.labels))
+        if self.hri is not None:
+            self.hri.publish(image_msg.header, frame, results, alive_tracks(self.analyzer))
         self.frame_done(receipt)
 
 

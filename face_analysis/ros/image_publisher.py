@@ -3,8 +3,8 @@ and to drive the launch tests and benchmarks.
 
     ros2 run face_analysis image_publisher PHOTO.jpg [PHOTO2.jpg ...] --rate 30 --size 640x480
 
-Frames cycle through the images, each with a fresh stamp (or consecutive stamps from --start-stamp)
-and --frame-id; --best-effort publishes like many camera drivers do; --stamps-file appends each
+Frames cycle through the images (each one --repeat times in a row), each with a fresh stamp and
+--frame-id; --best-effort publishes like many camera drivers do; --stamps-file appends each
 published stamp ("sec nanosec") so a test can tell which frames were sent.
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ def parse_args(argv):
     parser.add_argument("--encoding", default="bgr8", choices=("bgr8", "rgb8", "mono8"))
     parser.add_argument("--frame-id", default="camera_optical_frame")
     parser.add_argument("--best-effort", action="store_true", help="best-effort QoS")
+    parser.add_argument("--repeat", type=int, default=1, help="frames per image before the next")
     parser.add_argument("--count", type=int, default=0, help="stop publishing after N frames")
     parser.add_argument("--wait-for-subscriber", action="store_true",
                         help="start publishing once the topic has a subscriber")
@@ -67,7 +68,7 @@ def main(argv=None):
         if (args.count and sent >= args.count) or (
                 args.wait_for_subscriber and publisher.get_subscription_count() == 0):
             return
-        msg = messages[sent % len(messages)]
+        msg = messages[(sent // args.repeat) % len(messages)]
         msg.header.stamp = node.get_clock().now().to_msg()
         msg.header.frame_id = args.frame_id
         publisher.publish(msg)

@@ -12,11 +12,14 @@ from typing import Any, Optional, Sequence
 from ..core.analyzer import AnalyzerConfig
 from ..core.detect import DETECTORS
 
-DETECTOR, CLASSIFIER, OVERLAY, PIPELINE = ("face_detector", "face_classifier", "face_overlay",
-                                           "face_analysis_pipeline")
+DETECTOR, CLASSIFIER, OVERLAY, PIPELINE, HRI_CLASSIFIER = (
+    "face_detector", "face_classifier", "face_overlay", "face_analysis_pipeline",
+    "hri_face_classifier")
 CAMERA_NODES = (DETECTOR, CLASSIFIER, OVERLAY, PIPELINE)
+ALL_NODES = CAMERA_NODES + (HRI_CLASSIFIER,)
 DETECTING = (DETECTOR, PIPELINE)
-CLASSIFYING = (CLASSIFIER, PIPELINE)
+CLASSIFYING = (CLASSIFIER, PIPELINE, HRI_CLASSIFIER)
+HRI_PUBLISHING = (CLASSIFIER, PIPELINE)
 DRAWING = (OVERLAY, PIPELINE)
 PAIRING = (CLASSIFIER, OVERLAY)
 
@@ -74,14 +77,15 @@ PARAMS: tuple[Param, ...] = (
     Param("no_image_timeout", 5.0,
           "Seconds after activation (or after the last frame) without an image before the node "
           "logs what it subscribes to and which image topics exist; also the diagnostics WARN "
-          "level for silence (ERROR at 3x).",
-          CAMERA_NODES, range=(0.5, 600.0)),
+          "level for silence (ERROR at 3x). hri_face_classifier: how long a tracked face may go "
+          "without a cropped image before it is reported.",
+          ALL_NODES, range=(0.5, 600.0)),
     Param("latency_warn_ms", 50.0,
           "Processing latency (frame arrival to publish) above which /diagnostics reports WARN.",
-          CAMERA_NODES, range=(1.0, 60000.0)),
+          ALL_NODES, range=(1.0, 60000.0)),
     Param("latency_error_ms", 200.0,
           "Processing latency above which /diagnostics reports ERROR.",
-          CAMERA_NODES, range=(1.0, 60000.0)),
+          ALL_NODES, range=(1.0, 60000.0)),
     Param("pairing_cache_size", 10,
           "Images (or results) kept while waiting for the message with the same stamp on the "
           "other input; unpaired ones are dropped and counted.",
@@ -146,6 +150,17 @@ PARAMS: tuple[Param, ...] = (
     Param("max_missed_frames", _core("config", "max_missed"),
           "A track expires after this many frames without its face.",
           CLASSIFYING, range=(0, 1000), at_configure=True),
+    # --- ROS4HRI (REP-155)
+    Param("hri_publish", False,
+          "Also publish REP-155 topics: /humans/faces/tracked and /humans/faces/<id>/{roi, "
+          "cropped, expression, softbiometrics}.",
+          HRI_PUBLISHING, at_configure=True),
+    Param("hri_face_width", 128,
+          "Width of REP-155 cropped face images (/humans/faces/width), pixels.",
+          CLASSIFYING, range=(16, 1024), at_configure=True),
+    Param("hri_face_height", 128,
+          "Height of REP-155 cropped face images (/humans/faces/height), pixels.",
+          CLASSIFYING, range=(16, 1024), at_configure=True),
     # --- overlay
     Param("publish_markers", False,
           "Also publish a visualization_msgs/MarkerArray of text labels on faces/markers.",
@@ -161,7 +176,8 @@ def params_for(node: str) -> list[Param]:
 
 def markdown_table() -> str:
     """The README's parameter table (api_docs.py puts it there)."""
-    short = {DETECTOR: "det", CLASSIFIER: "cls", OVERLAY: "ovl", PIPELINE: "pipe"}
+    short = {DETECTOR: "det", CLASSIFIER: "cls", OVERLAY: "ovl", PIPELINE: "pipe",
+             HRI_CLASSIFIER: "hri"}
     rows = ["| parameter | type | default | range / values | nodes | description |",
             "|---|---|---|---|---|---|"]
     for p in PARAMS:

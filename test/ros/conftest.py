@@ -91,6 +91,11 @@ class RosProbe:
                 raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
             self.executor.spin_once(timeout_sec=0.05)
 
+    def spin_for(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.executor.spin_once(timeout_sec=0.05)
+
     def wait_for_publisher(self, topic: str, timeout: float = 20.0) -> None:
         self.spin_until(lambda: self.node.count_publishers(topic) > 0, timeout,
                         f"a publisher on {topic}")

@@ -30,3 +30,9 @@ def test_launch_file_documents_every_argument():
     for row in table.splitlines()[2:]:
         name = row.split("`")[1]
         assert f"'{name}':" in out.stdout
+
+
+def test_rviz_config_shows_the_overlay_and_markers():
+    config = yaml.safe_load((REPO / "config" / "face_analysis.rviz").read_text())
+    topics = {d["Topic"]["Value"] for d in config["Visualization Manager"]["Displays"]}
+    assert topics == {"/faces/overlay", "/faces/markers"}

@@ -1,0 +1,84 @@
+"""ROS4HRI (REP-155) conventions, without ROS: face ids, normalised regions, the cropped face
+image, and how FER-2013 emotions map onto hri_msgs/Expression.
+
+Valence and arousal are the probability-weighted mean of per-class coordinates on Russell's
+circumplex (valence: unpleasant -1 .. pleasant 1; arousal: calm -1 .. excited 1), approximate
+values after Russell & Mehrabian (1977); neutral is the origin. They are derived from the
+classifier's probabilities, not measured.
+"""
+from __future__ import annotations
+
+import random
+import re
+import string
+from typing import Optional
+
+import cv2
+import numpy as np
+
+from .image import to_bgr
+from .types import ClassScores, FaceBox
+
+# FER-2013 label -> hri_msgs/Expression constant (fear is 'scared' there).
+EXPRESSIONS = {"angry": "angry", "disgust": "disgusted", "fear": "scared", "happy": "happy",
+               "sad": "sad", "surprise": "surprised", "neutral": "neutral"}
+VALENCE_AROUSAL = {"angry": (-0.51, 0.59), "disgust": (-0.60, 0.35), "fear": (-0.64, 0.60),
+                   "happy": (0.81, 0.51), "sad": (-0.63, -0.27), "surprise": (0.40, 0.67),
+                   "neutral": (0.0, 0.0)}
+# Our gender labels -> hri_msgs/SoftBiometrics constants (FEMALE=1, MALE=2).
+GENDERS = {"female": 1, "male": 2}
+
+FACE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def valid_face_id(face_id: str) -> bool:
+    """Usable as a topic name component, as REP-155 ids must be."""
+    return bool(FACE_ID.match(face_id))
+
+
+class FaceIds:
+    """Short REP-155 face ids for track ids: 'f' + a two-letter token of this run + the track
+    number. Unique and never reused, since track ids never are, and the token keeps a restarted
+    node from reusing the ids of the previous run."""
+
+    def __init__(self, token: Optional[str] = None):
+        self.token = token or "".join(random.choices(string.ascii_lowercase, k=2))
+
+    def __call__(self, track_id: int) -> str:
+        return f"f{self.token}{track_id}"
+
+
+def expression(scores: ClassScores) -> tuple[str, float, float, float]:
+    """(expression constant, confidence, valence, arousal) of an emotion head's output."""
+    coords = np.array([VALENCE_AROUSAL.get(label, (0.0, 0.0)) for label in scores.labels])
+    valence, arousal = (scores.probs[:, None] * coords).sum(axis=0) / max(scores.probs.sum(), 1e-9)
+    return (EXPRESSIONS.get(scores.label, scores.label), scores.confidence, float(valence),
+            float(arousal))
+
+
+def normalized_roi(box: FaceBox, shape) -> tuple[float, float, float, float]:
+    height, width = shape[:2]
+    return (min(max(box.x_min / width, 0.0), 1.0), min(max(box.y_min / height, 0.0), 1.0),
+            min(max(box.x_max / width, 0.0), 1.0), min(max(box.y_max / height, 0.0), 1.0))
+
+
+def cropped_face(frame: np.ndarray, box: FaceBox, width: int = 128,
+                 height: int = 128) -> np.ndarray:
+    """REP-155 `cropped`: the face's square around the box centre (clipped to the image),
+    scaled to fit width x height, centred and zero-padded. BGR."""
+    image = to_bgr(frame)
+    side = max(box.width, box.height)
+    cx, cy = (box.x_min + box.x_max) / 2, (box.y_min + box.y_max) / 2
+    x0, y0 = max(int(round(cx - side / 2)), 0), max(int(round(cy - side / 2)), 0)
+    x1 = min(int(round(cx + side / 2)), image.shape[1])
+    y1 = min(int(round(cy + side / 2)), image.shape[0])
+    crop = image[y0:y1, x0:x1]
+    scale = min(width / crop.shape[1], height / crop.shape[0])
+    w, h = max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))
+    out = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - h) // 2, (width - w) // 2
+    out[top:top + h, left:left + w] = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA
+                                                 if scale < 1 else cv2.INTER_LINEAR)
+    return out
+
+

@@ -1,0 +1,48 @@
+"""Shared by the REP-155 launch tests: the test photo at full resolution, its faces as the core
+finds them, a copy with one face masked out, and the labels publisher mode gives each face."""
+import os
+import sys
+from pathlib import Path
+
+import cv2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from paths import TEST_PHOTO, model_path  # noqa: E402
+
+from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer  # noqa: E402
+
+SHARE_PARAMS = "face_analysis.yaml"
+TMP = Path(os.environ.get("TMPDIR", "/tmp"))
+
+
+def analyzer() -> FaceAnalyzer:
+    return FaceAnalyzer(AnalyzerConfig(emotion_model=model_path("emotion"),
+                                       gender_model=model_path("gender")))
+
+
+def photo():
+    return cv2.imread(str(TEST_PHOTO))
+
+
+def faces_and_masked_photo():
+    """(boxes of the full photo, path of a copy with the rightmost face painted over)."""
+    image = photo()
+    boxes = analyzer().detect(image)
+    right = max(boxes, key=lambda b: b.x_min)
+    masked = image.copy()
+    pad = 0.3 * right.width
+    masked[int(right.y_min - pad):int(right.y_max + pad),
+           int(right.x_min - pad):int(right.x_max + pad)] = 128
+    path = TMP / f"face_analysis_masked_{os.getpid()}.png"
+    cv2.imwrite(str(path), masked)
+    return boxes, path
+
+
+def params_file(share: Path, no_image_timeout: float = 5.0) -> Path:
+    text = (share / "config" / SHARE_PARAMS).read_text()
+    text = text.replace("no_image_timeout: 5.0", f"no_image_timeout: {no_image_timeout}")
+    text = text.replace('emotion_model: ""', f'emotion_model: "{model_path("emotion")}"')
+    text = text.replace('gender_model: ""', f'gender_model: "{model_path("gender")}"')
+    path = TMP / f"face_analysis_params_{os.getpid()}.yaml"
+    path.write_text(text)
+    return path

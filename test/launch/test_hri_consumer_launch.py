@@ -1,0 +1,107 @@
+"""robot.launch.py hri:=consume, fed by this test as an existing REP-155 face detector would be:
+/humans/faces/tracked plus /humans/faces/<id>/cropped for the test photo's faces. It publishes an
+expression and softbiometrics per id, with the crop's stamp and the labels publisher mode gives
+those faces; a malformed id, a tracked id without crops and a crop of the wrong size are
+reported and skipped while the other faces go on."""
+import sys
+import time
+import unittest
+from pathlib import Path
+
+import launch_testing
+import launch_testing.actions
+import launch_testing.asserts
+import pytest
+import rclpy
+from ament_index_python.packages import get_package_share_directory
+from hri_msgs.msg import Expression, IdsList, SoftBiometrics
+from launch import LaunchDescription
+from launch.actions import IncludeLaunchDescription
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from rclpy.executors import SingleThreadedExecutor
+from sensor_msgs.msg import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hri_fixtures import analyzer, params_file, photo  # noqa: E402
+
+from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face  # noqa: E402
+from face_analysis.core.image_codec import encode_image  # noqa: E402
+from face_analysis.ros.hri_faces import HRI_QOS  # noqa: E402
+
+SHARE = Path(get_package_share_directory("face_analysis"))
+
+
+@pytest.mark.launch_test
+def generate_test_description():
+    robot = IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
+        launch_arguments={"hri": "consume",
+                          "params_file": str(params_file(SHARE, no_image_timeout=1.0))}.items())
+    return LaunchDescription([robot, launch_testing.actions.ReadyToTest()]), {}
+
+
+class TestHriConsumer(unittest.TestCase):
+    def test_expressions_for_an_existing_detectors_faces(self, proc_output):
+        image = photo()
+        publisher_mode = analyzer().analyze(image)  # what hri:=publish labels these faces
+        ids = [f"face{i}" for i in range(len(publisher_mode))]
+        crops = {i: cropped_face(image, r.box) for i, r in zip(ids, publisher_mode)}
+
+        context = rclpy.Context()
+        rclpy.init(context=context)
+        node = rclpy.create_node("hri_detector_stand_in", context=context)
+        executor = SingleThreadedExecutor(context=context)
+        executor.add_node(node)
+        tracked_pub = node.create_publisher(IdsList, "/humans/faces/tracked", HRI_QOS)
+        crop_pubs = {i: node.create_publisher(Image, f"/humans/faces/{i}/cropped", HRI_QOS)
+                     for i in ids + ["wrongsize"]}
+        received = {i: ([], []) for i in ids}
+        for i in ids:
+            node.create_subscription(Expression, f"/humans/faces/{i}/expression",
+                                     received[i][0].append, 10)
+            node.create_subscription(SoftBiometrics, f"/humans/faces/{i}/softbiometrics",
+                                     received[i][1].append, 10)
+        try:
+            def feed():
+                nonlocal sec
+                sec += 1
+                tracked = IdsList(ids=ids + ["9bad", "wrongsize", "nocrops"])
+                tracked.header.stamp.sec = sec
+                tracked_pub.publish(tracked)
+                for i, crop in crops.items():
+                    msg = encode_image(crop, Image(), "bgr8")
+                    msg.header = tracked.header
+                    crop_pubs[i].publish(msg)
+                small = encode_image(crops[ids[0]][:64, :64].copy(), Image(), "bgr8")
+                crop_pubs["wrongsize"].publish(small)
+                end = time.monotonic() + 0.3
+                while time.monotonic() < end:
+                    executor.spin_once(timeout_sec=0.05)
+
+            sec, deadline = 0, time.monotonic() + 60
+            while not all(e and s for e, s in received.values()):
+                self.assertLess(time.monotonic(), deadline, "no expression for every face")
+                feed()
+            # Long enough past no_image_timeout (1 s) for the id without crops to be reported.
+            for _ in range(8):
+                feed()
+
+            for i, result in zip(ids, publisher_mode):
+                expressions, biometrics = received[i]
+                self.assertGreaterEqual(expressions[-1].header.stamp.sec, 1)
+                self.assertEqual(expressions[-1].expression, EXPRESSIONS[result.emotion.label], i)
+                self.assertEqual(biometrics[-1].gender, GENDERS[result.gender.label], i)
+                self.assertEqual(biometrics[-1].age_confidence, 0.0)
+            for text in ("malformed face id '9bad'", "wrongsize/cropped: 64x64",
+                         "face nocrops is tracked but nothing arrives"):
+                proc_output.assertWaitFor(text, timeout=15)
+        finally:
+            executor.shutdown()
+            node.destroy_node()
+            rclpy.shutdown(context=context)
+
+
+@launch_testing.post_shutdown_test()
+class TestShutdown(unittest.TestCase):
+    def test_every_process_exits_cleanly(self, proc_info):
+        launch_testing.asserts.assertExitCodes(proc_info)

@@ -1,0 +1,104 @@
+"""robot.launch.py hri:=publish on the full-resolution test photo: one REP-155 id per face on
+/humans/faces/tracked, expression and softbiometrics per id with the image's stamp; a face that
+leaves the picture leaves tracked and its topics stop; every process exits 0."""
+import sys
+import time
+import unittest
+from pathlib import Path
+
+import launch_testing
+import launch_testing.actions
+import launch_testing.asserts
+import pytest
+import rclpy
+from ament_index_python.packages import get_package_share_directory
+from hri_msgs.msg import Expression, IdsList, SoftBiometrics
+from launch import LaunchDescription
+from launch.actions import ExecuteProcess, IncludeLaunchDescription
+from launch.launch_description_sources import PythonLaunchDescriptionSource
+from rclpy.executors import SingleThreadedExecutor
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from hri_fixtures import TEST_PHOTO, faces_and_masked_photo, params_file  # noqa: E402
+
+from face_analysis.core.hri import valid_face_id  # noqa: E402
+
+SHARE = Path(get_package_share_directory("face_analysis"))
+CAMERA_TOPIC = "/hri_test/image_raw"
+BOXES, MASKED = faces_and_masked_photo()
+REPEAT = 12  # frames of each picture: more than max_missed_frames (5), so the masked face expires
+
+
+@pytest.mark.launch_test
+def generate_test_description():
+    robot = IncludeLaunchDescription(
+        PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
+        launch_arguments={"hri": "publish", "camera_topic": CAMERA_TOPIC,
+                          "params_file": str(params_file(SHARE))}.items())
+    camera = ExecuteProcess(cmd=[
+        sys.executable, "-m", "face_analysis.ros.image_publisher", str(TEST_PHOTO), str(MASKED),
+        "--topic", CAMERA_TOPIC, "--rate", "4", "--repeat", str(REPEAT), "--wait-for-subscriber"],
+        name="camera", output="screen", additional_env={
+            "FASTDDS_DEFAULT_PROFILES_FILE": str(SHARE / "config" / "fastdds_large_data.xml")})
+    return LaunchDescription([robot, camera, launch_testing.actions.ReadyToTest()]), {}
+
+
+class TestHriPublisher(unittest.TestCase):
+    def test_ids_per_face_and_a_leaving_face_is_dropped(self):
+        context = rclpy.Context()
+        rclpy.init(context=context)
+        node = rclpy.create_node("hri_probe", context=context)
+        executor = SingleThreadedExecutor(context=context)
+        executor.add_node(node)
+        tracked, per_id = [], {}
+        node.create_subscription(IdsList, "/humans/faces/tracked", tracked.append, 10)
+
+        def spin_until(predicate, timeout, what):
+            deadline = time.monotonic() + timeout
+            while not predicate():
+                self.assertLess(time.monotonic(), deadline, f"timed out waiting for {what}")
+                executor.spin_once(timeout_sec=0.05)
+
+        try:
+            full = lambda: [m for m in tracked if len(m.ids) == len(BOXES)]  # noqa: E731
+            spin_until(full, 120, f"{len(BOXES)} tracked ids")
+            ids = list(full()[-1].ids)
+            self.assertEqual(len(set(ids)), len(BOXES))
+            self.assertTrue(all(valid_face_id(i) for i in ids), ids)
+            for face_id in ids:
+                per_id[face_id] = ([], [])
+                node.create_subscription(Expression, f"/humans/faces/{face_id}/expression",
+                                         per_id[face_id][0].append, 10)
+                node.create_subscription(SoftBiometrics,
+                                         f"/humans/faces/{face_id}/softbiometrics",
+                                         per_id[face_id][1].append, 10)
+            spin_until(lambda: all(e and s for e, s in per_id.values()), 30,
+                       "expression and softbiometrics of every id")
+            stamps = {(m.header.stamp.sec, m.header.stamp.nanosec) for m in tracked}
+            for expressions, biometrics in per_id.values():
+                for msg in expressions + biometrics:
+                    self.assertIn((msg.header.stamp.sec, msg.header.stamp.nanosec), stamps)
+                self.assertTrue(0.0 < expressions[-1].confidence <= 1.0)
+                self.assertIn(biometrics[-1].gender, (SoftBiometrics.FEMALE, SoftBiometrics.MALE))
+
+            # The masked picture: one face fewer; its id leaves tracked, its publishers go.
+            spin_until(lambda: len(tracked[-1].ids) == len(BOXES) - 1, 120,
+                       "the masked face to leave tracked")
+            (gone,) = set(ids) - set(tracked[-1].ids)
+            spin_until(lambda: node.count_publishers(f"/humans/faces/{gone}/expression") == 0,
+                       20, f"the publishers of {gone} to be destroyed")
+            self.assertGreater(node.count_publishers(
+                f"/humans/faces/{tracked[-1].ids[0]}/expression"), 0)
+            # Back to the full picture: the face gets a new id, the old one is not reused.
+            spin_until(lambda: len(tracked[-1].ids) == len(BOXES), 120, "the face to come back")
+            self.assertNotIn(gone, tracked[-1].ids)
+        finally:
+            executor.shutdown()
+            node.destroy_node()
+            rclpy.shutdown(context=context)
+
+
+@launch_testing.post_shutdown_test()
+class TestShutdown(unittest.TestCase):
+    def test_every_process_exits_cleanly(self, proc_info):
+        launch_testing.asserts.assertExitCodes(proc_info)

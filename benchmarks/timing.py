@@ -1,0 +1,35 @@
+"""Timing helpers shared by the benchmarks. The machine is shared and noisy: every figure is the
+median of several runs, and every benchmark prints ratios against an anchor timed in the same
+run, which stay meaningful when the absolute numbers drift."""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("FACE_ANALYSIS_DATA", REPO.parent / "shared" / "data"))
+DEMO = DATA / "demo"
+sys.path.insert(0, str(REPO))  # run as `python benchmarks/x.py` from anywhere
+
+
+def median_seconds(fn: Callable[[], object], repeat: int = 7, number: int = 1,
+                   warmup: int = 1) -> float:
+    """Median over `repeat` runs of the mean time of `number` calls of fn."""
+    for _ in range(warmup):
+        fn()
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        for _ in range(number):
+            fn()
+        runs.append((time.perf_counter() - start) / number)
+    return statistics.median(runs)
+
+
+def machine_note() -> str:
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} CPUs, load average {load:.1f} (other jobs make absolute times noisy)"

@@ -1,0 +1,110 @@
+"""The whole pipeline, frame -> list[FaceResult], used by the CLI, the ROS nodes and the
+benchmarks alike. Its two halves are also callable on their own, because the ROS graph runs
+detection and classification in separate nodes."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .classify import DEFAULT_PROVIDERS, FaceClassifier
+from .detect import Detector, make_detector
+from .errors import ConfigError
+from .image import BoxLike, check_image, clip_box
+from .track import FaceTracker
+from .types import FaceBox, FaceResult
+
+
+def default_model_dir() -> Path:
+    """models/ of the source checkout, else share/face_analysis/models of a colcon install
+    (<prefix>/lib/pythonX.Y/site-packages/face_analysis/core/ -> <prefix>/share/...)."""
+    here = Path(__file__).resolve()
+    candidates = [here.parents[2] / "models"]
+    if len(here.parents) > 5:
+        candidates.append(here.parents[5] / "share" / "face_analysis" / "models")
+    return next((path for path in candidates if path.is_dir()), candidates[0])
+
+
+@dataclass
+class AnalyzerConfig:
+    """Plain settings of a FaceAnalyzer (the ROS parameters map one-to-one onto these).
+
+    A model path or the detector may be None: a detection-only node loads no model, a
+    classification-only node builds no detector.
+    """
+
+    emotion_model: Optional[str] = str(default_model_dir() / "emotion.onnx")
+    gender_model: Optional[str] = str(default_model_dir() / "gender.onnx")
+    detector: Optional[str] = "haar"
+    detector_settings: dict = field(default_factory=dict)
+    min_detection_score: float = 0.0
+    max_faces: int = 0  # 0: all; else the largest faces only, to bound the time per frame
+    iou_threshold: float = 0.3
+    smoothing_alpha: float = 0.5
+    max_missed: int = 5
+    intra_op_threads: int = 1
+    inter_op_threads: int = 1
+    providers: Sequence[str] = DEFAULT_PROVIDERS
+
+    def validate(self) -> None:
+        if not 0.0 <= self.min_detection_score <= 1.0:
+            raise ConfigError(f"min_detection_score must be in [0, 1], got {self.min_detection_score}")
+        if self.max_faces < 0:
+            raise ConfigError(f"max_faces must be >= 0, got {self.max_faces}")
+
+
+class FaceAnalyzer:
+    """Detector + classifier + tracker. `detector` / `classifier` may be passed in ready-made
+    (tests, or sharing one detector); otherwise they are built from the config."""
+
+    def __init__(self, config: Optional[AnalyzerConfig] = None, *,
+                 detector: Optional[Detector] = None,
+                 classifier: Optional[FaceClassifier] = None):
+        self.config = config = config or AnalyzerConfig()
+        config.validate()
+        self.tracker = FaceTracker(config.iou_threshold, config.smoothing_alpha, config.max_missed)
+        if detector is None and config.detector:
+            detector = make_detector(config.detector, **config.detector_settings)
+        self.detector = detector
+        if classifier is None and (config.emotion_model or config.gender_model):
+            classifier = FaceClassifier(config.emotion_model, config.gender_model,
+                                        config.intra_op_threads, config.inter_op_threads,
+                                        config.providers)
+        self.classifier = classifier
+
+    @property
+    def labels(self) -> dict[str, tuple[str, ...]]:
+        """Label order of each loaded head, e.g. {'emotion': ('angry', ...), 'gender': (...)}."""
+        if self.classifier is None:
+            return {}
+        return {name: head.spec.labels for name, head in self.classifier.heads.items()}
+
+    def detect(self, frame: np.ndarray) -> list[FaceBox]:
+        """Faces in the frame, after the score threshold and the max_faces limit."""
+        if self.detector is None:
+            raise ConfigError("this analyzer was built without a detector (config.detector)")
+        boxes = [b for b in self.detector.detect(frame)
+                 if b.score >= self.config.min_detection_score]
+        if self.config.max_faces:
+            boxes = sorted(boxes, key=lambda b: b.width * b.height,
+                           reverse=True)[:self.config.max_faces]
+        return boxes
+
+    def classify(self, frame: np.ndarray, boxes: Sequence[BoxLike]) -> list[FaceResult]:
+        """Classify the given faces of the frame, then track and smooth them. Boxes may come from
+        another process; they are clipped to the frame."""
+        if self.classifier is not None:
+            results = self.classifier.classify(frame, boxes)
+        else:
+            shape = check_image(frame).shape
+            results = [FaceResult(box=clip_box(box, shape)) for box in boxes]
+        return self.tracker.update(results)
+
+    def analyze(self, frame: np.ndarray) -> list[FaceResult]:
+        return self.classify(frame, self.detect(frame))
+
+    def reset(self) -> None:
+        """Forget all tracks, e.g. when the video source changes."""
+        self.tracker.reset()

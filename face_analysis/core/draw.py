@@ -1,0 +1,63 @@
+"""The overlay: a box per face coloured by gender (paper Fig. 6: blue men, red women), with
+track id, labels and confidences. Sizes scale with the image so text stays readable from
+640x480 to 1920x1080 and beyond."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import cv2
+import numpy as np
+
+from .image import to_bgr
+from .types import ClassScores, FaceResult
+
+# BGR. Keyed by label name, so models with other gender label spellings still get colours.
+GENDER_COLOURS = {"male": (255, 0, 0), "man": (255, 0, 0),
+                  "female": (0, 0, 255), "woman": (0, 0, 255)}
+NO_GENDER_COLOUR = (0, 200, 0)
+TEXT_COLOUR = (255, 255, 255)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+
+
+def face_colour(result: FaceResult) -> tuple[int, int, int]:
+    if result.gender is None:
+        return NO_GENDER_COLOUR
+    return GENDER_COLOURS.get(result.gender.label.lower(), NO_GENDER_COLOUR)
+
+
+def face_caption(result: FaceResult) -> list[str]:
+    """Caption lines, e.g. ['#3 female 0.93', 'happy 0.71']."""
+    def text(scores: Optional[ClassScores]) -> str:
+        return f"{scores.label} {scores.confidence:.2f}" if scores is not None else ""
+
+    first = " ".join(part for part in (f"#{result.track_id}" if result.track_id >= 0 else "",
+                                       text(result.gender)) if part)
+    return [line for line in (first, text(result.emotion)) if line]
+
+
+def draw_results(image: np.ndarray, results: Sequence[FaceResult]) -> np.ndarray:
+    """A BGR copy of `image` (gray, BGR or BGRA) with every face drawn on it."""
+    canvas = to_bgr(image).copy()
+    height, width = canvas.shape[:2]
+    # 1.0 at 640x480, 1.8 at 1920x1080: text and lines grow with the shorter image side, a bit
+    # slower than it, so captions of neighbouring faces in big group photos overlap less.
+    scale = max(min(height, width) / 480.0, 0.5) ** 0.7
+    font_scale, thickness = 0.5 * scale, max(1, round(scale))
+    line_width = max(2, round(2 * scale))
+    pad = max(2, round(3 * scale))
+    for result in results:
+        colour = face_colour(result)
+        x0, y0, x1, y1 = (int(round(v)) for v in result.box.as_tuple())
+        cv2.rectangle(canvas, (x0, y0), (x1 - 1, y1 - 1), colour, line_width)
+        lines = face_caption(result)
+        sizes = [cv2.getTextSize(line, FONT, font_scale, thickness) for line in lines]
+        line_height = max((h + base for (_, h), base in sizes), default=0) + 2 * pad
+        block = line_height * len(lines)
+        # Caption above the box; below its top edge when the box touches the image top.
+        top = y0 - block if y0 - block >= 0 else y0
+        for i, (line, ((w, h), base)) in enumerate(zip(lines, sizes)):
+            row = top + i * line_height
+            cv2.rectangle(canvas, (x0, row), (x0 + w + 2 * pad, row + line_height), colour, -1)
+            cv2.putText(canvas, line, (x0 + pad, row + pad + h), FONT,
+                        font_scale, TEXT_COLOUR, thickness, cv2.LINE_AA)
+    return canvas

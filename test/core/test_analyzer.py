@@ -1,0 +1,108 @@
+"""FaceAnalyzer: the whole pipeline, its split halves (as the ROS nodes use them), configuration."""
+import cv2
+import numpy as np
+import pytest
+
+from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.errors import ConfigError, DetectorUnavailableError, ModelError
+from face_analysis.core.types import FaceBox
+
+from face_data import HAS_MEDIAPIPE, TEST_IMAGE_FACES, demo_image, faces_hit
+
+
+def config(models, **overrides):
+    settings = dict(emotion_model=models["emotion"], gender_model=models["gender"])
+    return AnalyzerConfig(**{**settings, **overrides})
+
+
+def test_analyze_the_test_photo(standin_models):
+    results = FaceAnalyzer(config(standin_models)).analyze(demo_image("oarriaga_test_image.jpg"))
+    assert faces_hit([r.box for r in results], TEST_IMAGE_FACES) == 6
+    assert sorted(r.track_id for r in results) == [1, 2, 3, 4, 5, 6]
+    assert all(r.emotion is not None and r.gender is not None for r in results)
+
+
+def test_split_steps_equal_analyze(standin_models):
+    image = demo_image("oarriaga_test_image.jpg")
+    whole = FaceAnalyzer(config(standin_models)).analyze(image)
+    detector_side = FaceAnalyzer(config(standin_models, emotion_model=None, gender_model=None))
+    classifier_side = FaceAnalyzer(config(standin_models, detector=None))
+    assert detector_side.classifier is None and classifier_side.detector is None
+    boxes = detector_side.detect(image)
+    # boxes cross the process boundary as plain numbers (the detection message)
+    split = classifier_side.classify(image, [(*b.as_tuple(), b.score) for b in boxes])
+    assert [r.box for r in split] == [r.box for r in whole]
+    for a, b in zip(split, whole):
+        np.testing.assert_allclose(a.emotion.probs, b.emotion.probs)
+        assert a.track_id == b.track_id
+    assert classifier_side.labels["gender"] == ("male", "female")
+    with pytest.raises(ConfigError, match="without a detector"):
+        classifier_side.detect(image)
+
+
+def test_detection_only_analyzer_still_tracks(standin_models):
+    analyzer = FaceAnalyzer(config(standin_models, emotion_model=None, gender_model=None))
+    results = analyzer.analyze(demo_image("astronaut_eileen_collins.png"))
+    assert len(results) == 1 and results[0].track_id == 1 and results[0].gender is None
+    assert analyzer.labels == {}
+
+
+def test_ids_stable_while_the_camera_pans(standin_models):
+    """A synthetic moving sequence: a 640x480 window sliding over the group photo."""
+    photo = cv2.resize(demo_image("oarriaga_test_image.jpg"), (1024, 768))
+    analyzer = FaceAnalyzer(config(standin_models))
+    ids_per_frame = []
+    for step in range(12):
+        x = 150 + 8 * step
+        frame = np.ascontiguousarray(photo[100:580, x:x + 640])
+        ids_per_frame.append(sorted(r.track_id for r in analyzer.analyze(frame)))
+    all_ids = set().union(*map(set, ids_per_frame))
+    assert len(ids_per_frame[0]) >= 3
+    # faces that stay in view keep their ids: hardly any new id appears after the first frame
+    assert len(all_ids) <= len(ids_per_frame[0]) + 2
+    analyzer.reset()
+    assert analyzer.tracker.tracks == []
+
+
+def test_max_faces_keeps_the_largest(standin_models):
+    analyzer = FaceAnalyzer(config(standin_models, max_faces=1))
+    boxes = analyzer.detect(demo_image("oarriaga_test_image.jpg"))
+    assert len(boxes) == 1 and faces_hit(boxes, [(1055, 1135)]) == 1  # the selfie face
+
+
+def test_injected_detector(standin_models):
+    class Fixed:
+        def detect(self, image):
+            return [FaceBox(10, 10, 90, 90, 0.9), FaceBox(100, 10, 190, 90, 0.2)]
+
+    analyzer = FaceAnalyzer(config(standin_models, min_detection_score=0.5), detector=Fixed())
+    assert analyzer.detect(np.zeros((200, 200, 3), np.uint8)) == [FaceBox(10, 10, 90, 90, 0.9)]
+
+
+def test_configuration_errors(standin_models, tmp_path):
+    with pytest.raises(ConfigError, match="min_detection_score"):
+        FaceAnalyzer(config(standin_models, min_detection_score=2))
+    with pytest.raises(ConfigError, match="max_faces"):
+        FaceAnalyzer(config(standin_models, max_faces=-1))
+    with pytest.raises(ConfigError, match="smoothing_alpha"):
+        FaceAnalyzer(config(standin_models, smoothing_alpha=0))
+    with pytest.raises(ConfigError, match="unknown detector"):
+        FaceAnalyzer(config(standin_models, detector="dlib"))
+    with pytest.raises(ConfigError, match="accepted settings"):
+        FaceAnalyzer(config(standin_models, detector_settings={"scalefactor": 1.2}))
+    with pytest.raises(ModelError, match="missing.onnx: model file not found"):
+        FaceAnalyzer(config(standin_models, gender_model=str(tmp_path / "missing.onnx")))
+    if not HAS_MEDIAPIPE:
+        with pytest.raises(DetectorUnavailableError, match="mediapipe"):
+            FaceAnalyzer(config(standin_models, detector="blazeface"))
+
+
+def test_real_models_give_plausible_labels(real_models):
+    """5 men and 1 woman (second from the left) on the paper repo's test photo."""
+    results = FaceAnalyzer(config(real_models)).analyze(demo_image("oarriaga_test_image.jpg"))
+    assert faces_hit([r.box for r in results], TEST_IMAGE_FACES) == 6
+    woman = [r for r in results if faces_hit([r.box], [TEST_IMAGE_FACES[1]])]
+    assert [r.gender.label for r in woman] == ["female"]
+    assert sorted(r.gender.label for r in results) == ["female"] + ["male"] * 5
+    for r in results:
+        assert r.emotion.probs.sum() == pytest.approx(1.0, abs=1e-4)

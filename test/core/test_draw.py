@@ -1,0 +1,55 @@
+"""Overlay: colour by gender, captions, scaling with the image, input left untouched."""
+import numpy as np
+import pytest
+
+from face_analysis.core.draw import GENDER_COLOURS, NO_GENDER_COLOUR, draw_results, face_caption
+from face_analysis.core.preprocess import PreprocessError
+from face_analysis.core.types import ClassScores, FaceBox, FaceResult
+
+from face_data import EMOTIONS, GENDERS
+
+
+def result(gender_index=None, track_id=3, box=(100, 100, 200, 200)):
+    gender = None if gender_index is None else ClassScores(GENDERS, np.eye(2, dtype=np.float32)[gender_index] * 0.8 + 0.1)
+    emotion = ClassScores(EMOTIONS, np.eye(7, dtype=np.float32)[3] * 0.65 + 0.05)
+    return FaceResult(FaceBox(*box), track_id, emotion, gender)
+
+
+def test_caption():
+    assert face_caption(result(1)) == ["#3 female 0.90", "happy 0.70"]
+    assert face_caption(result(None, track_id=-1)) == ["happy 0.70"]
+
+
+@pytest.mark.parametrize("gender_index, colour", [
+    (0, GENDER_COLOURS["male"]), (1, GENDER_COLOURS["female"]), (None, NO_GENDER_COLOUR)])
+def test_box_colour_follows_gender(gender_index, colour):
+    image = np.zeros((480, 640, 3), np.uint8)
+    out = draw_results(image, [result(gender_index)])
+    assert tuple(out[150, 100]) == colour  # left edge of the box, below the caption
+    assert GENDER_COLOURS["male"] == (255, 0, 0) and GENDER_COLOURS["female"] == (0, 0, 255)
+    assert not image.any()  # input not drawn on
+
+
+def caption_height(out, column):
+    """Rows of the caption block: filled with colour above the box."""
+    return int((out[:, column] == GENDER_COLOURS["male"]).all(axis=1).sum())
+
+
+def test_text_grows_with_the_image():
+    small = draw_results(np.zeros((480, 640, 3), np.uint8), [result(0, box=(100, 300, 200, 400))])
+    large = draw_results(np.zeros((1080, 1920, 3), np.uint8),
+                         [result(0, box=(300, 675, 600, 900))])
+    assert caption_height(large, 302) > 1.5 * caption_height(small, 101) > 0
+
+
+def test_gray_input_and_caption_at_the_top_edge():
+    out = draw_results(np.zeros((480, 640), np.uint8), [result(1, box=(0, 0, 100, 100))])
+    assert out.shape == (480, 640, 3)
+    assert tuple(out[5, 5]) == GENDER_COLOURS["female"]  # caption drawn inside the box
+
+
+def test_no_faces_and_bad_image():
+    image = np.full((50, 60, 4), 7, np.uint8)
+    assert (draw_results(image, []) == 7).all()
+    with pytest.raises(PreprocessError, match="uint8"):
+        draw_results(np.zeros((10, 10, 3), np.int16), [])

@@ -45,8 +45,11 @@ stamp_value=$( (cat "$LOCK"; ls "$EXTRA"/*.whl; echo "$PYVER") | sha256sum | cut
 STAMP="$VENV/.face_analysis_stamp"
 if [[ ! -f "$STAMP" || $(cat "$STAMP") != "$stamp_value" ]]; then
   [[ -d "$VENV" ]] || { say "creating $VENV with $PYTHON"; "$PYTHON" -m venv "$VENV"; }
-  say "installing pinned packages from requirements.lock (first time: about a minute)"
+  say "installing pinned packages from requirements.lock (first time: a few minutes)"
   log=$(mktemp)
+  # A .venv from before mediapipe joined the lock has opencv-python-headless, which would share
+  # one cv2 folder with mediapipe's opencv-contrib-python.
+  "$VENV/bin/python" -m pip uninstall -y -q opencv-python-headless opencv-python >/dev/null 2>&1 || true
   if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -r "$LOCK" >"$log" 2>&1 \
      || ! "$VENV/bin/python" -m pip install --disable-pip-version-check --no-deps "$EXTRA"/*.whl >>"$log" 2>&1; then
     if grep -qiE "NewConnectionError|Max retries|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ProxyError|SSLError" "$log"; then

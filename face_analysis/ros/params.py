@@ -91,10 +91,13 @@ PARAMS: tuple[Param, ...] = (
           "other input; unpaired ones are dropped and counted.",
           PAIRING, range=(1, 200)),
     # --- detection
-    Param("detector", _core("config", "detector"),
-          "Face detector: 'haar' (OpenCV cascade, the paper's) or 'blazeface' (MediaPipe, needs "
-          "the optional mediapipe package).",
-          DETECTING, choices=("haar", "blazeface"), at_configure=True),
+    # On a robot the detector sets the frame rate: BlazeFace takes ~4 ms at 640x480 where the
+    # paper's Haar cascade takes ~70 ms and finds fewer faces (face_analysis/core/DETECTORS.md),
+    # so the nodes default to it; the library and the CLI keep the paper's Haar.
+    Param("detector", "blazeface",
+          "Face detector: 'blazeface' (MediaPipe BlazeFace, needs mediapipe==0.10.14) or 'haar' "
+          "(OpenCV cascade, the paper's; no extra dependency, slower).",
+          DETECTING, choices=("blazeface", "haar"), at_configure=True),
     Param("haar.scale_factor", _core("haar", "scale_factor"),
           "Haar: image pyramid step.",
           DETECTING, range=(1.01, 2.0), at_configure=True),

@@ -13,21 +13,21 @@ import launch_testing
 import launch_testing.actions
 import launch_testing.asserts
 import pytest
-import rclpy
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import ExecuteProcess, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 from lifecycle_msgs.msg import Transition
-from lifecycle_msgs.srv import ChangeState
-from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from paths import TEST_PHOTO, model_path  # noqa: E402
+from ros_probe import RosProbe  # noqa: E402
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer  # noqa: E402
+from face_analysis.core.analyzer import FaceAnalyzer  # noqa: E402
 from face_analysis.msg import FaceAnalysisArray  # noqa: E402
+from face_analysis.ros.analyzer_config import analyzer_config  # noqa: E402
+from face_analysis.ros.params import PARAMS  # noqa: E402
 
 SHARE = Path(get_package_share_directory("face_analysis"))
 CAMERA_TOPIC = "/test_camera/image_raw"
@@ -69,34 +69,22 @@ def generate_test_description(composed, reliability):
 
 
 def expected_face_count() -> int:
+    """What the core finds in the camera frame with the nodes' default parameters."""
     frame = cv2.resize(cv2.imread(str(TEST_PHOTO)), (640, 480), interpolation=cv2.INTER_AREA)
-    config = AnalyzerConfig(emotion_model=None, gender_model=None)  # the launch defaults
-    return len(FaceAnalyzer(config).detect(frame))
+    defaults = {p.name: p.default for p in PARAMS}
+    return len(FaceAnalyzer(analyzer_config(defaults, detect=True, classify=False)).detect(frame))
 
 
 class TestRobotLaunch(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.context = rclpy.Context()
-        rclpy.init(context=cls.context)
-        cls.node = rclpy.create_node("launch_test_probe", context=cls.context)
-        cls.executor = SingleThreadedExecutor(context=cls.context)
-        cls.executor.add_node(cls.node)
-        cls.analyses, cls.overlays = [], []
-        cls.node.create_subscription(FaceAnalysisArray, "/faces/analysis", cls.analyses.append, 50)
-        cls.node.create_subscription(Image, "/faces/overlay", cls.overlays.append, 5)
+        cls.probe = RosProbe("launch_test_probe")
+        cls.analyses = cls.probe.collect(FaceAnalysisArray, "/faces/analysis", 50)
+        cls.overlays = cls.probe.collect(Image, "/faces/overlay", 5)
 
     @classmethod
     def tearDownClass(cls):
-        cls.executor.shutdown()
-        cls.node.destroy_node()
-        rclpy.shutdown(context=cls.context)
-
-    def spin_until(self, predicate, timeout, what):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            self.assertLess(time.monotonic(), deadline, f"timed out waiting for {what}")
-            self.executor.spin_once(timeout_sec=0.05)
+        cls.probe.close()
 
     def spin_quiet(self, quiet_s, timeout):
         """Spin until no FaceAnalysisArray arrived for quiet_s seconds."""
@@ -104,22 +92,13 @@ class TestRobotLaunch(unittest.TestCase):
         count, since = len(self.analyses), time.monotonic()
         while time.monotonic() - since < quiet_s:
             self.assertLess(time.monotonic(), deadline, "analyses kept coming")
-            self.executor.spin_once(timeout_sec=0.05)
+            self.probe.executor.spin_once(timeout_sec=0.05)
             if len(self.analyses) != count:
                 count, since = len(self.analyses), time.monotonic()
 
-    def change_state(self, node_name, transition_id):
-        client = self.node.create_client(ChangeState, f"/{node_name}/change_state")
-        self.assertTrue(client.wait_for_service(timeout_sec=10.0))
-        future = client.call_async(ChangeState.Request(
-            transition=Transition(id=transition_id)))
-        self.spin_until(future.done, 10.0, f"{node_name} change_state")
-        self.assertTrue(future.result().success)
-        self.node.destroy_client(client)
-
     def test_1_every_frame_analysed_with_its_stamp(self, first_stage, composed):
-        self.spin_until(lambda: len(self.analyses) >= 12, 90.0, "12 FaceAnalysisArray messages")
-        self.spin_until(lambda: self.overlays, 20.0, "an overlay image")
+        self.probe.spin_until(lambda: len(self.analyses) >= 12, 90.0, "12 FaceAnalysisArray messages")
+        self.probe.spin_until(lambda: self.overlays, 20.0, "an overlay image")
         received = {(m.header.stamp.sec, m.header.stamp.nanosec): m for m in self.analyses}
         published = [tuple(int(v) for v in line.split())
                      for line in STAMPS_FILE.read_text().splitlines()]
@@ -143,17 +122,15 @@ class TestRobotLaunch(unittest.TestCase):
                       set(published))
 
     def test_2_deactivate_stops_and_activate_resumes(self, first_stage, composed):
-        self.spin_until(lambda: self.analyses, 90.0, "a first FaceAnalysisArray")
-        self.change_state(first_stage, Transition.TRANSITION_DEACTIVATE)
+        self.probe.spin_until(lambda: self.analyses, 90.0, "a first FaceAnalysisArray")
+        self.assertTrue(self.probe.change_state(first_stage, Transition.TRANSITION_DEACTIVATE))
         # Frames already between the stages may still come out; then nothing may.
         self.spin_quiet(1.0, timeout=15.0)
         count = len(self.analyses)
-        end = time.monotonic() + 2.0
-        while time.monotonic() < end:
-            self.executor.spin_once(timeout_sec=0.05)
+        self.probe.spin_for(2.0)
         self.assertEqual(len(self.analyses), count, "processing went on while inactive")
-        self.change_state(first_stage, Transition.TRANSITION_ACTIVATE)
-        self.spin_until(lambda: len(self.analyses) > count + 2, 30.0,
+        self.assertTrue(self.probe.change_state(first_stage, Transition.TRANSITION_ACTIVATE))
+        self.probe.spin_until(lambda: len(self.analyses) > count + 2, 30.0,
                         "analyses after re-activation")
 
 

@@ -22,6 +22,10 @@ from .core.draw import draw_results
 from .core.errors import FaceAnalysisError
 from .core.serialize import result_to_dict
 from .core.types import FaceResult
+from .offline.evaluate import add_evaluate_command
+from .offline.play_command import add_play_command
+from .offline.record import add_record_command
+from .ros.demo_command import add_demo_command
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -190,7 +194,8 @@ def open_writer(path: str, fps: float, shape) -> cv2.VideoWriter:
     return writer
 
 
-COMMANDS: list[Callable] = [add_image_command, add_video_command]
+COMMANDS: list[Callable] = [add_image_command, add_video_command, add_record_command,
+                            add_play_command, add_evaluate_command, add_demo_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -7,7 +7,6 @@ unsubscribes (an idle robot spends no CPU on faces); cleanup frees the models.
 from __future__ import annotations
 
 import rclpy
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
@@ -16,6 +15,7 @@ from .camera_input import CameraInput
 from .diagnostics import DiagnosticsReporter, StageStats
 from .latest_worker import LatestWorker
 from .node_params import NodeParameters
+from .spin import spin_until_interrupted
 
 # Our outputs: reliable (matches reliable and best-effort subscribers, e.g. RViz), shallow.
 OUTPUT_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
@@ -129,19 +129,11 @@ def run_nodes(*node_classes, args=None) -> None:
     """main() of a node executable: spin until SIGINT/SIGTERM, then stop cleanly (exit code 0,
     no traceback), as `ros2 launch` expects."""
     rclpy.init(args=args)
-    nodes = []
-    executor = SingleThreadedExecutor()
-    try:
-        nodes = [cls() for cls in node_classes]
-        for node in nodes:
-            executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
+    nodes = [cls() for cls in node_classes]
+
+    def stop():
         for node in nodes:
             node._stop_processing()
             node.teardown()
-            node.destroy_node()
-        executor.shutdown()
-        rclpy.try_shutdown()
+
+    spin_until_interrupted(nodes, stop)

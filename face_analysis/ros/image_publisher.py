@@ -14,11 +14,11 @@ import sys
 
 import cv2
 import rclpy
-from rclpy.executors import ExternalShutdownException
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
 from ..core.image_codec import encode_image
+from .spin import spin_until_interrupted
 
 
 def parse_args(argv):
@@ -78,13 +78,7 @@ def main(argv=None):
             stamps.flush()
 
     node.create_timer(1.0 / args.rate, tick)
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_until_interrupted([node])
 
 
 if __name__ == "__main__":

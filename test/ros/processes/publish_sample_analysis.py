@@ -3,11 +3,11 @@ import sys
 from pathlib import Path
 
 import rclpy
-from rclpy.executors import ExternalShutdownException
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sample_messages import sample_analysis_array  # noqa: E402
 from face_analysis.msg import FaceAnalysisArray  # noqa: E402
+from face_analysis.ros.spin import spin_until_interrupted  # noqa: E402
 
 
 def main():
@@ -16,13 +16,7 @@ def main():
     pub = node.create_publisher(FaceAnalysisArray, "faces/analysis", 10)
     msg = sample_analysis_array()
     node.create_timer(0.2, lambda: pub.publish(msg))
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_until_interrupted([node])
 
 
 if __name__ == "__main__":

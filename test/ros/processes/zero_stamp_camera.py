@@ -3,10 +3,10 @@ import sys
 
 import cv2
 import rclpy
-from rclpy.executors import ExternalShutdownException
 from sensor_msgs.msg import Image
 
 from face_analysis.core.image_codec import encode_image
+from face_analysis.ros.spin import spin_until_interrupted
 
 
 def main():
@@ -17,13 +17,7 @@ def main():
     msg = encode_image(cv2.resize(cv2.imread(photo), (640, 480)), Image(), "bgr8")
     msg.header.frame_id = "camera"
     node.create_timer(0.2, lambda: publisher.publish(msg))
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    spin_until_interrupted([node])
 
 
 if __name__ == "__main__":

@@ -7,11 +7,10 @@ from pathlib import Path
 import cv2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from paths import TEST_PHOTO, model_path  # noqa: E402
+from paths import TEST_PHOTO, model_path, write_params  # noqa: E402
 
 from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer  # noqa: E402
 
-SHARE_PARAMS = "face_analysis.yaml"
 TMP = Path(os.environ.get("TMPDIR", "/tmp"))
 
 
@@ -38,14 +37,8 @@ def faces_and_masked_photo():
     return boxes, path
 
 
-def params_file(share: Path, no_image_timeout: float = 5.0) -> Path:
-    """The shipped parameters with the paper's Haar detector, which finds all 6 faces of the
+def params_file(no_image_timeout: float = 5.0) -> Path:
+    """The test parameters with the paper's Haar detector, which finds all 6 faces of the
     full-resolution photo (BlazeFace, the nodes' default, misses one), as analyzer() does."""
-    text = (share / "config" / SHARE_PARAMS).read_text()
-    text = text.replace('detector: "blazeface"', 'detector: "haar"')
-    text = text.replace("no_image_timeout: 5.0", f"no_image_timeout: {no_image_timeout}")
-    text = text.replace('emotion_model: ""', f'emotion_model: "{model_path("emotion")}"')
-    text = text.replace('gender_model: ""', f'gender_model: "{model_path("gender")}"')
-    path = TMP / f"face_analysis_params_{os.getpid()}.yaml"
-    path.write_text(text)
-    return path
+    return write_params(TMP / f"face_analysis_params_{os.getpid()}.yaml", detector="haar",
+                        no_image_timeout=no_image_timeout)

@@ -12,17 +12,16 @@ import launch_testing
 import launch_testing.actions
 import launch_testing.asserts
 import pytest
-import rclpy
 from ament_index_python.packages import get_package_share_directory
 from hri_msgs.msg import Expression, IdsList, SoftBiometrics
 from launch import LaunchDescription
 from launch.actions import IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
-from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hri_fixtures import analyzer, params_file, photo  # noqa: E402
+from ros_probe import RosProbe  # noqa: E402
 
 from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face  # noqa: E402
 from face_analysis.core.image_codec import encode_image  # noqa: E402
@@ -36,7 +35,7 @@ def generate_test_description():
     robot = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
         launch_arguments={"hri": "consume",
-                          "params_file": str(params_file(SHARE, no_image_timeout=1.0))}.items())
+                          "params_file": str(params_file(no_image_timeout=1.0))}.items())
     return LaunchDescription([robot, launch_testing.actions.ReadyToTest()]), {}
 
 
@@ -47,11 +46,8 @@ class TestHriConsumer(unittest.TestCase):
         ids = [f"face{i}" for i in range(len(publisher_mode))]
         crops = {i: cropped_face(image, r.box) for i, r in zip(ids, publisher_mode)}
 
-        context = rclpy.Context()
-        rclpy.init(context=context)
-        node = rclpy.create_node("hri_detector_stand_in", context=context)
-        executor = SingleThreadedExecutor(context=context)
-        executor.add_node(node)
+        probe = RosProbe("hri_detector_stand_in")
+        node = probe.node
         tracked_pub = node.create_publisher(IdsList, "/humans/faces/tracked", HRI_QOS)
         crop_pubs = {i: node.create_publisher(Image, f"/humans/faces/{i}/cropped", HRI_QOS)
                      for i in ids + ["wrongsize"]}
@@ -74,9 +70,7 @@ class TestHriConsumer(unittest.TestCase):
                     crop_pubs[i].publish(msg)
                 small = encode_image(crops[ids[0]][:64, :64].copy(), Image(), "bgr8")
                 crop_pubs["wrongsize"].publish(small)
-                end = time.monotonic() + 0.3
-                while time.monotonic() < end:
-                    executor.spin_once(timeout_sec=0.05)
+                probe.spin_for(0.3)
 
             sec, deadline = 0, time.monotonic() + 60
             while not all(e and s for e, s in received.values()):
@@ -96,9 +90,7 @@ class TestHriConsumer(unittest.TestCase):
                          "face nocrops is tracked but nothing arrives"):
                 proc_output.assertWaitFor(text, timeout=15)
         finally:
-            executor.shutdown()
-            node.destroy_node()
-            rclpy.shutdown(context=context)
+            probe.close()
 
 
 @launch_testing.post_shutdown_test()

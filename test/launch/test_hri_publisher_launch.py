@@ -10,23 +10,23 @@ import launch_testing
 import launch_testing.actions
 import launch_testing.asserts
 import pytest
-import rclpy
 from ament_index_python.packages import get_package_share_directory
 from hri_msgs.msg import Expression, IdsList, SoftBiometrics
 from launch import LaunchDescription
 from launch.actions import ExecuteProcess, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
-from rclpy.executors import SingleThreadedExecutor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hri_fixtures import TEST_PHOTO, faces_and_masked_photo, params_file  # noqa: E402
+from ros_probe import RosProbe  # noqa: E402
 
 from face_analysis.core.hri import valid_face_id  # noqa: E402
 
 SHARE = Path(get_package_share_directory("face_analysis"))
 CAMERA_TOPIC = "/hri_test/image_raw"
 BOXES, MASKED = faces_and_masked_photo()
-REPEAT = 12  # frames of each picture: more than max_missed_frames (5), so the masked face expires
+REPEAT = 40  # frames (10 s) of each picture: time to subscribe per id, and far more than
+# max_missed_frames (5), so the masked face expires
 
 
 @pytest.mark.launch_test
@@ -34,7 +34,7 @@ def generate_test_description():
     robot = IncludeLaunchDescription(
         PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
         launch_arguments={"hri": "publish", "camera_topic": CAMERA_TOPIC,
-                          "params_file": str(params_file(SHARE))}.items())
+                          "params_file": str(params_file())}.items())
     camera = ExecuteProcess(cmd=[
         sys.executable, "-m", "face_analysis.ros.image_publisher", str(TEST_PHOTO), str(MASKED),
         "--topic", CAMERA_TOPIC, "--rate", "4", "--repeat", str(REPEAT), "--wait-for-subscriber"],
@@ -45,19 +45,10 @@ def generate_test_description():
 
 class TestHriPublisher(unittest.TestCase):
     def test_ids_per_face_and_a_leaving_face_is_dropped(self):
-        context = rclpy.Context()
-        rclpy.init(context=context)
-        node = rclpy.create_node("hri_probe", context=context)
-        executor = SingleThreadedExecutor(context=context)
-        executor.add_node(node)
-        tracked, per_id = [], {}
-        node.create_subscription(IdsList, "/humans/faces/tracked", tracked.append, 10)
-
-        def spin_until(predicate, timeout, what):
-            deadline = time.monotonic() + timeout
-            while not predicate():
-                self.assertLess(time.monotonic(), deadline, f"timed out waiting for {what}")
-                executor.spin_once(timeout_sec=0.05)
+        probe = RosProbe("hri_probe")
+        node, spin_until = probe.node, probe.spin_until
+        tracked = probe.collect(IdsList, "/humans/faces/tracked")
+        per_id = {}
 
         try:
             full = lambda: [m for m in tracked if len(m.ids) == len(BOXES)]  # noqa: E731
@@ -93,9 +84,7 @@ class TestHriPublisher(unittest.TestCase):
             spin_until(lambda: len(tracked[-1].ids) == len(BOXES), 120, "the face to come back")
             self.assertNotIn(gone, tracked[-1].ids)
         finally:
-            executor.shutdown()
-            node.destroy_node()
-            rclpy.shutdown(context=context)
+            probe.close()
 
 
 @launch_testing.post_shutdown_test()

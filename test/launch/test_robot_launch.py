@@ -21,7 +21,7 @@ from lifecycle_msgs.msg import Transition
 from sensor_msgs.msg import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from paths import TEST_PHOTO, model_path  # noqa: E402
+from paths import TEST_PHOTO, write_params  # noqa: E402
 from ros_probe import RosProbe  # noqa: E402
 
 from face_analysis.core.analyzer import FaceAnalyzer  # noqa: E402
@@ -34,14 +34,6 @@ CAMERA_TOPIC = "/test_camera/image_raw"
 FRAME_ID = "test_camera_optical_frame"
 RATE_HZ = 5.0
 STAMPS_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / f"face_analysis_stamps_{os.getpid()}.txt"
-
-
-def write_params(path: Path) -> Path:
-    text = (SHARE / "config" / "face_analysis.yaml").read_text()
-    text = text.replace('emotion_model: ""', f'emotion_model: "{model_path("emotion")}"')
-    text = text.replace('gender_model: ""', f'gender_model: "{model_path("gender")}"')
-    path.write_text(text)
-    return path
 
 
 @pytest.mark.launch_test

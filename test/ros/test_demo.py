@@ -5,14 +5,11 @@ import subprocess
 
 import cv2
 
-from paths import REPO, model_path
+from paths import write_params
 
 
 def test_demo_on_the_bundled_recording(tmp_path):
-    params = tmp_path / "params.yaml"
-    params.write_text((REPO / "config" / "face_analysis.yaml").read_text()
-                      .replace('emotion_model: ""', f'emotion_model: "{model_path("emotion")}"')
-                      .replace('gender_model: ""', f'gender_model: "{model_path("gender")}"'))
+    params = write_params(tmp_path / "params.yaml")
     out = tmp_path / "demo"
     run = subprocess.run(["face-analysis", "demo", "-o", str(out),
                           "--launch-arg", f"params_file:={params}"],

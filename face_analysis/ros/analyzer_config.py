@@ -5,7 +5,7 @@ from ..core.analyzer import AnalyzerConfig
 
 DETECTOR_SETTINGS = {"haar": ("scale_factor", "min_neighbors", "min_size", "min_relative_size",
                               "downscale"),
-                     "blazeface": ("model", "min_confidence")}
+                     "blazeface": ("model", "min_confidence", "tile_size")}
 
 
 def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerConfig:

@@ -120,6 +120,10 @@ PARAMS: tuple[Param, ...] = (
     Param("blazeface.min_confidence", _core("blazeface", "min_confidence"),
           "BlazeFace: least detector confidence.",
           DETECTING, range=(0.0, 1.0), at_configure=True),
+    Param("blazeface.tile_size", _core("blazeface", "tile_size"),
+          "BlazeFace: > 0 also runs on overlapping tiles of this size, pixels, to find small "
+          "faces (group photos, far people) at a few times the cost; 0 = whole image only.",
+          DETECTING, range=(0, 4096), at_configure=True),
     Param("min_detection_score", _core("config", "min_detection_score"),
           "Faces scoring below this are not published.",
           DETECTING, range=(0.0, 1.0)),

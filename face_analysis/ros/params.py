@@ -69,7 +69,7 @@ PARAMS: tuple[Param, ...] = (
     Param("image_qos", "auto",
           "Reliability of the camera subscription: 'auto' matches the camera's publisher "
           "(re-subscribing if it changes), or force 'reliable'/'best_effort'.",
-          CAMERA_NODES, choices=("auto", "reliable", "best_effort")),
+          CAMERA_NODES, choices=("auto", "reliable", "best_effort"), at_configure=True),
     Param("max_rate", 0.0,
           "Most frames per second to process; 0 processes every frame that arrives while idle "
           "(the newest one; older waiting frames are dropped and counted).",
@@ -79,7 +79,7 @@ PARAMS: tuple[Param, ...] = (
           "logs what it subscribes to and which image topics exist; also the diagnostics WARN "
           "level for silence (ERROR at 3x). hri_face_classifier: how long a tracked face may go "
           "without a cropped image before it is reported.",
-          ALL_NODES, range=(0.5, 600.0)),
+          ALL_NODES, range=(0.5, 600.0), at_configure=True),
     Param("latency_warn_ms", 50.0,
           "Processing latency (frame arrival to publish) above which /diagnostics reports WARN.",
           ALL_NODES, range=(1.0, 60000.0)),
@@ -89,7 +89,7 @@ PARAMS: tuple[Param, ...] = (
     Param("pairing_cache_size", 10,
           "Images (or results) kept while waiting for the message with the same stamp on the "
           "other input; unpaired ones are dropped and counted.",
-          PAIRING, range=(1, 200)),
+          PAIRING, range=(1, 200), at_configure=True),
     # --- detection
     # On a robot the detector sets the frame rate: BlazeFace takes ~4 ms at 640x480 where the
     # paper's Haar cascade takes ~70 ms and finds fewer faces (face_analysis/core/DETECTORS.md),

@@ -29,6 +29,10 @@ VALENCE_AROUSAL = {"angry": (-0.51, 0.59), "disgust": (-0.60, 0.35), "fear": (-0
 GENDERS = {"female": 1, "male": 2}
 
 FACE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# `cropped` images show the detector box grown by this fraction per side (the largest crop margin
+# of the shipped heads), so a consumer of the crop can give each head the framing it was
+# trained with: face_in_crop() undoes it.
+CROP_MARGIN = 0.12
 
 
 def valid_face_id(face_id: str) -> bool:
@@ -64,10 +68,10 @@ def normalized_roi(box: FaceBox, shape) -> tuple[float, float, float, float]:
 
 def cropped_face(frame: np.ndarray, box: FaceBox, width: int = 128,
                  height: int = 128) -> np.ndarray:
-    """REP-155 `cropped`: the face's square around the box centre (clipped to the image),
-    scaled to fit width x height, centred and zero-padded. BGR."""
+    """REP-155 `cropped`: the square around the box centre, CROP_MARGIN larger per side (clipped
+    to the image), scaled to fit width x height, centred and zero-padded. BGR."""
     image = to_bgr(frame)
-    side = max(box.width, box.height)
+    side = max(box.width, box.height) * (1 + 2 * CROP_MARGIN)
     cx, cy = (box.x_min + box.x_max) / 2, (box.y_min + box.y_max) / 2
     x0, y0 = max(int(round(cx - side / 2)), 0), max(int(round(cy - side / 2)), 0)
     x1 = min(int(round(cx + side / 2)), image.shape[1])
@@ -82,3 +86,9 @@ def cropped_face(frame: np.ndarray, box: FaceBox, width: int = 128,
     return out
 
 
+
+
+def face_in_crop(width: int, height: int) -> FaceBox:
+    """The face's box inside a `cropped` image: the crop without its CROP_MARGIN."""
+    inset = CROP_MARGIN / (1 + 2 * CROP_MARGIN)
+    return FaceBox(width * inset, height * inset, width * (1 - inset), height * (1 - inset))

@@ -13,7 +13,6 @@ from ..core.analyzer import FaceAnalyzer
 from ..core.errors import FaceAnalysisError
 from ..core.image_codec import decode_image
 from ..core.track import FaceTracker
-from ..core.types import FaceBox
 from .analyzer_config import analyzer_config
 from .base_node import run_nodes, FaceAnalysisNode
 from .hri_faces import FACES, HRI_QOS, PerFacePublishers, expression_msg, softbiometrics_msg
@@ -107,7 +106,7 @@ class HriFaceClassifierNode(FaceAnalysisNode):
                              f"skipping {FACES}/{face_id}/cropped: {crop.shape[1]}x{crop.shape[0]}"
                              f" instead of {self.size[0]}x{self.size[1]}")
                 return
-            box = FaceBox(0, 0, crop.shape[1], crop.shape[0])
+            box = hri.face_in_crop(crop.shape[1], crop.shape[0])
             (result,) = face["tracker"].update(self.analyzer.classifier.classify(crop, [box]))
         except FaceAnalysisError as exc:
             self._report(f"bad:{face_id}", getattr(exc, "kind", type(exc).__name__),

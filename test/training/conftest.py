@@ -1,0 +1,54 @@
+"""Shared fixtures for the training tests: small synthetic data only (no real dataset images)."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def synthetic_faces(n, size=48, n_classes=7, seed=0, classes=None):
+    """Separable toy 'faces': a bright blob whose position encodes the class, plus noise."""
+    rng = np.random.default_rng(seed)
+    classes = list(range(n_classes)) if classes is None else classes
+    labels = rng.choice(classes, size=n)
+    yy, xx = np.mgrid[:size, :size]
+    images = np.empty((n, size, size), np.uint8)
+    for i, c in enumerate(labels):
+        ang = 2 * np.pi * c / n_classes
+        cy, cx = size / 2 + size / 4 * np.sin(ang), size / 2 + size / 4 * np.cos(ang)
+        blob = 200 * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * (size / 8) ** 2))
+        images[i] = np.clip(30 + blob + rng.normal(0, 12, (size, size)), 0, 255).astype(np.uint8)
+    return images, labels.astype(np.uint8)
+
+
+@pytest.fixture(name="synthetic_faces")
+def synthetic_faces_fixture():
+    """The generator function, as a fixture (works with every pytest import mode)."""
+    return synthetic_faces
+
+
+@pytest.fixture
+def fer_npz(tmp_path):
+    images, labels = synthetic_faces(240, classes=[0, 3])
+    usage = np.array([0] * 160 + [1] * 40 + [2] * 40, np.uint8)
+    votes = np.zeros((240, 10), np.uint8)
+    votes[:, 0] = 10
+    path = tmp_path / "fer2013.npz"
+    np.savez_compressed(path, images=images, labels=labels, usage=usage, ferplus_votes=votes)
+    return path
+
+
+@pytest.fixture
+def utk_npz(tmp_path):
+    images, gender = synthetic_faces(120, size=64, n_classes=2, seed=1)
+    rng = np.random.default_rng(2)
+    path = tmp_path / "utkface_gray64.npz"
+    np.savez_compressed(path, images=images, gender=gender, age=rng.integers(1, 90, 120).astype(np.uint8),
+                        race=rng.integers(0, 5, 120).astype(np.int8),
+                        split=np.array([0] * 80 + [1] * 20 + [2] * 20, np.uint8),
+                        gender_conflict=np.zeros(120, bool), dup_group=-np.ones(120, np.int32))
+    return path

@@ -1,0 +1,174 @@
+"""Evaluate a shipped ONNX model with onnxruntime, through the inference-side preprocessing.
+
+    PYTHONPATH=. python -m training.evaluate --model models/emotion.onnx --out-dir models
+    PYTHONPATH=. python -m training.evaluate --model models/gender.onnx --out-dir models
+
+Emotion (FER-2013): accuracy on PrivateTest, PublicTest and PublicTest+PrivateTest (the split the
+paper's 66 % is quoted on; note PublicTest is also our validation split), per class, and row-normalised
+confusion matrices as PNG (like the paper's Fig. 7).
+Gender (UTKFace): accuracy on the test split, on ages >= 13, without gender-conflict images, per
+race (table) and per class, and the confusion matrix PNG.
+The preprocessing (input size, normalisation) is read from the model's metadata, i.e. what ships.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from face_analysis.core.preprocess import PreprocessSpec, normalize
+from training import data as D
+
+
+def load_onnx(path, threads: int = 1):
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    meta = sess.get_modelmeta().custom_metadata_map
+    spec = PreprocessSpec.from_metadata(meta, source=str(path))
+    return sess, spec
+
+
+def onnx_predict(sess, spec: PreprocessSpec, gray_images: np.ndarray, batch: int = 1024) -> np.ndarray:
+    """Probabilities for uint8 (N,H,W) face crops: resize_face -> normalize -> onnxruntime."""
+    out = []
+    for i in range(0, len(gray_images), batch):
+        px = D.to_model_pixels(gray_images[i:i + batch], spec.input_size)
+        out.append(sess.run(["probs"], {"input": normalize(px, spec)[:, None]})[0])
+    return np.concatenate(out)
+
+
+def confusion(y, pred, n):
+    cm = np.zeros((n, n), np.int64)
+    np.add.at(cm, (y, pred), 1)
+    return cm
+
+
+def summarize(y, probs, labels) -> dict:
+    pred = probs.argmax(1)
+    cm = confusion(y, pred, len(labels))
+    per_class = {name: float(cm[c, c] / cm[c].sum()) if cm[c].sum() else float("nan")
+                 for c, name in enumerate(labels)}
+    return {"n": int(len(y)), "acc": float((pred == y).mean()), "per_class": per_class,
+            "confusion": cm.tolist()}
+
+
+def plot_confusion(cm, labels, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    cm = np.asarray(cm, np.float64)
+    norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
+    size = 1.0 + 0.9 * len(labels)
+    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    im = ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(labels)), labels, rotation=45, ha="right")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("predicted"), ax.set_ylabel("true")
+    for i in range(len(labels)):
+        for j in range(len(labels)):
+            ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center",
+                    color="white" if norm[i, j] > 0.5 else "black", fontsize=9)
+    fig.colorbar(im, ax=ax, fraction=0.046)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def fmt_row(name, r):
+    return f"| {name} | {r['n']} | {100 * r['acc']:.2f} % |"
+
+
+def evaluate_emotion(sess, spec, data_path, out_dir, stem):
+    a = D.load_fer(data_path)
+    res = {}
+    for name, mask in (("PrivateTest", a.split == 2), ("PublicTest", a.split == 1),
+                       ("PublicTest+PrivateTest", a.split >= 1)):
+        s = a.subset(mask)
+        res[name] = summarize(s.labels, onnx_predict(sess, spec, s.images), spec.labels)
+    lines = ["| split | N | accuracy |", "|---|---|---|"]
+    lines += [fmt_row(k, v) for k, v in res.items()]
+    lines += ["", "| class | " + " | ".join(res) + " |", "|---|" + "---|" * len(res)]
+    for c in spec.labels:
+        lines.append(f"| {c} | " + " | ".join(f"{100 * v['per_class'][c]:.1f} %" for v in res.values()) + " |")
+    pngs = []
+    if out_dir:
+        for name, file in (("PublicTest+PrivateTest", f"{stem}_confusion.png"),
+                           ("PrivateTest", f"{stem}_confusion_private.png")):
+            p = Path(out_dir) / file
+            plot_confusion(res[name]["confusion"], spec.labels, p,
+                           f"{stem}: FER-2013 {name} (N={res[name]['n']}), acc "
+                           f"{100 * res[name]['acc']:.2f} %")
+            pngs.append(str(p))
+    return res, lines, pngs
+
+
+def evaluate_gender(sess, spec, data_path, out_dir, stem):
+    a = D.load_utk(data_path)
+    t = a.subset(a.split == 2)
+    probs = onnx_predict(sess, spec, t.images)
+    res = {"test": summarize(t.labels, probs, spec.labels)}
+    if "age" in t.extras:
+        m = t.extras["age"] >= 13
+        res["test, age >= 13"] = summarize(t.labels[m], probs[m], spec.labels)
+    if "gender_conflict" in t.extras:
+        m = ~t.extras["gender_conflict"].astype(bool)
+        res["test, no gender_conflict"] = summarize(t.labels[m], probs[m], spec.labels)
+    race_rows = {}
+    if "race" in t.extras:
+        for r, rname in enumerate(D.RACE_NAMES):
+            m = t.extras["race"] == r
+            if m.any():
+                race_rows[rname] = summarize(t.labels[m], probs[m], spec.labels)
+        res["per_race"] = race_rows
+    lines = ["| subset | N | accuracy |", "|---|---|---|"]
+    lines += [fmt_row(k, v) for k, v in res.items() if k != "per_race"]
+    lines += ["", "| class (test) | accuracy |", "|---|---|"]
+    lines += [f"| {c} | {100 * v:.2f} % |" for c, v in res["test"]["per_class"].items()]
+    if race_rows:
+        lines += ["", "| race (test) | N | accuracy | male acc | female acc |", "|---|---|---|---|---|"]
+        lines += [f"| {k} | {v['n']} | {100 * v['acc']:.2f} % | {100 * v['per_class']['male']:.1f} % | "
+                  f"{100 * v['per_class']['female']:.1f} % |" for k, v in race_rows.items()]
+    pngs = []
+    if out_dir:
+        p = Path(out_dir) / f"{stem}_confusion.png"
+        plot_confusion(res["test"]["confusion"], spec.labels, p,
+                       f"{stem}: UTKFace test (N={res['test']['n']}), acc {100 * res['test']['acc']:.2f} %")
+        pngs.append(str(p))
+    return res, lines, pngs
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description="evaluate an exported ONNX model")
+    p.add_argument("--model", required=True, help="ONNX file with face_analysis metadata")
+    p.add_argument("--data-path", default=None,
+                   help="dataset (default ../shared/data/fer2013.npz or utkface_gray64.npz)")
+    p.add_argument("--out-dir", default=None, help="where to write confusion-matrix PNGs")
+    p.add_argument("--json", default=None, help="write all results as JSON here")
+    p.add_argument("--threads", type=int, default=1)
+    return p
+
+
+def main(args):
+    sess, spec = load_onnx(args.model, args.threads)
+    path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
+    stem = Path(args.model).stem
+    fn = evaluate_emotion if spec.task == "emotion" else evaluate_gender
+    res, lines, pngs = fn(sess, spec, path, args.out_dir, stem)
+    print(f"model {args.model}; task {spec.task}; input {spec.input_size}; data {path}")
+    print("\n".join(lines))
+    for p in pngs:
+        print(f"wrote {p}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"model": str(args.model), "data": str(path),
+                                               "results": res}, indent=1))
+    return res
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())

@@ -1,0 +1,142 @@
+"""Export a training checkpoint to ONNX (the file the inference side loads).
+
+    PYTHONPATH=. python -m training.export --checkpoint runs/emotion/best.pth --output models/emotion.onnx
+
+Contract: input `input` float32 (N, 1, S, S) (dynamic N), output `probs` float32 (N, C) softmax
+probabilities (the softmax is in the graph), `metadata_props` = `PreprocessSpec.to_metadata()`.
+After writing, the export is checked against PyTorch on real dataset images through the same
+preprocessing (max abs diff must be <= 1e-4).
+"""
+from __future__ import annotations
+
+import argparse
+import warnings
+import dataclasses
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from face_analysis.core.preprocess import PreprocessSpec, normalize
+from training import data as D
+from training.models import build_model, count_parameters
+
+PARITY_TOL = 1e-4
+
+
+class ProbsModel(nn.Module):
+    """logits model -> softmax probabilities; optionally averaged with the horizontally flipped input."""
+
+    def __init__(self, model: nn.Module, flip: bool = False):
+        super().__init__()
+        self.model, self.flip = model, flip
+
+    def forward(self, x):
+        p = F.softmax(self.model(x), dim=1)
+        if self.flip:
+            p = 0.5 * (p + F.softmax(self.model(torch.flip(x, dims=[3])), dim=1))
+        return p
+
+
+def load_checkpoint(path):
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    spec = PreprocessSpec.from_metadata(ckpt["spec"], source=str(path))
+    model = build_model(ckpt["args"]["arch"], len(spec.labels))
+    model.load_state_dict(ckpt["model"])
+    model.eval()
+    return model, spec, ckpt
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def export_onnx(model: nn.Module, spec: PreprocessSpec, output, flip: bool = False,
+                extra_metadata: dict | None = None, opset: int = 17) -> Path:
+    import onnx
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    wrapper = ProbsModel(model, flip).eval()
+    dummy = torch.zeros(2, 1, spec.input_size, spec.input_size)
+    tmp = output.with_suffix(".tmp.onnx")
+    with warnings.catch_warnings():  # the TorchScript exporter is deprecated but needs no onnxscript
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(wrapper, (dummy,), str(tmp), input_names=["input"], output_names=["probs"],
+                          dynamic_axes={"input": {0: "N"}, "probs": {0: "N"}}, opset_version=opset,
+                          do_constant_folding=True, dynamo=False)
+    m = onnx.load(str(tmp))
+    meta = dict(spec.to_metadata())
+    meta.update(extra_metadata or {})
+    del m.metadata_props[:]
+    for k, v in meta.items():
+        entry = m.metadata_props.add()
+        entry.key, entry.value = k, str(v)
+    m.producer_name = "face_analysis.training"
+    onnx.checker.check_model(m)
+    onnx.save(m, str(output))
+    tmp.unlink()
+    return output
+
+
+def onnx_probs(onnx_path, batch: np.ndarray) -> np.ndarray:
+    import onnxruntime as ort
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    return sess.run(["probs"], {"input": batch.astype(np.float32)})[0]
+
+
+def parity_check(model: nn.Module, onnx_path, spec: PreprocessSpec, gray_images: np.ndarray,
+                 flip: bool = False) -> float:
+    """Max |PyTorch - onnxruntime| over real images, both fed by the inference-side preprocessing."""
+    pixels = D.to_model_pixels(gray_images, spec.input_size)
+    batch = normalize(pixels, spec)[:, None]
+    with torch.no_grad():
+        ref = ProbsModel(model, flip).eval()(torch.from_numpy(batch)).numpy()
+    got = onnx_probs(onnx_path, batch)
+    return float(np.abs(ref - got).max())
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(description="export a checkpoint to ONNX with preprocessing metadata")
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--output", required=True)
+    p.add_argument("--data-path", default=None, help="dataset used for the parity check "
+                   "(default ../shared/data/<task file>)")
+    p.add_argument("--flip-tta", action="store_true",
+                   help="bake test-time horizontal-flip averaging into the graph")
+    p.add_argument("--crop-margin-x", type=float, default=None, help="override the checkpoint's margin")
+    p.add_argument("--crop-margin-y", type=float, default=None)
+    p.add_argument("--parity-n", type=int, default=512, help="test images used for the parity check")
+    return p
+
+
+def main(args):
+    torch.set_num_threads(1)
+    model, spec, ckpt = load_checkpoint(args.checkpoint)
+    changes = {}
+    if args.crop_margin_x is not None:
+        changes["crop_margin_x"] = args.crop_margin_x
+    if args.crop_margin_y is not None:
+        changes["crop_margin_y"] = args.crop_margin_y
+    spec = dataclasses.replace(spec, **changes)
+    out = export_onnx(model, spec, args.output, flip=args.flip_tta)
+    path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
+    arrays = D.load_task(spec.task, path)
+    test = arrays.subset(arrays.split == 2)
+    n = min(args.parity_n, len(test))
+    diff = parity_check(model, out, spec, test.images[:n], flip=args.flip_tta)
+    print(f"wrote {out} ({out.stat().st_size:,d} bytes, sha256 {sha256(out)})")
+    print(f"params {count_parameters(model):,d}; epoch {ckpt['epoch']} (best {ckpt.get('best_epoch')}); "
+          f"flip_tta {args.flip_tta}; metadata {spec.to_metadata()}")
+    print(f"parity on {n} real test images: max abs diff {diff:.3e} (tolerance {PARITY_TOL:g})")
+    if not diff <= PARITY_TOL:
+        print("PARITY CHECK FAILED", file=sys.stderr)
+        sys.exit(1)
+    return diff
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())

@@ -1,0 +1,129 @@
+"""Write a model card (markdown) from measured artefacts only: the ONNX file, its training
+checkpoint, and the JSON outputs of `training.evaluate` and `training.anchor_compare`.
+
+    PYTHONPATH=. python -m training.model_card --model models/emotion.onnx \
+        --checkpoint /tmp/fa_runs/emotion/best.pth --eval-json /tmp/emotion_eval.json \
+        --anchor-json /tmp/emotion_anchor.json --commands-file /tmp/emotion_commands.txt \
+        --notes-file /tmp/emotion_notes.md --output models/emotion.md
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+from training.evaluate import load_onnx
+from training.export import sha256
+
+
+def pct(v):
+    return f"{100 * v:.2f} %"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", required=True)
+    p.add_argument("--checkpoint", required=True)
+    p.add_argument("--eval-json", required=True)
+    p.add_argument("--final-checkpoint", default=None, help="last checkpoint of the run (total epochs/time)")
+    p.add_argument("--anchor-json", default=None)
+    p.add_argument("--commands-file", required=True)
+    p.add_argument("--notes-file", default=None)
+    p.add_argument("--extra-json", default=None, help="optional {title: eval-json} of other variants")
+    p.add_argument("--output", required=True)
+    a = p.parse_args()
+
+    _, spec = load_onnx(a.model)
+    ck = torch.load(a.checkpoint, map_location="cpu", weights_only=False)
+    ev = json.loads(Path(a.eval_json).read_text())["results"]
+    args = ck["args"]
+    final = torch.load(a.final_checkpoint, map_location="cpu", weights_only=False) if a.final_checkpoint else ck
+    hist = final["history"]
+    model_path = Path(a.model)
+    aug = "none" if args["no_augment"] else (
+        "rotation ±{:g}°, shift ±{:g}, zoom ±{:g}, horizontal flip (batched affine_grid/grid_sample)"
+        .format(args["rotation"], args["shift"], args["zoom"]))
+    L = [f"# Model card: `{model_path.name}` ({spec.task})", ""]
+    L += ["Mini-Xception (Arriaga, Plöger & Valdenegro 2017) trained from scratch in this repository "
+          "(`training/`). All figures below were produced by the commands listed at the end; "
+          "accuracies are of the shipped ONNX file run with onnxruntime through the inference "
+          "preprocessing (`face_analysis.core.preprocess`).", ""]
+    L += ["## Summary", "", "| item | value |", "|---|---|"]
+    L += [f"| file | `models/{model_path.name}` |",
+          f"| size | {model_path.stat().st_size:,d} bytes |",
+          f"| sha256 | `{sha256(model_path)}` |",
+          f"| architecture | {args['arch']}, {ck['num_params']:,d} trainable parameters "
+          f"(+ BatchNorm running statistics) |",
+          f"| input | `input` float32 (N, 1, {spec.input_size}, {spec.input_size}), gray, "
+          f"x * {spec.pixel_scale:.8g} + ({spec.pixel_offset:g}) |",
+          f"| output | `probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)} |",
+          f"| crop margins (metadata) | x {spec.crop_margin_x:g}, y {spec.crop_margin_y:g} of the detector box per side |",
+          f"| training data | `{Path(ck['data_path']).name}` ({ck.get('data_path')}) |",
+          f"| seed | {args['seed']} |",
+          f"| epochs run | {len(hist)} of {final['args']['epochs']} planned (selected checkpoint: epoch {ck['epoch']} by best validation accuracy "
+          f"{pct(ck['best_acc'])}) |",
+          f"| optimiser | AdamW lr {args['lr']:g}, weight decay {args['weight_decay']:g}, batch {args['batch_size']}, "
+          f"{args['lr_scheduler']} schedule ({args['lr_warmup_epochs']} warm-up epochs), "
+          f"label smoothing {args['label_smoothing']:g}"
+          + (f", FER+ soft-target weight {args['ferplus_alpha']:g}" if args.get('ferplus_alpha') else "")
+          + (", gender-conflict images dropped from training" if args.get('drop_gender_conflict') else "")
+          + " |",
+          f"| augmentation | {aug} |",
+          f"| training time | {final['train_time_s'] / 60:.1f} min wall for all {len(hist)} epochs "
+          f"({ck['train_time_s'] / 60:.1f} min up to the selected epoch); CPU, {args['threads']} thread(s) "
+          f"on a 2-core machine shared with other jobs |"]
+    L += ["", "## Measured accuracy", ""]
+    if spec.task == "emotion":
+        L += ["| split | N | accuracy |", "|---|---|---|"]
+        for k in ("PrivateTest", "PublicTest", "PublicTest+PrivateTest"):
+            L.append(f"| FER-2013 {k} | {ev[k]['n']} | {pct(ev[k]['acc'])} |")
+        L += ["", "PublicTest is the validation split used for checkpoint selection/early stopping, so "
+              "PrivateTest is the clean held-out number; PublicTest+PrivateTest is the split the "
+              "paper's 66 % is quoted on.", ""]
+        L += ["| class | PrivateTest | PublicTest+PrivateTest |", "|---|---|---|"]
+        for c in spec.labels:
+            L.append(f"| {c} | {pct(ev['PrivateTest']['per_class'][c])} | "
+                     f"{pct(ev['PublicTest+PrivateTest']['per_class'][c])} |")
+        L += ["", f"Confusion matrices (row-normalised): `{model_path.stem}_confusion.png` "
+              f"(PublicTest+PrivateTest), `{model_path.stem}_confusion_private.png` (PrivateTest); "
+              f"training curves: `{model_path.stem}_curves.png`."]
+    else:
+        L += ["| subset (UTKFace test split) | N | accuracy |", "|---|---|---|"]
+        for k, v in ev.items():
+            if k != "per_race":
+                L.append(f"| {k} | {v['n']} | {pct(v['acc'])} |")
+        L += ["", "| class | accuracy |", "|---|---|"]
+        L += [f"| {c} | {pct(v)} |" for c, v in ev["test"]["per_class"].items()]
+        L += ["", "| race | N | accuracy | male | female |", "|---|---|---|---|---|"]
+        L += [f"| {k} | {v['n']} | {pct(v['acc'])} | {pct(v['per_class']['male'])} | "
+              f"{pct(v['per_class']['female'])} |" for k, v in ev["per_race"].items()]
+        L += ["", f"Confusion matrix (row-normalised): `{model_path.stem}_confusion.png`; training curves: `{model_path.stem}_curves.png`."]
+    if a.anchor_json:
+        an = json.loads(Path(a.anchor_json).read_text())
+        L += ["", "## Side by side with the paper's published weights", "",
+              "Same images, same metric; the anchor is the paper's Keras HDF5 loaded by "
+              "`training/anchor_compare.py` into a PyTorch re-implementation (64x64 input).", "",
+              "| subset | N | paper anchor | this model |", "|---|---|---|---|"]
+        L += [f"| {k} | {v['n']} | {pct(v['anchor_acc'])} | {pct(v['ours_acc'])} |" for k, v in an.items()]
+    if a.extra_json:
+        extra = json.loads(Path(a.extra_json).read_text())
+        L += ["", "## Variants measured (not shipped unless stated)", ""]
+        for title, path in extra.items():
+            r = json.loads(Path(path).read_text())["results"]
+            keys = [k for k in r if k != "per_race"]
+            L.append(f"- {title}: " + "; ".join(f"{k} {pct(r[k]['acc'])}" for k in keys))
+    L += ["", "## Training curves", "", "| epoch | lr | train loss | train acc | val loss | val acc | s |",
+          "|---|---|---|---|---|---|---|"]
+    L += [f"| {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | {h['train_acc']:.4f} | {h['val_loss']:.4f} | "
+          f"{h['val_acc']:.4f} | {h['epoch_time_s']} |" for h in hist]
+    if a.notes_file:
+        L += ["", Path(a.notes_file).read_text().strip()]
+    L += ["", "## Exact commands", "", "```bash", Path(a.commands_file).read_text().strip(), "```", ""]
+    Path(a.output).write_text("\n".join(L))
+    print(f"wrote {a.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,347 @@
+"""Train the paper's mini-Xception (or the sequential baseline) for emotion or gender.
+
+In the spirit of torchvision's classification reference script:
+
+    PYTHONPATH=. python -m training.train --task emotion --epochs 60 --output-dir runs/emotion
+    PYTHONPATH=. python -m training.train --task gender  --epochs 20 --output-dir runs/gender
+    PYTHONPATH=. python -m training.train --task emotion --resume runs/emotion/checkpoint.pth
+    PYTHONPATH=. python -m training.train --task emotion --resume runs/emotion/best.pth --test-only
+
+Validation/early stopping: FER-2013 PublicTest (emotion), UTKFace val (gender). Test: FER-2013
+PrivateTest (and PublicTest+PrivateTest, the split of the paper's 66 %), UTKFace test.
+Writes to --output-dir: checkpoint.pth (latest), best.pth (best validation accuracy), log.csv,
+log.json, curves.png, spec.json.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime
+import json
+import os
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from face_analysis.core.preprocess import PreprocessSpec
+from training import data as D
+from training.models import build_model, count_parameters
+
+TASK_LABELS = {"emotion": D.EMOTION_LABELS, "gender": D.GENDER_LABELS}
+# (train, val, test) split ids per task
+TASK_SPLITS = {"emotion": (0, 1, 2), "gender": (0, 1, 2)}
+# How much a tight detector box (Haar/BlazeFace) must grow per side to match the training crops;
+# median over training images measured by `python -m training.measure_margins` (Haar, 4x upscale).
+DEFAULT_CROP_MARGIN = {"emotion": 0.10, "gender": 0.12}
+
+
+def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description="face_analysis emotion/gender training", add_help=add_help)
+    p.add_argument("--task", choices=["emotion", "gender"], required=True)
+    p.add_argument("--data-path", default=None,
+                   help="dataset file or folder (fer2013.npz|fer2013.csv / utkface_gray64.npz|image "
+                        "folder); default ../shared/data/<file> relative to the repository root")
+    p.add_argument("--arch", default="mini_xception", choices=["mini_xception", "sequential_fcn"])
+    p.add_argument("--input-size", type=int, default=48)
+    p.add_argument("--pixel-scale", type=float, default=2.0 / 255.0)
+    p.add_argument("--pixel-offset", type=float, default=-1.0)
+    p.add_argument("--crop-margin-x", type=float, default=None,
+                   help="detector-box margin stored in the model metadata (default: 0.10 emotion, 0.12 "
+                        "gender, measured with training.measure_margins); does not affect training")
+    p.add_argument("--crop-margin-y", type=float, default=None)
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW-style decoupled decay (0: Adam)")
+    p.add_argument("--lr-scheduler", default="cosine", choices=["cosine", "onecycle", "plateau", "none"])
+    p.add_argument("--lr-warmup-epochs", type=int, default=1)
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--ferplus-alpha", type=float, default=0.0,
+                   help="emotion only: target = (1-a)*one-hot(FER label) + a*FER+ vote distribution")
+    p.add_argument("--patience", type=int, default=15, help="early stopping: epochs without val improvement")
+    p.add_argument("--no-augment", action="store_true")
+    p.add_argument("--rotation", type=float, default=10.0)
+    p.add_argument("--shift", type=float, default=0.1)
+    p.add_argument("--zoom", type=float, default=0.1)
+    p.add_argument("--drop-gender-conflict", action="store_true",
+                   help="gender only: drop images whose near-duplicate group has both genders (train)")
+    p.add_argument("--eval-flip", action="store_true", help="test-time horizontal-flip averaging")
+    p.add_argument("--limit", type=int, default=0, help="use only the first N images of each split (debug/tests)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--output-dir", default="runs/default")
+    p.add_argument("--resume", default="", help="checkpoint to resume from (or to test with --test-only)")
+    p.add_argument("--test-only", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="disable tqdm bars")
+    p.add_argument("--no-plot", action="store_true")
+    return p
+
+
+def make_spec(args) -> PreprocessSpec:
+    default = DEFAULT_CROP_MARGIN[args.task]
+    mx = args.crop_margin_x if args.crop_margin_x is not None else default
+    my = args.crop_margin_y if args.crop_margin_y is not None else default
+    return PreprocessSpec(task=args.task, labels=tuple(TASK_LABELS[args.task]),
+                          input_size=args.input_size, pixel_scale=args.pixel_scale,
+                          pixel_offset=args.pixel_offset, crop_margin_x=mx, crop_margin_y=my)
+
+
+def set_seed(seed: int):
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class Split:
+    """One split as uint8 pixel tensor (N,1,S,S) + targets, kept in memory."""
+
+    def __init__(self, arrays: D.FaceArrays, size: int, targets: np.ndarray | None = None):
+        self.pixels = torch.from_numpy(D.to_model_pixels(arrays.images, size)).unsqueeze(1)
+        self.labels = torch.from_numpy(arrays.labels.astype(np.int64))
+        self.targets = torch.from_numpy(targets) if targets is not None else None
+        self.arrays = arrays
+
+    def __len__(self):
+        return len(self.labels)
+
+
+def load_splits(args, spec):
+    path = args.data_path or D.default_data_path(args.task, D.default_repo_data_dir())
+    arrays = D.load_task(args.task, path)
+    tr, va, te = TASK_SPLITS[args.task]
+    parts = {}
+    for name, sid in (("train", tr), ("val", va), ("test", te)):
+        sub = arrays.subset(arrays.split == sid)
+        if name == "train" and args.task == "gender" and args.drop_gender_conflict \
+                and "gender_conflict" in sub.extras:
+            sub = sub.subset(~sub.extras["gender_conflict"].astype(bool))
+        if args.limit:
+            sub = sub.subset(np.arange(len(sub)) < args.limit)
+        targets = None
+        if name == "train" and args.task == "emotion" and args.ferplus_alpha > 0:
+            targets = D.soft_targets(sub.labels, sub.extras.get("ferplus_votes"), args.ferplus_alpha)
+        parts[name] = Split(sub, spec.input_size, targets)
+    return parts, str(path)
+
+
+def train_one_epoch(model, optimizer, scheduler_step, split: Split, spec, args, epoch, augment,
+                    generator, progress=True):
+    model.train()
+    n = len(split)
+    perm = torch.randperm(n, generator=generator)
+    tot_loss, tot_correct, seen = 0.0, 0, 0
+    nb = (n + args.batch_size - 1) // args.batch_size
+    bar = tqdm(range(nb), desc=f"epoch {epoch}", disable=not progress, leave=False, file=sys.stdout)
+    for b in bar:
+        idx = perm[b * args.batch_size:(b + 1) * args.batch_size]
+        if len(idx) < 2:  # BatchNorm needs more than one sample
+            continue
+        x = split.pixels[idx].to(torch.float32)
+        if augment is not None:
+            x = augment(x, generator)
+        x = D.normalize_tensor(x, spec)
+        y = split.labels[idx]
+        logits = model(x)
+        target = split.targets[idx] if split.targets is not None else y
+        loss = F.cross_entropy(logits, target, label_smoothing=args.label_smoothing)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        if scheduler_step is not None:
+            scheduler_step()
+        tot_loss += loss.item() * len(idx)
+        tot_correct += (logits.argmax(1) == y).sum().item()
+        seen += len(idx)
+        if b % 20 == 0:
+            bar.set_postfix(loss=f"{tot_loss / seen:.4f}", acc=f"{tot_correct / seen:.4f}")
+    return {"loss": tot_loss / max(seen, 1), "acc": tot_correct / max(seen, 1)}
+
+
+@torch.no_grad()
+def predict_probs(model, pixels: torch.Tensor, spec, batch_size=512, flip=False) -> torch.Tensor:
+    model.eval()
+    out = []
+    for i in range(0, len(pixels), batch_size):
+        x = D.normalize_tensor(pixels[i:i + batch_size], spec)
+        p = F.softmax(model(x), 1)
+        if flip:
+            p = (p + F.softmax(model(torch.flip(x, dims=[3])), 1)) / 2
+        out.append(p)
+    return torch.cat(out) if out else torch.zeros(0, len(spec.labels))
+
+
+def evaluate(model, split: Split, spec, flip=False) -> dict:
+    probs = predict_probs(model, split.pixels, spec, flip=flip)
+    y = split.labels
+    loss = F.nll_loss(torch.log(probs.clamp_min(1e-12)), y).item() if len(y) else float("nan")
+    pred = probs.argmax(1)
+    per_class = {}
+    for c, name in enumerate(spec.labels):
+        m = y == c
+        per_class[name] = (pred[m] == c).float().mean().item() if m.any() else float("nan")
+    return {"loss": loss, "acc": (pred == y).float().mean().item(), "per_class": per_class,
+            "n": int(len(y))}
+
+
+def plot_curves(history, path, title):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ep = [h["epoch"] for h in history]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].plot(ep, [h["train_loss"] for h in history], label="train")
+    ax[0].plot(ep, [h["val_loss"] for h in history], label="val")
+    ax[0].set_xlabel("epoch"), ax[0].set_ylabel("loss"), ax[0].legend(), ax[0].grid(alpha=.3)
+    ax[1].plot(ep, [h["train_acc"] for h in history], label="train")
+    ax[1].plot(ep, [h["val_acc"] for h in history], label="val")
+    ax[1].set_xlabel("epoch"), ax[1].set_ylabel("accuracy"), ax[1].legend(), ax[1].grid(alpha=.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_logs(history, out: Path):
+    with open(out / "log.json", "w") as f:
+        json.dump(history, f, indent=1)
+    if history:
+        keys = list(history[0].keys())
+        with open(out / "log.csv", "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys)
+            w.writeheader()
+            w.writerows(history)
+
+
+def build_scheduler(args, optimizer, steps_per_epoch):
+    """Returns (scheduler, per_step_callable or None, per_epoch_callable(val_acc) or None)."""
+    if args.lr_scheduler == "onecycle":
+        s = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
+                                                steps_per_epoch=steps_per_epoch, pct_start=0.15)
+        return s, s.step, None
+    if args.lr_scheduler == "cosine":
+        total = args.epochs * steps_per_epoch
+        warm = args.lr_warmup_epochs * steps_per_epoch
+
+        def f(step):
+            if step < warm:
+                return (step + 1) / warm
+            return 0.5 * (1 + np.cos(np.pi * min(1.0, (step - warm) / max(1, total - warm))))
+        s = torch.optim.lr_scheduler.LambdaLR(optimizer, f)
+        return s, s.step, None
+    if args.lr_scheduler == "plateau":  # the paper's ReduceLROnPlateau (factor 0.1, patience/4)
+        s = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
+                                                       patience=max(1, args.patience // 4))
+        return s, None, s.step
+    s = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    return s, None, None
+
+
+def main(args):
+    torch.set_num_threads(args.threads)
+    set_seed(args.seed)
+    out = Path(args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    spec = make_spec(args)
+    resumed = None
+    if args.resume:
+        resumed = torch.load(args.resume, map_location="cpu", weights_only=False)
+        if args.test_only:  # test the checkpoint with the preprocessing it was trained with
+            spec = PreprocessSpec.from_metadata(resumed["spec"])
+    model = build_model(args.arch, len(spec.labels))
+    print(f"{args.arch}: {count_parameters(model):,d} parameters; spec {spec}", flush=True)
+    t0 = time.time()
+    parts, path = load_splits(args, spec)
+    print(f"data {path}: train {len(parts['train'])}, val {len(parts['val'])}, "
+          f"test {len(parts['test'])} ({time.time() - t0:.1f}s)", flush=True)
+
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    steps = (len(parts["train"]) + args.batch_size - 1) // args.batch_size
+    scheduler, step_fn, epoch_fn = build_scheduler(args, optimizer, steps)
+    start_epoch, best_acc, best_epoch, history, train_time = 0, -1.0, -1, [], 0.0
+    if resumed is not None:
+        model.load_state_dict(resumed["model"])
+        if not args.test_only:
+            optimizer.load_state_dict(resumed["optimizer"])
+            scheduler.load_state_dict(resumed["lr_scheduler"])
+            start_epoch = resumed["epoch"] + 1
+            best_acc, best_epoch = resumed.get("best_acc", -1.0), resumed.get("best_epoch", -1)
+            history = resumed.get("history", [])
+            train_time = resumed.get("train_time_s", 0.0)
+            print(f"resumed from {args.resume} at epoch {start_epoch}", flush=True)
+
+    if args.test_only:
+        res = {}
+        for name in ("val", "test"):
+            r = evaluate(model, parts[name], spec, flip=args.eval_flip)
+            res[name] = r
+            print(f"{name}: acc {r['acc']:.4f} loss {r['loss']:.4f} n {r['n']} per class "
+                  + ", ".join(f"{k} {v:.3f}" for k, v in r["per_class"].items()), flush=True)
+        both = Split(D.FaceArrays(np.concatenate([parts["val"].arrays.images, parts["test"].arrays.images]),
+                                  np.concatenate([parts["val"].arrays.labels, parts["test"].arrays.labels]),
+                                  np.zeros(len(parts["val"]) + len(parts["test"]))), spec.input_size)
+        r = evaluate(model, both, spec, flip=args.eval_flip)
+        print(f"val+test: acc {r['acc']:.4f} n {r['n']}", flush=True)
+        res["val+test"] = r
+        return res
+
+    augment = None if args.no_augment else BatchAugmentFromArgs(args)
+    gen = torch.Generator().manual_seed(args.seed)
+    if resumed is not None and "rng" in resumed:
+        gen.set_state(resumed["rng"])
+    bad_epochs = 0 if best_epoch < 0 else (start_epoch - 1 - best_epoch)
+    for epoch in range(start_epoch, args.epochs):
+        t = time.time()
+        tr = train_one_epoch(model, optimizer, step_fn, parts["train"], spec, args, epoch, augment,
+                             gen, progress=not args.no_progress)
+        va = evaluate(model, parts["val"], spec)
+        dt = time.time() - t
+        train_time += dt
+        if epoch_fn is not None:
+            epoch_fn(va["acc"])
+        rec = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"], "train_loss": tr["loss"],
+               "train_acc": tr["acc"], "val_loss": va["loss"], "val_acc": va["acc"],
+               "epoch_time_s": round(dt, 1)}
+        history.append(rec)
+        improved = va["acc"] > best_acc
+        if improved:
+            best_acc, best_epoch, bad_epochs = va["acc"], epoch, 0
+        else:
+            bad_epochs += 1
+        ckpt = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                "lr_scheduler": scheduler.state_dict(), "epoch": epoch, "args": vars(args),
+                "spec": spec.to_metadata(), "best_acc": best_acc, "best_epoch": best_epoch,
+                "history": history, "train_time_s": train_time, "rng": gen.get_state(),
+                "data_path": path, "num_params": count_parameters(model)}
+        torch.save(ckpt, out / "checkpoint.pth.tmp")
+        os.replace(out / "checkpoint.pth.tmp", out / "checkpoint.pth")
+        if improved:
+            torch.save(ckpt, out / "best.pth")
+        write_logs(history, out)
+        if not args.no_plot:
+            plot_curves(history, out / "curves.png", f"{args.task} {args.arch}")
+        print(f"{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S} epoch {epoch}: "
+              f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | val loss {va['loss']:.4f} "
+              f"acc {va['acc']:.4f} | best {best_acc:.4f}@{best_epoch} | lr {rec['lr']:.2e} | {dt:.0f}s",
+              flush=True)
+        if bad_epochs >= args.patience:
+            print(f"early stopping: no val improvement for {args.patience} epochs", flush=True)
+            break
+    with open(out / "spec.json", "w") as f:
+        json.dump(spec.to_metadata(), f, indent=1)
+    print(f"done: best val acc {best_acc:.4f} at epoch {best_epoch}; training time {train_time:.0f}s",
+          flush=True)
+    return {"best_acc": best_acc, "best_epoch": best_epoch, "history": history}
+
+
+def BatchAugmentFromArgs(args):
+    return D.BatchAugment(rotation=args.rotation, shift=args.shift, zoom=args.zoom, flip=True)
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())

@@ -56,8 +56,10 @@ def main() -> None:
             t_torch, t_ort = per_face_ms(eager, batch), per_face_ms(head.predict, batch)
             print(f"{task + ' mini-Xception':28s} {n:5d} {t_torch:15.3f} {t_ort:15.3f} "
                   f"{t_torch / t_ort:8.1f}x {'ok' if t_ort <= GOAL_MS else 'MISS':>6s}")
-            if real is not None:
-                t_real = per_face_ms(real.predict, batch)
+            if real is not None:  # at its own input size (emotion: 48, flip-averaged in-graph)
+                size = real.spec.input_size
+                t_real = per_face_ms(real.predict, rng.uniform(-1, 1, (n, 1, size, size))
+                                     .astype(np.float32))
                 print(f"{'  shipped ' + shipped.name:28s} {n:5d} {'':15s} {t_real:15.3f} "
                       f"{t_torch / t_real:8.1f}x {'ok' if t_real <= GOAL_MS else 'MISS':>6s}")
     # Cropping and normalising is part of the per-face cost the pipeline pays.
@@ -65,7 +67,8 @@ def main() -> None:
     boxes = [(40 + 110 * i, 100, 140 + 110 * i, 200) for i in range(5)]
     ms = 1000 * median_seconds(lambda: prepare_batch(gray, boxes, head.spec), 9, 50) / len(boxes)
     print(f"preprocessing (crop, resize, normalise), per face: {ms:.3f} ms")
-    print(f"goal: each head <= {GOAL_MS} ms per face on one thread")
+    print(f"'goal' column: one head <= {GOAL_MS} ms per face on one thread; the issue's goal is "
+          f"both heads together <= {GOAL_MS} ms: add the emotion and gender rows")
 
 
 if __name__ == "__main__":

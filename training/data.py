@@ -88,12 +88,16 @@ def _check_labels(labels: np.ndarray, n_classes: int, path, what: str):
                            f"(expected 0..{n_classes - 1}; {len(bad)} bad row(s))")
 
 
+def _checked_images(images: np.ndarray, path) -> np.ndarray:
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise DatasetError(f"{path}: 'images' must be uint8 (N,H,W), got {images.dtype} {images.shape}")
+    return images
+
+
 # ----------------------------------------------------------------------------------------- FER-2013
 def load_fer_npz(path) -> FaceArrays:
     a = _load_npz(path, ["images", "labels", "usage"])
-    images = a["images"]
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise DatasetError(f"{path}: 'images' must be uint8 (N,H,W), got {images.dtype} {images.shape}")
+    images = _checked_images(a["images"], path)
     labels = a["labels"].astype(np.int64)
     _check_labels(labels, len(EMOTION_LABELS), path, "emotion")
     usage = a["usage"].astype(np.int64)
@@ -195,9 +199,7 @@ def parse_utk_name(name: str) -> tuple[int, int, int]:
 
 def load_utk_npz(path) -> FaceArrays:
     a = _load_npz(path, ["images", "gender", "split"])
-    images = a["images"]
-    if images.dtype != np.uint8 or images.ndim != 3:
-        raise DatasetError(f"{path}: 'images' must be uint8 (N,H,W), got {images.dtype} {images.shape}")
+    images = _checked_images(a["images"], path)
     labels = a["gender"].astype(np.int64)
     _check_labels(labels, 2, path, "gender")
     split = a["split"].astype(np.int64)

@@ -9,11 +9,10 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 
 from ..core.image_codec import ImageEncodingError, decode_compressed, decode_image
-from .diagnostics import StageStats
+from .diagnostics import KeyedThrottle, StageStats
 
 IMAGE_TYPES = {"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"}
 QOS_CHECK_PERIOD_S = 1.0
-WARNING_PERIOD_S = 5.0
 
 
 def publisher_reliability(node, topic: str) -> Optional[ReliabilityPolicy]:
@@ -54,7 +53,7 @@ class CameraInput:
         self.reliability: Optional[ReliabilityPolicy] = None
         self._timers = []
         self._warned_zero_stamp = False
-        self._last_warning: dict[str, float] = {}
+        self._warnings = KeyedThrottle()  # one warning per kind of bad frame every 5 s
         self._silence_reported = False
         self._started = 0.0
 
@@ -121,10 +120,7 @@ class CameraInput:
             return decode_compressed(msg) if self.compressed else decode_image(msg)
         except ImageEncodingError as exc:
             self.stats.problem(exc.kind)
-            # Throttled per kind of problem, so a new kind is always reported at once.
-            now = time.monotonic()
-            if now - self._last_warning.get(exc.kind, -WARNING_PERIOD_S) >= WARNING_PERIOD_S:
-                self._last_warning[exc.kind] = now
+            if self._warnings.ready(exc.kind):
                 self.node.get_logger().warning(f"skipping a frame on {self.topic}: {exc} "
                                                "(counted in /diagnostics)")
             return None

@@ -9,6 +9,22 @@ import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 
+class KeyedThrottle:
+    """True at most once per `period_s` for each key: a warning per kind of problem (or per
+    face and problem), so a new kind is reported at once while a repeated one is not spammed."""
+
+    def __init__(self, period_s: float = 5.0):
+        self.period_s = period_s
+        self._last: dict = {}
+
+    def ready(self, key) -> bool:
+        now = time.monotonic()
+        if now - self._last.get(key, -self.period_s) < self.period_s:
+            return False
+        self._last[key] = now
+        return True
+
+
 class StageStats:
     """Thread-safe counters: the camera callback and the processing thread both update them."""
 

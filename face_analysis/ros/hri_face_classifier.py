@@ -14,11 +14,10 @@ from ..core.errors import FaceAnalysisError
 from ..core.image_codec import decode_image
 from ..core.track import FaceTracker
 from .analyzer_config import analyzer_config
-from .base_node import run_nodes, FaceAnalysisNode
+from .base_node import FaceAnalysisNode, run_nodes
+from .diagnostics import KeyedThrottle
 from .hri_faces import FACES, HRI_QOS, PerFacePublishers, expression_msg, softbiometrics_msg
 from .params import HRI_CLASSIFIER
-
-REPORT_PERIOD_S = 5.0
 
 
 class HriFaceClassifierNode(FaceAnalysisNode):
@@ -32,7 +31,7 @@ class HriFaceClassifierNode(FaceAnalysisNode):
                                                 "softbiometrics": SoftBiometrics})
         self.faces: dict[str, dict] = {}  # id -> subscription, tracker (smoothing), timing
         self.tracked_subscription = None
-        self._last_report: dict[str, float] = {}
+        self._reports = KeyedThrottle()
 
     def teardown(self):
         for face_id in list(getattr(self, "faces", {})):
@@ -54,11 +53,9 @@ class HriFaceClassifierNode(FaceAnalysisNode):
         return super().on_deactivate(state)
 
     def _report(self, key: str, reason: str, message: str):
-        """Count, and log each (face, problem) at most once per REPORT_PERIOD_S."""
+        """Count, and log each (face, problem) at most once every 5 s."""
         self.stats.problem(reason)
-        now = time.monotonic()
-        if now - self._last_report.get(key, -REPORT_PERIOD_S) >= REPORT_PERIOD_S:
-            self._last_report[key] = now
+        if self._reports.ready(key):
             self.get_logger().warning(message)
 
     def _on_tracked(self, msg: IdsList):

@@ -53,6 +53,26 @@ def _stop(proc: subprocess.Popen, timeout: float = 30.0) -> int:
     return proc.returncode
 
 
+def _wait_until_subscribed(topics: list[str], timeout: float) -> bool:
+    """True once every topic has a subscriber: the pipeline on the camera topic, the recorder on
+    faces/analysis, so that no played frame or result is missed while they start up."""
+    import rclpy
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node("face_analysis_demo", context=context)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(node.count_subscribers(topic) > 0 for topic in topics):
+                return True
+            time.sleep(0.2)
+        return False
+    finally:
+        node.destroy_node()
+        rclpy.shutdown(context=context)
+
+
 def run_demo(args: argparse.Namespace) -> int:
     bag = Path(args.bag) if args.bag else default_recording()
     if not bag.exists():
@@ -72,7 +92,10 @@ def run_demo(args: argparse.Namespace) -> int:
     recorder = start("recorder", [python, "-m", "face_analysis.ros.result_recorder", "-o",
                                   str(out), "--idle-timeout", "120"])
     try:
-        # The player waits until the pipeline subscribes (models load at configure).
+        if not _wait_until_subscribed([CAMERA_TOPIC, "/faces/analysis"], timeout=90):
+            print(f"face-analysis demo: the nodes or the recorder did not start; see "
+                  f"{out}/launch.log and {out}/recorder.log", file=sys.stderr)
+            return 1
         player = subprocess.run([python, "-m", "face_analysis.ros.bag_player", str(bag),
                                  "--decode", "--topic", CAMERA_TOPIC,
                                  "--wait-for-subscriber", "60"])

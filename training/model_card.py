@@ -16,10 +16,22 @@ import torch
 
 from training.evaluate import load_onnx
 from training.export import sha256
+from training.train import plot_curves
 
 
 def pct(v):
     return f"{100 * v:.2f} %"
+
+
+def stage_recipe(stage) -> str:
+    a, n = stage["args"], len(stage["history"])
+    return (f"{n} of {a['epochs']} planned epochs, seed {a['seed']}"
+            + (", from the weights of the previous stage (`--init-weights`)" if a.get("init_weights") else "")
+            + f"; AdamW lr {a['lr']:g}, weight decay {a['weight_decay']:g}, batch {a['batch_size']}, "
+            f"{a['lr_scheduler']} schedule ({a['lr_warmup_epochs']} warm-up epochs), "
+            f"label smoothing {a['label_smoothing']:g}"
+            + (f", FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "")
+            + (", gender-conflict images dropped from training" if a.get("drop_gender_conflict") else ""))
 
 
 def main():
@@ -32,6 +44,7 @@ def main():
     p.add_argument("--commands-file", required=True)
     p.add_argument("--notes-file", default=None)
     p.add_argument("--extra-json", default=None, help="optional {title: eval-json} of other variants")
+    p.add_argument("--curves-png", default=None, help="also plot the curves of all stages here")
     p.add_argument("--output", required=True)
     a = p.parse_args()
 
@@ -40,7 +53,16 @@ def main():
     ev = json.loads(Path(a.eval_json).read_text())["results"]
     args = ck["args"]
     final = torch.load(a.final_checkpoint, map_location="cpu", weights_only=False) if a.final_checkpoint else ck
-    hist = final["history"]
+    stages = final.get("stages", []) + [{"args": final["args"], "history": final["history"],
+                                         "train_time_s": final["train_time_s"]}]
+    hist = [dict(h, stage=i + 1) for i, st in enumerate(stages) for h in st["history"]]
+    total_time = sum(st["train_time_s"] for st in stages)
+    earlier = stages[:-1]
+    sel_epochs = sum(len(st["history"]) for st in earlier) + ck["epoch"] + 1
+    sel_time = sum(st["train_time_s"] for st in earlier) + ck["train_time_s"]
+    if a.curves_png:
+        plot_curves([dict(h, epoch=i) for i, h in enumerate(hist)], a.curves_png,
+                    f"{spec.task} {args['arch']}" + (f" ({len(stages)} stages)" if earlier else ""))
     model_path = Path(a.model)
     aug = "none" if args["no_augment"] else (
         "rotation ±{:g}°, shift ±{:g}, zoom ±{:g}, horizontal flip (batched affine_grid/grid_sample)"
@@ -61,19 +83,16 @@ def main():
           f"| output | `probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)} |",
           f"| crop margins (metadata) | x {spec.crop_margin_x:g}, y {spec.crop_margin_y:g} of the detector box per side |",
           f"| training data | `{Path(ck['data_path']).name}` ({ck.get('data_path')}) |",
-          f"| seed | {args['seed']} |",
-          f"| epochs run | {len(hist)} of {final['args']['epochs']} planned (selected checkpoint: epoch {ck['epoch']} by best validation accuracy "
-          f"{pct(ck['best_acc'])}) |",
-          f"| optimiser | AdamW lr {args['lr']:g}, weight decay {args['weight_decay']:g}, batch {args['batch_size']}, "
-          f"{args['lr_scheduler']} schedule ({args['lr_warmup_epochs']} warm-up epochs), "
-          f"label smoothing {args['label_smoothing']:g}"
-          + (f", FER+ soft-target weight {args['ferplus_alpha']:g}" if args.get('ferplus_alpha') else "")
-          + (", gender-conflict images dropped from training" if args.get('drop_gender_conflict') else "")
-          + " |",
-          f"| augmentation | {aug} |",
-          f"| training time | {final['train_time_s'] / 60:.1f} min wall for all {len(hist)} epochs "
-          f"({ck['train_time_s'] / 60:.1f} min up to the selected epoch); CPU, {args['threads']} thread(s) "
-          f"on a 2-core machine shared with other jobs |"]
+          f"| epochs run | {len(hist)}"
+          + (f" in {len(stages)} stages (selected checkpoint: epoch {ck['epoch']} of stage {len(stages)}, "
+             f"epoch {sel_epochs - 1} overall," if earlier else f" (selected checkpoint: epoch {ck['epoch']}")
+          + f" by best validation accuracy {pct(ck['best_acc'])}) |"]
+    L += [f"| {f'stage {i + 1}' if earlier else 'recipe'} | {stage_recipe(st)} |" for i, st in enumerate(stages)]
+    L += [f"| augmentation | {aug} |",
+          f"| training time | {total_time / 60:.1f} min wall for all {len(hist)} epochs "
+          f"({sel_time / 60:.1f} min up to the selected epoch); CPU, "
+          + " / ".join(str(st["args"]["threads"]) for st in stages)
+          + " thread(s)" + (" per stage" if earlier else "") + " on a 2-core machine shared with other jobs |"]
     L += ["", "## Measured accuracy", ""]
     if spec.task == "emotion":
         L += ["| split | N | accuracy |", "|---|---|---|"]
@@ -114,9 +133,9 @@ def main():
             r = json.loads(Path(path).read_text())["results"]
             keys = [k for k in r if k != "per_race"]
             L.append(f"- {title}: " + "; ".join(f"{k} {pct(r[k]['acc'])}" for k in keys))
-    L += ["", "## Training curves", "", "| epoch | lr | train loss | train acc | val loss | val acc | s |",
-          "|---|---|---|---|---|---|---|"]
-    L += [f"| {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | {h['train_acc']:.4f} | {h['val_loss']:.4f} | "
+    L += ["", "## Training curves", "", "| stage | epoch | lr | train loss | train acc | val loss | val acc | s |",
+          "|---|---|---|---|---|---|---|---|"]
+    L += [f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | {h['train_acc']:.4f} | {h['val_loss']:.4f} | "
           f"{h['val_acc']:.4f} | {h['epoch_time_s']} |" for h in hist]
     if a.notes_file:
         L += ["", Path(a.notes_file).read_text().strip()]

@@ -77,6 +77,10 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--output-dir", default="runs/default")
     p.add_argument("--resume", default="", help="checkpoint to resume from (or to test with --test-only)")
+    p.add_argument("--init-weights", default="",
+                   help="start a new training stage from this checkpoint's model weights, with a fresh "
+                        "optimizer and LR schedule (a warm restart); the earlier stages are recorded in "
+                        "the new checkpoints")
     p.add_argument("--test-only", action="store_true")
     p.add_argument("--no-progress", action="store_true", help="disable tqdm bars")
     p.add_argument("--no-plot", action="store_true")
@@ -264,6 +268,16 @@ def main(args):
     steps = (len(parts["train"]) + args.batch_size - 1) // args.batch_size
     scheduler, step_fn, epoch_fn = build_scheduler(args, optimizer, steps)
     start_epoch, best_acc, best_epoch, history, train_time = 0, -1.0, -1, [], 0.0
+    stages = []  # earlier training stages this run continues (--init-weights), oldest first
+    if args.init_weights:
+        if resumed is not None:
+            raise SystemExit("--init-weights starts a new stage; it cannot be combined with --resume")
+        stages, src_spec, weights = load_stage(args.init_weights)
+        if src_spec.input_size != spec.input_size or tuple(src_spec.labels) != tuple(spec.labels):
+            raise SystemExit(f"--init-weights {args.init_weights}: trained for {src_spec}, not {spec}")
+        model.load_state_dict(weights)
+        print(f"initialised from {args.init_weights} ({len(stages[-1]['history'])} epochs); "
+              "new optimizer and schedule", flush=True)
     if resumed is not None:
         model.load_state_dict(resumed["model"])
         if not args.test_only:
@@ -273,6 +287,7 @@ def main(args):
             best_acc, best_epoch = resumed.get("best_acc", -1.0), resumed.get("best_epoch", -1)
             history = resumed.get("history", [])
             train_time = resumed.get("train_time_s", 0.0)
+            stages = resumed.get("stages", [])
             print(f"resumed from {args.resume} at epoch {start_epoch}", flush=True)
 
     if args.test_only:
@@ -317,7 +332,7 @@ def main(args):
                 "lr_scheduler": scheduler.state_dict(), "epoch": epoch, "args": vars(args),
                 "spec": spec.to_metadata(), "best_acc": best_acc, "best_epoch": best_epoch,
                 "history": history, "train_time_s": train_time, "rng": gen.get_state(),
-                "data_path": path, "num_params": count_parameters(model)}
+                "data_path": path, "num_params": count_parameters(model), "stages": stages}
         torch.save(ckpt, out / "checkpoint.pth.tmp")
         os.replace(out / "checkpoint.pth.tmp", out / "checkpoint.pth")
         if improved:
@@ -337,6 +352,14 @@ def main(args):
     print(f"done: best val acc {best_acc:.4f} at epoch {best_epoch}; training time {train_time:.0f}s",
           flush=True)
     return {"best_acc": best_acc, "best_epoch": best_epoch, "history": history}
+
+
+def load_stage(path):
+    """(stages, spec, weights) of a checkpoint: the stages it continues plus itself as the last."""
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    own = {"checkpoint": str(path), "epoch": ck["epoch"], "args": ck["args"], "history": ck["history"],
+           "train_time_s": ck["train_time_s"], "best_acc": ck["best_acc"], "best_epoch": ck["best_epoch"]}
+    return ck.get("stages", []) + [own], PreprocessSpec.from_metadata(ck["spec"]), ck["model"]
 
 
 def BatchAugmentFromArgs(args):

@@ -40,3 +40,25 @@ def test_augmented_soft_target_run(fer_npz, tmp_path):
     res = train.main(_args(fer_npz, tmp_path / "r2", "--epochs", "2", "--ferplus-alpha", "0.3",
                            "--label-smoothing", "0.1", "--no-plot"))
     assert len(res["history"]) == 2
+
+
+def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path):
+    first = tmp_path / "stage1"
+    train.main(_args(fer_npz, first, "--epochs", "4", "--no-augment", "--no-plot"))
+    # at a negligible LR only the loaded weights can explain a separating model after one epoch
+    res = train.main(_args(fer_npz, tmp_path / "stage2", "--epochs", "1", "--no-augment", "--no-plot",
+                           "--lr", "1e-7", "--init-weights", str(first / "checkpoint.pth")))
+    assert [h["epoch"] for h in res["history"]] == [0]
+    assert res["history"][0]["val_acc"] > 0.8
+    stages = torch.load(tmp_path / "stage2" / "checkpoint.pth", weights_only=False)["stages"]
+    assert [len(s["history"]) for s in stages] == [4]
+    assert stages[0]["checkpoint"] == str(first / "checkpoint.pth")
+
+    with pytest.raises(SystemExit, match="trained for"):
+        train.main(train.get_args_parser().parse_args(
+            ["--task", "emotion", "--data-path", str(fer_npz), "--output-dir", str(tmp_path / "bad"),
+             "--input-size", "48", "--threads", "1", "--no-progress",
+             "--init-weights", str(first / "checkpoint.pth")]))
+    with pytest.raises(SystemExit, match="cannot be combined"):
+        train.main(_args(fer_npz, tmp_path / "bad", "--init-weights", str(first / "checkpoint.pth"),
+                         "--resume", str(first / "checkpoint.pth")))

@@ -16,7 +16,7 @@ import torch
 
 from training.evaluate import load_onnx
 from training.export import sha256
-from training.train import plot_curves
+from training.train import load_stage, plot_curves
 
 
 def pct(v):
@@ -52,9 +52,7 @@ def main():
     ck = torch.load(a.checkpoint, map_location="cpu", weights_only=False)
     ev = json.loads(Path(a.eval_json).read_text())["results"]
     args = ck["args"]
-    final = torch.load(a.final_checkpoint, map_location="cpu", weights_only=False) if a.final_checkpoint else ck
-    stages = final.get("stages", []) + [{"args": final["args"], "history": final["history"],
-                                         "train_time_s": final["train_time_s"]}]
+    stages, _, _ = load_stage(a.final_checkpoint or a.checkpoint)
     hist = [dict(h, stage=i + 1) for i, st in enumerate(stages) for h in st["history"]]
     total_time = sum(st["train_time_s"] for st in stages)
     earlier = stages[:-1]

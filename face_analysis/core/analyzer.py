@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..resources import resource_dir
 from .classify import DEFAULT_PROVIDERS, FaceClassifier
 from .detect import Detector, make_detector
 from .errors import ConfigError
@@ -18,13 +19,8 @@ from .types import FaceBox, FaceResult
 
 
 def default_model_dir() -> Path:
-    """models/ of the source checkout, else share/face_analysis/models of a colcon install
-    (<prefix>/lib/pythonX.Y/site-packages/face_analysis/core/ -> <prefix>/share/...)."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[2] / "models"]
-    if len(here.parents) > 5:
-        candidates.append(here.parents[5] / "share" / "face_analysis" / "models")
-    return next((path for path in candidates if path.is_dir()), candidates[0])
+    """The shipped models/ of the checkout or the install."""
+    return resource_dir("models")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from pathlib import Path
 from rosbags.typesys import Stores, get_types_from_msg, get_typestore
 
 from ..core.errors import FaceAnalysisError
+from ..resources import resource_dir, resource_dirs
 
 IMAGE = "sensor_msgs/msg/Image"
 COMPRESSED_IMAGE = "sensor_msgs/msg/CompressedImage"
@@ -17,16 +18,12 @@ FACE_ANALYSIS_ARRAY = "face_analysis/msg/FaceAnalysisArray"
 
 
 def msg_dir() -> Path:
-    """msg/ of the source checkout, else share/face_analysis/msg of a colcon install
-    (<prefix>/lib/pythonX.Y/site-packages/face_analysis/offline/ -> <prefix>/share/...)."""
-    here = Path(__file__).resolve()
-    candidates = [here.parents[2] / "msg"]
-    if len(here.parents) > 5:
-        candidates.append(here.parents[5] / "share" / "face_analysis" / "msg")
-    for folder in candidates:
-        if (folder / "FaceAnalysisArray.msg").is_file():
-            return folder
-    raise FaceAnalysisError(f"face_analysis .msg files not found in {[str(c) for c in candidates]}")
+    """msg/ of the source checkout, else share/face_analysis/msg of an install."""
+    folder = resource_dir("msg", marker="FaceAnalysisArray.msg")
+    if not (folder / "FaceAnalysisArray.msg").is_file():
+        raise FaceAnalysisError("face_analysis .msg files not found in "
+                                f"{[str(c) for c in resource_dirs('msg')]}")
+    return folder
 
 
 @lru_cache(maxsize=1)

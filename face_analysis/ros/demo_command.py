@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..core.errors import FaceAnalysisError
+from ..resources import resource_dir
 
 CAMERA_TOPIC = "/camera/image_raw"
 SETTLE_S = 3.0  # after the last frame, for the last results to arrive
@@ -21,11 +22,7 @@ SETTLE_S = 3.0  # after the last frame, for the last results to arrive
 
 def default_recording() -> Path:
     """samples/faces_demo of the checkout, else of the installed package's share folder."""
-    source = Path(__file__).resolve().parents[2] / "samples" / "faces_demo"
-    if source.is_dir():
-        return source
-    from ament_index_python.packages import get_package_share_directory
-    return Path(get_package_share_directory("face_analysis")) / "samples" / "faces_demo"
+    return resource_dir("samples") / "faces_demo"
 
 
 def add_demo_command(subparsers, common: Optional[argparse.ArgumentParser] = None) -> None:

@@ -125,7 +125,7 @@ def get_args_parser():
 
 
 def main(args):
-    from training.evaluate import load_onnx, onnx_predict
+    from training.evaluate import load_onnx, onnx_predict, summarize
     torch.set_num_threads(1)
     shared = D.default_repo_data_dir().parent
     anchor_path = args.anchor or shared / "anchors" / ANCHORS[args.task]
@@ -150,14 +150,13 @@ def main(args):
     for name, mask in subsets.items():
         s = a.subset(mask)
         pa = anchor_predict(anchor, s.images)
-        pred_a = np.asarray(perm)[pa.argmax(1)]
-        pred_o = onnx_predict(sess, spec, s.images).argmax(1)
-        acc_a, acc_o = float((pred_a == s.labels).mean()), float((pred_o == s.labels).mean())
-        per_a = {lab: float((pred_a[s.labels == c] == c).mean()) for c, lab in enumerate(spec.labels)}
-        per_o = {lab: float((pred_o[s.labels == c] == c).mean()) for c, lab in enumerate(spec.labels)}
-        results[name] = {"n": len(s), "anchor_acc": acc_a, "ours_acc": acc_o,
-                         "anchor_per_class": per_a, "ours_per_class": per_o}
-        print(f"| {name} | {len(s)} | {100 * acc_a:.2f} % | {100 * acc_o:.2f} % |")
+        probs_a = np.empty_like(pa)
+        probs_a[:, perm] = pa  # anchor's class order -> ours
+        ra = summarize(s.labels, probs_a, spec.labels)
+        ro = summarize(s.labels, onnx_predict(sess, spec, s.images), spec.labels)
+        results[name] = {"n": len(s), "anchor_acc": ra["acc"], "ours_acc": ro["acc"],
+                         "anchor_per_class": ra["per_class"], "ours_per_class": ro["per_class"]}
+        print(f"| {name} | {len(s)} | {100 * ra['acc']:.2f} % | {100 * ro['acc']:.2f} % |")
     last = list(results)[-1]
     print(f"\nper class on {last}:\n| class | paper anchor | ours |\n|---|---|---|")
     for lab in spec.labels:

@@ -1,4 +1,5 @@
-"""Evaluate a shipped ONNX model with onnxruntime, through the inference-side preprocessing.
+"""Score a shipped ONNX model on the test splits with onnxruntime, through the inference-side
+preprocessing (train.py's `score_split` scores the PyTorch model during training instead).
 
     PYTHONPATH=. python -m training.evaluate --model models/emotion.onnx --out-dir models
     PYTHONPATH=. python -m training.evaluate --model models/gender.onnx --out-dir models
@@ -84,7 +85,8 @@ def fmt_row(name, r):
     return f"| {name} | {r['n']} | {100 * r['acc']:.2f} % |"
 
 
-def evaluate_emotion(sess, spec, data_path, out_dir, stem):
+def emotion_report(sess, spec, data_path, out_dir, stem):
+    """FER-2013 test splits: (results, markdown table lines, confusion PNGs written)."""
     a = D.load_fer(data_path)
     res = {}
     for name, mask in (("PrivateTest", a.split == 2), ("PublicTest", a.split == 1),
@@ -108,7 +110,8 @@ def evaluate_emotion(sess, spec, data_path, out_dir, stem):
     return res, lines, pngs
 
 
-def evaluate_gender(sess, spec, data_path, out_dir, stem):
+def gender_report(sess, spec, data_path, out_dir, stem):
+    """UTKFace test split, by age and race: (results, markdown table lines, confusion PNG written)."""
     a = D.load_utk(data_path)
     t = a.subset(a.split == 2)
     probs = onnx_predict(sess, spec, t.images)
@@ -144,7 +147,7 @@ def evaluate_gender(sess, spec, data_path, out_dir, stem):
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description="evaluate an exported ONNX model")
+    p = argparse.ArgumentParser(description="score an exported ONNX model on the test splits")
     p.add_argument("--model", required=True, help="ONNX file with face_analysis metadata")
     p.add_argument("--data-path", default=None,
                    help="dataset (default ../shared/data/fer2013.npz or utkface_gray64.npz)")
@@ -158,8 +161,8 @@ def main(args):
     sess, spec = load_onnx(args.model, args.threads)
     path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
     stem = Path(args.model).stem
-    fn = evaluate_emotion if spec.task == "emotion" else evaluate_gender
-    res, lines, pngs = fn(sess, spec, path, args.out_dir, stem)
+    report = emotion_report if spec.task == "emotion" else gender_report
+    res, lines, pngs = report(sess, spec, path, args.out_dir, stem)
     print(f"model {args.model}; task {spec.task}; input {spec.input_size}; data {path}")
     print("\n".join(lines))
     for p in pngs:

@@ -10,10 +10,10 @@ preprocessing (max abs diff must be <= 1e-4).
 from __future__ import annotations
 
 import argparse
-import warnings
 import dataclasses
 import hashlib
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from face_analysis.core.preprocess import PreprocessSpec, normalize
+from training import checkpoint
 from training import data as D
 from training.models import build_model, count_parameters
 
@@ -43,7 +44,7 @@ class ProbsModel(nn.Module):
 
 
 def load_checkpoint(path):
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = checkpoint.load(path)
     spec = PreprocessSpec.from_metadata(ckpt["spec"], source=str(path))
     model = build_model(ckpt["args"]["arch"], len(spec.labels))
     model.load_state_dict(ckpt["model"])

@@ -1,7 +1,7 @@
 """Guided back-propagation (Springenberg et al. 2015), as in the paper's Fig. 8.
 
     PYTHONPATH=. python -m training.guided_backprop --checkpoint runs/emotion/best.pth \
-        --output /tmp/guided_backprop.png --per-class 3
+        --output runs/guided_backprop.png --per-class 3
 
 Guided ReLU rule: in the backward pass through a ReLU, the gradient is kept only where BOTH the
 forward input was positive (normal ReLU backward) AND the incoming gradient is positive; negative

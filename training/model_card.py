@@ -2,21 +2,43 @@
 checkpoint, and the JSON outputs of `training.evaluate` and `training.anchor_compare`.
 
     PYTHONPATH=. python -m training.model_card --model models/emotion.onnx \
-        --checkpoint /tmp/fa_runs/emotion/best.pth --eval-json /tmp/emotion_eval.json \
-        --anchor-json /tmp/emotion_anchor.json --commands-file /tmp/emotion_commands.txt \
-        --notes-file /tmp/emotion_notes.md --output models/emotion.md
+        --checkpoint runs/emotion/best.pth --eval-json runs/cards/emotion_eval.json \
+        --anchor-json runs/cards/emotion_anchor.json --commands-file runs/cards/emotion_commands.txt \
+        --notes-file runs/cards/emotion_notes.md --output models/emotion.md
+
+Cards are committed, so they name paths relative to the repository root (runs/..., ../shared/data/...),
+never a directory of the machine they were written on; `main` refuses a card that does.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import tempfile
 from pathlib import Path
 
-import torch
-
+from training import checkpoint
 from training.evaluate import load_onnx
 from training.export import sha256
 from training.train import load_stage, plot_curves
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def machine_paths(text: str) -> list[str]:
+    """Absolute paths in `text` under this machine's checkout parent, temp or home directory (ROS
+    topic names such as /camera/image_raw also start with a slash and are fine)."""
+    roots = {str(REPO.parent), tempfile.gettempdir(), str(Path.home())} - {"/"}
+    found = re.findall(r"(?<![\w.~-])/[\w./-]+", text)
+    return sorted({m for m in found if any(m == r or m.startswith(r + "/") for r in roots)})
+
+
+def repo_relative(path) -> str:
+    """`path` as seen from the repository root (the data sits beside it in ../shared); only the
+    file name when it lies further away."""
+    rel = Path(os.path.relpath(Path(path).resolve(), REPO))
+    return rel.as_posix() if rel.parts[:2] != ("..", "..") else rel.name
 
 
 def pct(v):
@@ -34,7 +56,7 @@ def stage_recipe(stage) -> str:
             + (", gender-conflict images dropped from training" if a.get("drop_gender_conflict") else ""))
 
 
-def main():
+def main(argv=None):
     p = argparse.ArgumentParser()
     p.add_argument("--model", required=True)
     p.add_argument("--checkpoint", required=True)
@@ -46,10 +68,10 @@ def main():
     p.add_argument("--extra-json", default=None, help="optional {title: eval-json} of other variants")
     p.add_argument("--curves-png", default=None, help="also plot the curves of all stages here")
     p.add_argument("--output", required=True)
-    a = p.parse_args()
+    a = p.parse_args(argv)
 
     _, spec = load_onnx(a.model)
-    ck = torch.load(a.checkpoint, map_location="cpu", weights_only=False)
+    ck = checkpoint.load(a.checkpoint)
     ev = json.loads(Path(a.eval_json).read_text())["results"]
     args = ck["args"]
     stages, _, _ = load_stage(a.final_checkpoint or a.checkpoint)
@@ -80,7 +102,7 @@ def main():
           f"x * {spec.pixel_scale:.8g} + ({spec.pixel_offset:g}) |",
           f"| output | `probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)} |",
           f"| crop margins (metadata) | x {spec.crop_margin_x:g}, y {spec.crop_margin_y:g} of the detector box per side |",
-          f"| training data | `{Path(ck['data_path']).name}` ({ck.get('data_path')}) |",
+          f"| training data | `{Path(ck['data_path']).name}` ({repo_relative(ck['data_path'])}) |",
           f"| epochs run | {len(hist)}"
           + (f" in {len(stages)} stages (selected checkpoint: epoch {ck['epoch']} of stage {len(stages)}, "
              f"epoch {sel_epochs - 1} overall," if earlier else f" (selected checkpoint: epoch {ck['epoch']}")
@@ -138,7 +160,11 @@ def main():
     if a.notes_file:
         L += ["", Path(a.notes_file).read_text().strip()]
     L += ["", "## Exact commands", "", "```bash", Path(a.commands_file).read_text().strip(), "```", ""]
-    Path(a.output).write_text("\n".join(L))
+    text = "\n".join(L)
+    if found := machine_paths(text):
+        raise SystemExit(f"{a.output} not written: the card would name absolute paths {found}; write "
+                         "them relative to the repository root (e.g. runs/...) in the commands/notes files")
+    Path(a.output).write_text(text)
     print(f"wrote {a.output}")
 
 

@@ -11,6 +11,9 @@ Validation/early stopping: FER-2013 PublicTest (emotion), UTKFace val (gender). 
 PrivateTest (and PublicTest+PrivateTest, the split of the paper's 66 %), UTKFace test.
 Writes to --output-dir: checkpoint.pth (latest), best.pth (best validation accuracy), log.csv,
 log.json, curves.png, spec.json.
+
+Reading order: `main` -> `load_data` -> `fit` (per epoch: `train_one_epoch`, `score_split` on the
+validation split, `write_epoch_outputs`); `--test-only` -> `score_val_and_test`.
 """
 from __future__ import annotations
 
@@ -18,7 +21,6 @@ import argparse
 import csv
 import datetime
 import json
-import os
 import random
 import sys
 import time
@@ -30,6 +32,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from face_analysis.core.preprocess import PreprocessSpec
+from training import checkpoint
 from training import data as D
 from training.models import build_model, count_parameters
 
@@ -115,11 +118,12 @@ class Split:
         return len(self.labels)
 
 
-def load_splits(args, spec):
+def load_data(args, input_size: int) -> tuple[dict[str, Split], str]:
+    """The train/val/test splits of args.task (see TASK_SPLITS) and the dataset path read."""
     path = args.data_path or D.default_data_path(args.task, D.default_repo_data_dir())
     arrays = D.load_task(args.task, path)
     tr, va, te = TASK_SPLITS[args.task]
-    parts = {}
+    splits = {}
     for name, sid in (("train", tr), ("val", va), ("test", te)):
         sub = arrays.subset(arrays.split == sid)
         if name == "train" and args.task == "gender" and args.drop_gender_conflict \
@@ -130,8 +134,36 @@ def load_splits(args, spec):
         targets = None
         if name == "train" and args.task == "emotion" and args.ferplus_alpha > 0:
             targets = D.soft_targets(sub.labels, sub.extras.get("ferplus_votes"), args.ferplus_alpha)
-        parts[name] = Split(sub, spec.input_size, targets)
-    return parts, str(path)
+        splits[name] = Split(sub, input_size, targets)
+    return splits, str(path)
+
+
+def batch_augment_from_args(args) -> D.BatchAugment:
+    return D.BatchAugment(rotation=args.rotation, shift=args.shift, zoom=args.zoom, flip=True)
+
+
+def build_scheduler(args, optimizer, steps_per_epoch):
+    """Returns (scheduler, per_step_callable or None, per_epoch_callable(val_acc) or None)."""
+    if args.lr_scheduler == "onecycle":
+        s = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
+                                                steps_per_epoch=steps_per_epoch, pct_start=0.15)
+        return s, s.step, None
+    if args.lr_scheduler == "cosine":
+        total = args.epochs * steps_per_epoch
+        warm = args.lr_warmup_epochs * steps_per_epoch
+
+        def f(step):
+            if step < warm:
+                return (step + 1) / warm
+            return 0.5 * (1 + np.cos(np.pi * min(1.0, (step - warm) / max(1, total - warm))))
+        s = torch.optim.lr_scheduler.LambdaLR(optimizer, f)
+        return s, s.step, None
+    if args.lr_scheduler == "plateau":  # the paper's ReduceLROnPlateau (factor 0.1, patience/4)
+        s = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
+                                                       patience=max(1, args.patience // 4))
+        return s, None, s.step
+    s = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
+    return s, None, None
 
 
 def train_one_epoch(model, optimizer, scheduler_step, split: Split, spec, args, epoch, augment,
@@ -180,7 +212,8 @@ def predict_probs(model, pixels: torch.Tensor, spec, batch_size=512, flip=False)
     return torch.cat(out) if out else torch.zeros(0, len(spec.labels))
 
 
-def evaluate(model, split: Split, spec, flip=False) -> dict:
+def score_split(model, split: Split, spec, flip=False) -> dict:
+    """Loss, accuracy and per-class accuracy on one split (the per-epoch validation; --test-only)."""
     probs = predict_probs(model, split.pixels, spec, flip=flip)
     y = split.labels
     loss = F.nll_loss(torch.log(probs.clamp_min(1e-12)), y).item() if len(y) else float("nan")
@@ -222,99 +255,79 @@ def write_logs(history, out: Path):
             w.writerows(history)
 
 
-def build_scheduler(args, optimizer, steps_per_epoch):
-    """Returns (scheduler, per_step_callable or None, per_epoch_callable(val_acc) or None)."""
-    if args.lr_scheduler == "onecycle":
-        s = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
-                                                steps_per_epoch=steps_per_epoch, pct_start=0.15)
-        return s, s.step, None
-    if args.lr_scheduler == "cosine":
-        total = args.epochs * steps_per_epoch
-        warm = args.lr_warmup_epochs * steps_per_epoch
-
-        def f(step):
-            if step < warm:
-                return (step + 1) / warm
-            return 0.5 * (1 + np.cos(np.pi * min(1.0, (step - warm) / max(1, total - warm))))
-        s = torch.optim.lr_scheduler.LambdaLR(optimizer, f)
-        return s, s.step, None
-    if args.lr_scheduler == "plateau":  # the paper's ReduceLROnPlateau (factor 0.1, patience/4)
-        s = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
-                                                       patience=max(1, args.patience // 4))
-        return s, None, s.step
-    s = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
-    return s, None, None
+def score_val_and_test(model, splits, spec, flip: bool) -> dict:
+    """--test-only: scores on val, test and val+test (the split of the paper's emotion figure)."""
+    res = {}
+    for name in ("val", "test"):
+        r = score_split(model, splits[name], spec, flip=flip)
+        res[name] = r
+        print(f"{name}: acc {r['acc']:.4f} loss {r['loss']:.4f} n {r['n']} per class "
+              + ", ".join(f"{k} {v:.3f}" for k, v in r["per_class"].items()), flush=True)
+    val, test = splits["val"].arrays, splits["test"].arrays
+    both = Split(D.FaceArrays(np.concatenate([val.images, test.images]), np.concatenate([val.labels, test.labels]),
+                              np.zeros(len(val) + len(test))), spec.input_size)
+    r = score_split(model, both, spec, flip=flip)
+    print(f"val+test: acc {r['acc']:.4f} n {r['n']}", flush=True)
+    res["val+test"] = r
+    return res
 
 
-def main(args):
-    torch.set_num_threads(args.threads)
-    set_seed(args.seed)
+def load_stage(path):
+    """(stages, spec, weights) of a checkpoint: the stages it continues plus itself as the last."""
+    ck = checkpoint.load(path)
+    own = {"checkpoint": str(path), "epoch": ck["epoch"], "args": ck["args"], "history": ck["history"],
+           "train_time_s": ck["train_time_s"], "best_acc": ck["best_acc"], "best_epoch": ck["best_epoch"]}
+    return ck.get("stages", []) + [own], PreprocessSpec.from_metadata(ck["spec"]), ck["model"]
+
+
+def init_from_stage(model, path, spec) -> list:
+    """--init-weights: loads the weights of an earlier stage; returns the stages recorded so far."""
+    stages, src_spec, weights = load_stage(path)
+    if src_spec.input_size != spec.input_size or tuple(src_spec.labels) != tuple(spec.labels):
+        raise SystemExit(f"--init-weights {path}: trained for {src_spec}, not {spec}")
+    model.load_state_dict(weights)
+    print(f"initialised from {path} ({len(stages[-1]['history'])} epochs); new optimizer and schedule",
+          flush=True)
+    return stages
+
+
+def write_epoch_outputs(ckpt: dict, improved: bool, args, out: Path):
+    checkpoint.save(ckpt, out / "checkpoint.pth")
+    if improved:
+        checkpoint.save(ckpt, out / "best.pth")
+    write_logs(ckpt["history"], out)
+    if not args.no_plot:
+        plot_curves(ckpt["history"], out / "curves.png", f"{args.task} {args.arch}")
+
+
+def fit(model, spec, splits, data_path: str, stages: list, resumed: dict | None, args) -> dict:
+    """The epoch loop: train, validate, checkpoint and log every epoch, stop early on a plateau."""
     out = Path(args.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    spec = make_spec(args)
-    resumed = None
-    if args.resume:
-        resumed = torch.load(args.resume, map_location="cpu", weights_only=False)
-        if args.test_only:  # test the checkpoint with the preprocessing it was trained with
-            spec = PreprocessSpec.from_metadata(resumed["spec"])
-    model = build_model(args.arch, len(spec.labels))
-    print(f"{args.arch}: {count_parameters(model):,d} parameters; spec {spec}", flush=True)
-    t0 = time.time()
-    parts, path = load_splits(args, spec)
-    print(f"data {path}: train {len(parts['train'])}, val {len(parts['val'])}, "
-          f"test {len(parts['test'])} ({time.time() - t0:.1f}s)", flush=True)
-
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    steps = (len(parts["train"]) + args.batch_size - 1) // args.batch_size
+    steps = (len(splits["train"]) + args.batch_size - 1) // args.batch_size
     scheduler, step_fn, epoch_fn = build_scheduler(args, optimizer, steps)
+    generator = torch.Generator().manual_seed(args.seed)  # batch order and augmentation
     start_epoch, best_acc, best_epoch, history, train_time = 0, -1.0, -1, [], 0.0
-    stages = []  # earlier training stages this run continues (--init-weights), oldest first
-    if args.init_weights:
-        if resumed is not None:
-            raise SystemExit("--init-weights starts a new stage; it cannot be combined with --resume")
-        stages, src_spec, weights = load_stage(args.init_weights)
-        if src_spec.input_size != spec.input_size or tuple(src_spec.labels) != tuple(spec.labels):
-            raise SystemExit(f"--init-weights {args.init_weights}: trained for {src_spec}, not {spec}")
-        model.load_state_dict(weights)
-        print(f"initialised from {args.init_weights} ({len(stages[-1]['history'])} epochs); "
-              "new optimizer and schedule", flush=True)
     if resumed is not None:
         model.load_state_dict(resumed["model"])
-        if not args.test_only:
-            optimizer.load_state_dict(resumed["optimizer"])
-            scheduler.load_state_dict(resumed["lr_scheduler"])
-            start_epoch = resumed["epoch"] + 1
-            best_acc, best_epoch = resumed.get("best_acc", -1.0), resumed.get("best_epoch", -1)
-            history = resumed.get("history", [])
-            train_time = resumed.get("train_time_s", 0.0)
-            stages = resumed.get("stages", [])
-            print(f"resumed from {args.resume} at epoch {start_epoch}", flush=True)
+        optimizer.load_state_dict(resumed["optimizer"])
+        scheduler.load_state_dict(resumed["lr_scheduler"])
+        if "rng" in resumed:
+            generator.set_state(resumed["rng"])
+        start_epoch = resumed["epoch"] + 1
+        best_acc, best_epoch = resumed.get("best_acc", -1.0), resumed.get("best_epoch", -1)
+        history = resumed.get("history", [])
+        train_time = resumed.get("train_time_s", 0.0)
+        stages = resumed.get("stages", [])
+        print(f"resumed from {args.resume} at epoch {start_epoch}", flush=True)
 
-    if args.test_only:
-        res = {}
-        for name in ("val", "test"):
-            r = evaluate(model, parts[name], spec, flip=args.eval_flip)
-            res[name] = r
-            print(f"{name}: acc {r['acc']:.4f} loss {r['loss']:.4f} n {r['n']} per class "
-                  + ", ".join(f"{k} {v:.3f}" for k, v in r["per_class"].items()), flush=True)
-        both = Split(D.FaceArrays(np.concatenate([parts["val"].arrays.images, parts["test"].arrays.images]),
-                                  np.concatenate([parts["val"].arrays.labels, parts["test"].arrays.labels]),
-                                  np.zeros(len(parts["val"]) + len(parts["test"]))), spec.input_size)
-        r = evaluate(model, both, spec, flip=args.eval_flip)
-        print(f"val+test: acc {r['acc']:.4f} n {r['n']}", flush=True)
-        res["val+test"] = r
-        return res
-
-    augment = None if args.no_augment else BatchAugmentFromArgs(args)
-    gen = torch.Generator().manual_seed(args.seed)
-    if resumed is not None and "rng" in resumed:
-        gen.set_state(resumed["rng"])
+    augment = None if args.no_augment else batch_augment_from_args(args)
     bad_epochs = 0 if best_epoch < 0 else (start_epoch - 1 - best_epoch)
     for epoch in range(start_epoch, args.epochs):
         t = time.time()
-        tr = train_one_epoch(model, optimizer, step_fn, parts["train"], spec, args, epoch, augment,
-                             gen, progress=not args.no_progress)
-        va = evaluate(model, parts["val"], spec)
+        tr = train_one_epoch(model, optimizer, step_fn, splits["train"], spec, args, epoch, augment,
+                             generator, progress=not args.no_progress)
+        va = score_split(model, splits["val"], spec)
         dt = time.time() - t
         train_time += dt
         if epoch_fn is not None:
@@ -331,15 +344,9 @@ def main(args):
         ckpt = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                 "lr_scheduler": scheduler.state_dict(), "epoch": epoch, "args": vars(args),
                 "spec": spec.to_metadata(), "best_acc": best_acc, "best_epoch": best_epoch,
-                "history": history, "train_time_s": train_time, "rng": gen.get_state(),
-                "data_path": path, "num_params": count_parameters(model), "stages": stages}
-        torch.save(ckpt, out / "checkpoint.pth.tmp")
-        os.replace(out / "checkpoint.pth.tmp", out / "checkpoint.pth")
-        if improved:
-            torch.save(ckpt, out / "best.pth")
-        write_logs(history, out)
-        if not args.no_plot:
-            plot_curves(history, out / "curves.png", f"{args.task} {args.arch}")
+                "history": history, "train_time_s": train_time, "rng": generator.get_state(),
+                "data_path": data_path, "num_params": count_parameters(model), "stages": stages}
+        write_epoch_outputs(ckpt, improved, args, out)
         print(f"{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S} epoch {epoch}: "
               f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | val loss {va['loss']:.4f} "
               f"acc {va['acc']:.4f} | best {best_acc:.4f}@{best_epoch} | lr {rec['lr']:.2e} | {dt:.0f}s",
@@ -354,16 +361,29 @@ def main(args):
     return {"best_acc": best_acc, "best_epoch": best_epoch, "history": history}
 
 
-def load_stage(path):
-    """(stages, spec, weights) of a checkpoint: the stages it continues plus itself as the last."""
-    ck = torch.load(path, map_location="cpu", weights_only=False)
-    own = {"checkpoint": str(path), "epoch": ck["epoch"], "args": ck["args"], "history": ck["history"],
-           "train_time_s": ck["train_time_s"], "best_acc": ck["best_acc"], "best_epoch": ck["best_epoch"]}
-    return ck.get("stages", []) + [own], PreprocessSpec.from_metadata(ck["spec"]), ck["model"]
-
-
-def BatchAugmentFromArgs(args):
-    return D.BatchAugment(rotation=args.rotation, shift=args.shift, zoom=args.zoom, flip=True)
+def main(args):
+    torch.set_num_threads(args.threads)
+    set_seed(args.seed)
+    Path(args.output_dir).mkdir(parents=True, exist_ok=True)
+    resumed = checkpoint.load(args.resume) if args.resume else None
+    if resumed is not None and args.init_weights:
+        raise SystemExit("--init-weights starts a new stage; it cannot be combined with --resume")
+    spec = make_spec(args)
+    if resumed is not None and args.test_only:  # test a checkpoint with the preprocessing it was trained with
+        spec = PreprocessSpec.from_metadata(resumed["spec"])
+    model = build_model(args.arch, len(spec.labels))
+    print(f"{args.arch}: {count_parameters(model):,d} parameters; spec {spec}", flush=True)
+    t0 = time.time()
+    splits, data_path = load_data(args, spec.input_size)
+    print(f"data {data_path}: train {len(splits['train'])}, val {len(splits['val'])}, "
+          f"test {len(splits['test'])} ({time.time() - t0:.1f}s)", flush=True)
+    # earlier training stages this run continues (--init-weights), oldest first
+    stages = init_from_stage(model, args.init_weights, spec) if args.init_weights else []
+    if args.test_only:
+        if resumed is not None:
+            model.load_state_dict(resumed["model"])
+        return score_val_and_test(model, splits, spec, args.eval_flip)
+    return fit(model, spec, splits, data_path, stages, resumed, args)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,6 @@
 """Shared fixtures for the training tests: small synthetic data only (no real dataset images)."""
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 
 def synthetic_faces(n, size=48, n_classes=7, seed=0, classes=None):

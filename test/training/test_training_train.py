@@ -1,4 +1,5 @@
-"""A tiny real training run on synthetic data: the loss goes down, checkpoints/logs/resume work."""
+"""A tiny real training run on synthetic data: the loss goes down, checkpoints/logs/resume work,
+and the checkpoints load with torch.load(weights_only=True)."""
 import json
 
 import pytest
@@ -24,8 +25,9 @@ def test_tiny_training_lowers_loss(fer_npz, tmp_path):
     assert hist[-1]["val_acc"] > 0.8   # two separable classes
     for name in ("checkpoint.pth", "best.pth", "log.csv", "log.json", "curves.png", "spec.json"):
         assert (out / name).exists(), name
-    ckpt = torch.load(out / "checkpoint.pth", weights_only=False)
-    assert {"model", "optimizer", "lr_scheduler", "epoch", "args"} <= set(ckpt)
+    ckpt = torch.load(out / "checkpoint.pth", weights_only=True)
+    assert {"model", "optimizer", "lr_scheduler", "epoch", "args", "rng", "history", "stages"} <= set(ckpt)
+    assert ckpt["args"]["task"] == "emotion" and isinstance(ckpt["history"][0]["lr"], float)
     assert json.loads((out / "spec.json").read_text())["face_analysis.input_size"] == "32"
 
     # --resume continues from the saved epoch; --test-only evaluates a checkpoint
@@ -42,6 +44,18 @@ def test_augmented_soft_target_run(fer_npz, tmp_path):
     assert len(res["history"]) == 2
 
 
+@pytest.mark.parametrize("scheduler", ["onecycle", "plateau", "none"])
+def test_every_schedule_writes_a_safe_checkpoint(fer_npz, tmp_path, scheduler):
+    """Each LR scheduler's state, with augmentation on, loads with weights_only=True and exports."""
+    from training.export import load_checkpoint
+    out = tmp_path / scheduler
+    train.main(_args(fer_npz, out, "--epochs", "1", "--lr-scheduler", scheduler, "--no-plot"))
+    ckpt = torch.load(out / "best.pth", weights_only=True)
+    assert ckpt["args"]["lr_scheduler"] == scheduler and ckpt["data_path"] == str(fer_npz)
+    model, spec, _ = load_checkpoint(out / "best.pth")
+    assert spec.input_size == 32 and model(torch.zeros(2, 1, 32, 32)).shape == (2, 7)
+
+
 def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path):
     first = tmp_path / "stage1"
     train.main(_args(fer_npz, first, "--epochs", "4", "--no-augment", "--no-plot"))
@@ -50,7 +64,7 @@ def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path):
                            "--lr", "1e-7", "--init-weights", str(first / "checkpoint.pth")))
     assert [h["epoch"] for h in res["history"]] == [0]
     assert res["history"][0]["val_acc"] > 0.8
-    stages = torch.load(tmp_path / "stage2" / "checkpoint.pth", weights_only=False)["stages"]
+    stages = torch.load(tmp_path / "stage2" / "checkpoint.pth", weights_only=True)["stages"]
     assert [len(s["history"]) for s in stages] == [4]
     assert stages[0]["checkpoint"] == str(first / "checkpoint.pth")
 

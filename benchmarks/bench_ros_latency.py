@@ -58,7 +58,8 @@ def run_case(composed: bool, frames: list[str], args, folder: Path) -> dict:
     stamps = folder / f"stamps_{composed}.txt"
     stamps.unlink(missing_ok=True)
     launch = subprocess.Popen(
-        ["ros2", "launch", "face_analysis", "robot.launch.py", f"composed:={str(composed).lower()}",
+        ["ros2", "launch", "face_analysis", "robot.launch.py",
+         f"single_process:={str(composed).lower()}",
          f"camera_topic:={CAMERA_TOPIC}", f"params_file:={params_file(folder, args)}",
          "overlay:=false"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         start_new_session=True)
@@ -80,7 +81,7 @@ def run_case(composed: bool, frames: list[str], args, folder: Path) -> dict:
             executor.spin_once(timeout_sec=0.1)
         env = dict(os.environ, FASTDDS_DEFAULT_PROFILES_FILE=str(share / "fastdds_large_data.xml"))
         camera = subprocess.Popen(
-            [sys.executable, "-m", "face_analysis.ros.image_publisher", *frames, "--topic",
+            [sys.executable, "-m", "face_analysis.ros.tools.image_publisher", *frames, "--topic",
              CAMERA_TOPIC, "--rate", str(args.rate), "--count", str(args.frames),
              "--stamps-file", str(stamps), "--wait-for-subscriber"], env=env)
         end = time.monotonic() + args.frames / args.rate + 60

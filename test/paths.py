@@ -1,4 +1,5 @@
-"""Where tests find the repository, the shared data and the models."""
+"""Where tests find the repository, the shared data and the shipped models (the one place; pytest's
+`pythonpath` setting in setup.cfg puts this folder and the checkout on sys.path)."""
 import os
 from pathlib import Path
 
@@ -6,18 +7,18 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(os.environ.get("FACE_ANALYSIS_DATA", REPO.parent / "shared" / "data"))
-TEST_PHOTO = DATA / "demo" / "oarriaga_test_image.jpg"
+DEMO = DATA / "demo"
+TEST_PHOTO = DEMO / "oarriaga_test_image.jpg"
+MODELS = REPO / "models"
 
 
 def model_path(task: str) -> str:
-    """The shipped model, or a stand-in named by FACE_ANALYSIS_TEST_<TASK>_MODEL (development
-    before the trained models exist)."""
-    return os.environ.get(f"FACE_ANALYSIS_TEST_{task.upper()}_MODEL", str(REPO / "models" /
-                                                                          f"{task}.onnx"))
+    """The shipped model of `task` (emotion, gender)."""
+    return str(MODELS / f"{task}.onnx")
 
 
 def write_params(path: Path, **overrides) -> Path:
-    """config/face_analysis.yaml with the test models and `overrides`, written to `path`."""
+    """config/face_analysis.yaml with the shipped models and `overrides`, written to `path`."""
     config = yaml.safe_load((REPO / "config" / "face_analysis.yaml").read_text())
     config["/**"]["ros__parameters"].update(emotion_model=model_path("emotion"),
                                             gender_model=model_path("gender"), **overrides)

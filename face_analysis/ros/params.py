@@ -1,7 +1,9 @@
-"""Every ROS parameter of the face_analysis nodes, declared once with its descriptor and range.
+"""Every ROS parameter of the face_analysis nodes, declared once with its descriptor and range,
+and how their values map onto the core's AnalyzerConfig.
 
-The nodes declare from this table, `config/face_analysis.yaml` sets them, and the README's ROS API
-section is generated from it (`python -m face_analysis.ros.params`), so the three cannot drift.
+The nodes declare from this table (nodes/node_params.py); `config/face_analysis.yaml` is generated
+from it (`python -m face_analysis.ros.params > config/face_analysis.yaml`) and so is the README's
+parameter table (api_docs.py); test/ros/test_api_docs.py fails when either has drifted.
 """
 from __future__ import annotations
 
@@ -61,6 +63,11 @@ class Param:
 
 
 PARAMS: tuple[Param, ...] = (
+    # --- lifecycle
+    Param("autostart", False,
+          "Configure and activate at start, without a lifecycle manager; robot.launch.py sets it "
+          "(autostart:=true), so a respawned process comes back active on its own.",
+          ALL_NODES),
     # --- camera input
     Param("image_transport", "raw",
           "Camera input: 'raw' subscribes sensor_msgs/Image on `image`, 'compressed' "
@@ -212,6 +219,36 @@ def parameters_yaml() -> str:
                  if isinstance(p.default, list) else str(p.default))
         lines.append(f"    {p.name}: {value}")
     return "\n".join(lines) + "\n"
+
+
+# --- parameter values -> core AnalyzerConfig (the one mapping, shared by every node)
+
+DETECTOR_SETTINGS = {"haar": ("scale_factor", "min_neighbors", "min_size", "min_relative_size",
+                              "downscale"),
+                     "blazeface": ("model", "min_confidence", "tile_size")}
+
+
+def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerConfig:
+    """The AnalyzerConfig of a node's parameter values: the detection part, the classification
+    (and tracking) part, or both."""
+    defaults = AnalyzerConfig()
+    config = AnalyzerConfig(detector=None, emotion_model=None, gender_model=None)
+    if detect:
+        name = values["detector"]
+        config.detector = name
+        config.detector_settings = {key: values[f"{name}.{key}"] for key in DETECTOR_SETTINGS[name]}
+        config.min_detection_score = values["min_detection_score"]
+        config.max_faces = values["max_faces"]
+    if classify:
+        config.emotion_model = values["emotion_model"] or defaults.emotion_model
+        config.gender_model = values["gender_model"] or defaults.gender_model
+        config.intra_op_threads = values["onnx_intra_op_threads"]
+        config.inter_op_threads = values["onnx_inter_op_threads"]
+        config.providers = list(values["execution_providers"])
+        config.iou_threshold = values["iou_threshold"]
+        config.smoothing_alpha = values["smoothing_alpha"]
+        config.max_missed = values["max_missed_frames"]
+    return config
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
-"""Fixtures of the core tests: stand-in ONNX heads, and the real models once they are shipped."""
+"""Fixtures of the core tests: stand-in ONNX heads, and the shipped models."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from face_analysis.core.preprocess import PreprocessSpec
-from face_data import EMOTIONS, GENDERS, REPO, make_head
+from face_data import EMOTIONS, GENDERS, make_head
+from paths import model_path
 
 
 @pytest.fixture(scope="session")
@@ -20,8 +23,9 @@ def standin_models(tmp_path_factory) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def real_models() -> dict[str, str]:
-    paths = {task: REPO / "models" / f"{task}.onnx" for task in ("emotion", "gender")}
-    missing = [str(p) for p in paths.values() if not p.is_file()]
+    """The shipped models; a checkout without them is broken, so this fails rather than skips."""
+    paths = {task: model_path(task) for task in ("emotion", "gender")}
+    missing = [p for p in paths.values() if not Path(p).is_file()]
     if missing:
-        pytest.skip(f"trained models not shipped yet: {missing}")
-    return {task: str(p) for task, p in paths.items()}
+        pytest.fail(f"the shipped models are missing: {missing}")
+    return paths

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 from pathlib import Path
 
 import cv2
@@ -10,10 +9,7 @@ import numpy as np
 import pytest
 
 from face_analysis.core.preprocess import PreprocessSpec
-
-REPO = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("FACE_ANALYSIS_DATA", REPO.parent / "shared" / "data"))
-DEMO = DATA / "demo"
+from paths import DEMO
 EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 GENDERS = ("male", "female")
 # Centres of the 6 faces of oarriaga_test_image.jpg (2048x1536), noted by hand.

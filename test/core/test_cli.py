@@ -1,13 +1,20 @@
 """The face-analysis command: image and video demos, JSON output, clear errors."""
 import json
+import re
 
 import cv2
 import pytest
 
 from face_analysis.cli import build_parser, main
-
-from face_data import DEMO, TEST_IMAGE_FACES, demo_image, faces_hit
+from face_analysis.commands.options import config_from_args
 from face_analysis.core.types import FaceBox
+from face_data import DEMO, TEST_IMAGE_FACES, demo_image, faces_hit
+from paths import REPO
+
+ANALYSING = ("image", "video", "evaluate")
+SHARED_OPTIONS = ("--emotion-model", "--gender-model", "--threads", "--providers", "--detector",
+                  "--detector-setting", "--min-score", "--max-faces", "--iou-threshold",
+                  "--alpha", "--max-missed")
 
 
 def model_args(models):
@@ -36,7 +43,8 @@ def test_image_json_and_overlay(standin_models, tmp_path, capsys):
 def test_image_text_output_and_detector_settings(standin_models, capsys):
     demo_image("astronaut_eileen_collins.png")
     rc = main(["image", str(DEMO / "astronaut_eileen_collins.png"), *model_args(standin_models),
-               "--detector-setting", "scale_factor=1.1", "--detector-setting", "downscale=2"])
+               "--detector", "haar", "--detector-setting", "scale_factor=1.1",
+               "--detector-setting", "downscale=2"])
     assert rc == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("1 face(s)") and lines[1].strip().startswith("face #1 at (")
@@ -82,11 +90,36 @@ def test_bad_setting_syntax_is_a_usage_error(capsys):
     assert "expected KEY=VALUE" in capsys.readouterr().err
 
 
-def test_subcommands_are_extensible():
-    parser = build_parser()
-    args = parser.parse_args(["image", "a.jpg", "--max-faces", "3", "--alpha", "0.4"])
-    assert (args.command, args.max_faces, args.alpha) == ("image", 3, 0.4)
-    assert args.emotion_model.endswith("models/emotion.onnx")
+def test_shared_options_map_onto_the_analyzer_config():
+    args = build_parser().parse_args([
+        "video", "a.mp4", "--max-faces", "3", "--alpha", "0.4", "--iou-threshold", "0.5",
+        "--providers", "CUDAExecutionProvider,CPUExecutionProvider"])
+    assert (args.command, args.max_faces, args.alpha) == ("video", 3, 0.4)
+    config = config_from_args(args)
+    assert (config.max_faces, config.smoothing_alpha, config.iou_threshold) == (3, 0.4, 0.5)
+    assert list(config.providers) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    assert config.emotion_model.endswith("models/emotion.onnx")
+
+
+def readme_commands() -> dict[str, list[str]]:
+    """command -> the options its row of the README's command table names."""
+    readme = (REPO / "README.md").read_text()
+    rows = re.findall(r"^\| `face-analysis (\w+) ([^`]*)` \|", readme, re.M)
+    return {name: re.findall(r"(--?[a-z][-a-z]*)", usage) for name, usage in rows}
+
+
+def test_every_commands_help_lists_what_the_readme_says(capsys):
+    commands = readme_commands()
+    assert set(commands) == {"image", "video", "record", "play", "evaluate", "demo"}
+    for name, options in commands.items():
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        text = capsys.readouterr().out
+        for option in options:
+            assert re.search(rf"(^|[ ,\[]){option}\b", text, re.M), (name, option)
+        if name in ANALYSING:  # "COMMAND --help lists the options (models, detector, tracking)"
+            for option in SHARED_OPTIONS:
+                assert option in text, (name, option)
 
 
 def test_real_models_on_the_test_photo(real_models, tmp_path, capsys):

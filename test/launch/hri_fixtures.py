@@ -1,15 +1,12 @@
 """Shared by the REP-155 launch tests: the test photo at full resolution, its faces as the core
 finds them, a copy with one face masked out, and the labels publisher mode gives each face."""
 import os
-import sys
 from pathlib import Path
 
 import cv2
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from paths import TEST_PHOTO, model_path, write_params  # noqa: E402
-
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer  # noqa: E402
+from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from paths import TEST_PHOTO, model_path, write_params
 
 TMP = Path(os.environ.get("TMPDIR", "/tmp"))
 

@@ -3,40 +3,26 @@
 expression and softbiometrics per id, with the crop's stamp and the labels publisher mode gives
 those faces; a malformed id, a tracked id without crops and a crop of the wrong size are
 reported and skipped while the other faces go on."""
-import sys
 import time
 import unittest
-from pathlib import Path
 
-import launch_testing
-import launch_testing.actions
-import launch_testing.asserts
 import pytest
-from ament_index_python.packages import get_package_share_directory
 from hri_msgs.msg import Expression, IdsList, SoftBiometrics
-from launch import LaunchDescription
-from launch.actions import IncludeLaunchDescription
-from launch.launch_description_sources import PythonLaunchDescriptionSource
 from sensor_msgs.msg import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hri_fixtures import analyzer, params_file, photo  # noqa: E402
-from ros_probe import RosProbe  # noqa: E402
-
-from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face  # noqa: E402
-from face_analysis.core.image_codec import encode_image  # noqa: E402
-from face_analysis.ros.hri_faces import HRI_QOS  # noqa: E402
-
-SHARE = Path(get_package_share_directory("face_analysis"))
+from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face
+from face_analysis.core.image_codec import encode_image
+from face_analysis.ros.nodes.hri_faces import HRI_QOS
+from hri_fixtures import analyzer, params_file, photo
+from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
+from launch_helpers import robot_launch_description
+from ros_probe import RosProbe
 
 
 @pytest.mark.launch_test
 def generate_test_description():
-    robot = IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
-        launch_arguments={"hri": "consume",
-                          "params_file": str(params_file(no_image_timeout=1.0))}.items())
-    return LaunchDescription([robot, launch_testing.actions.ReadyToTest()]), {}
+    return robot_launch_description(
+        {"hri": "consume", "params_file": params_file(no_image_timeout=1.0)}), {}
 
 
 class TestHriConsumer(unittest.TestCase):
@@ -91,9 +77,3 @@ class TestHriConsumer(unittest.TestCase):
                 proc_output.assertWaitFor(text, timeout=15)
         finally:
             probe.close()
-
-
-@launch_testing.post_shutdown_test()
-class TestShutdown(unittest.TestCase):
-    def test_every_process_exits_cleanly(self, proc_info):
-        launch_testing.asserts.assertExitCodes(proc_info)

@@ -1,28 +1,17 @@
 """robot.launch.py hri:=publish on the full-resolution test photo: one REP-155 id per face on
 /humans/faces/tracked, expression and softbiometrics per id with the image's stamp; a face that
 leaves the picture leaves tracked and its topics stop; every process exits 0."""
-import sys
-import time
 import unittest
-from pathlib import Path
 
-import launch_testing
-import launch_testing.actions
-import launch_testing.asserts
 import pytest
-from ament_index_python.packages import get_package_share_directory
 from hri_msgs.msg import Expression, IdsList, SoftBiometrics
-from launch import LaunchDescription
-from launch.actions import ExecuteProcess, IncludeLaunchDescription
-from launch.launch_description_sources import PythonLaunchDescriptionSource
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hri_fixtures import TEST_PHOTO, faces_and_masked_photo, params_file  # noqa: E402
-from ros_probe import RosProbe  # noqa: E402
+from face_analysis.core.hri import valid_face_id
+from hri_fixtures import TEST_PHOTO, faces_and_masked_photo, params_file
+from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
+from launch_helpers import robot_launch_description
+from ros_probe import RosProbe
 
-from face_analysis.core.hri import valid_face_id  # noqa: E402
-
-SHARE = Path(get_package_share_directory("face_analysis"))
 CAMERA_TOPIC = "/hri_test/image_raw"
 BOXES, MASKED = faces_and_masked_photo()
 REPEAT = 40  # frames (10 s) of each picture: time to subscribe per id, and far more than
@@ -31,16 +20,10 @@ REPEAT = 40  # frames (10 s) of each picture: time to subscribe per id, and far 
 
 @pytest.mark.launch_test
 def generate_test_description():
-    robot = IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
-        launch_arguments={"hri": "publish", "camera_topic": CAMERA_TOPIC,
-                          "params_file": str(params_file())}.items())
-    camera = ExecuteProcess(cmd=[
-        sys.executable, "-m", "face_analysis.ros.image_publisher", str(TEST_PHOTO), str(MASKED),
-        "--topic", CAMERA_TOPIC, "--rate", "4", "--repeat", str(REPEAT), "--wait-for-subscriber"],
-        name="camera", output="screen", additional_env={
-            "FASTDDS_DEFAULT_PROFILES_FILE": str(SHARE / "config" / "fastdds_large_data.xml")})
-    return LaunchDescription([robot, camera, launch_testing.actions.ReadyToTest()]), {}
+    return robot_launch_description(
+        {"hri": "publish", "camera_topic": CAMERA_TOPIC, "params_file": params_file()},
+        camera_args=[TEST_PHOTO, MASKED, "--topic", CAMERA_TOPIC, "--rate", "4",
+                     "--repeat", REPEAT, "--wait-for-subscriber"]), {}
 
 
 class TestHriPublisher(unittest.TestCase):
@@ -88,9 +71,3 @@ class TestHriPublisher(unittest.TestCase):
             self.assertNotIn(gone, tracked[-1].ids)
         finally:
             probe.close()
-
-
-@launch_testing.post_shutdown_test()
-class TestShutdown(unittest.TestCase):
-    def test_every_process_exits_cleanly(self, proc_info):
-        launch_testing.asserts.assertExitCodes(proc_info)

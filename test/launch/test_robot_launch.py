@@ -1,35 +1,26 @@
 """robot.launch.py as `ros2 launch` starts it, fed the test photo at 640x480 by a camera process:
-composed and separate variants, reliable and best-effort cameras. Every frame published while the
-graph runs gets a FaceAnalysisArray with its stamp and frame_id and the expected faces; the overlay
-arrives; deactivate stops processing and activate resumes it; every process exits 0."""
+single-process and separate variants, reliable and best-effort cameras. Every frame published
+while the graph runs gets a FaceAnalysisArray with its stamp and frame_id and the expected faces;
+the overlay arrives; deactivate stops processing and activate resumes it; every process exits 0."""
 import os
-import sys
 import time
 import unittest
 from pathlib import Path
 
 import cv2
 import launch_testing
-import launch_testing.actions
-import launch_testing.asserts
 import pytest
-from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
-from launch.actions import ExecuteProcess, IncludeLaunchDescription
-from launch.launch_description_sources import PythonLaunchDescriptionSource
 from lifecycle_msgs.msg import Transition
 from sensor_msgs.msg import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from paths import TEST_PHOTO, write_params  # noqa: E402
-from ros_probe import RosProbe  # noqa: E402
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.msg import FaceAnalysisArray
+from face_analysis.ros.params import PARAMS, analyzer_config
+from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
+from launch_helpers import robot_launch_description
+from paths import TEST_PHOTO, write_params
+from ros_probe import RosProbe
 
-from face_analysis.core.analyzer import FaceAnalyzer  # noqa: E402
-from face_analysis.msg import FaceAnalysisArray  # noqa: E402
-from face_analysis.ros.analyzer_config import analyzer_config  # noqa: E402
-from face_analysis.ros.params import PARAMS  # noqa: E402
-
-SHARE = Path(get_package_share_directory("face_analysis"))
 CAMERA_TOPIC = "/test_camera/image_raw"
 FRAME_ID = "test_camera_optical_frame"
 RATE_HZ = 5.0
@@ -37,27 +28,20 @@ STAMPS_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / f"face_analysis_stamps_{o
 
 
 @pytest.mark.launch_test
-@launch_testing.parametrize("composed,reliability", [
+@launch_testing.parametrize("single_process,reliability", [
     ("true", "reliable"), ("false", "reliable"), ("true", "best_effort"), ("false", "best_effort")])
-def generate_test_description(composed, reliability):
+def generate_test_description(single_process, reliability):
     STAMPS_FILE.unlink(missing_ok=True)
     params = write_params(STAMPS_FILE.with_suffix(".yaml"))
-    robot = IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
-        launch_arguments={"composed": composed, "camera_topic": CAMERA_TOPIC,
-                          "params_file": str(params)}.items())
-    camera_cmd = [sys.executable, "-m", "face_analysis.ros.image_publisher", str(TEST_PHOTO),
-                  "--topic", CAMERA_TOPIC, "--size", "640x480", "--rate", str(RATE_HZ),
-                  "--frame-id", FRAME_ID, "--stamps-file", str(STAMPS_FILE),
-                  "--wait-for-subscriber"]
+    camera_args = [TEST_PHOTO, "--topic", CAMERA_TOPIC, "--size", "640x480", "--rate", RATE_HZ,
+                   "--frame-id", FRAME_ID, "--stamps-file", STAMPS_FILE, "--wait-for-subscriber"]
     if reliability == "best_effort":
-        camera_cmd.append("--best-effort")
-    # A best-effort camera needs the large-data profile in its own process (README, QoS).
-    camera = ExecuteProcess(cmd=camera_cmd, name="camera", output="screen", additional_env={
-        "FASTDDS_DEFAULT_PROFILES_FILE": str(SHARE / "config" / "fastdds_large_data.xml")})
-    first_stage = "face_analysis_pipeline" if composed == "true" else "face_detector"
-    return (LaunchDescription([robot, camera, launch_testing.actions.ReadyToTest()]),
-            {"first_stage": first_stage, "composed": composed})
+        camera_args.append("--best-effort")
+    first_stage = "face_analysis_pipeline" if single_process == "true" else "face_detector"
+    return (robot_launch_description({"single_process": single_process,
+                                      "camera_topic": CAMERA_TOPIC, "params_file": params},
+                                     camera_args),
+            {"first_stage": first_stage})
 
 
 def expected_face_count() -> int:
@@ -88,8 +72,9 @@ class TestRobotLaunch(unittest.TestCase):
             if len(self.analyses) != count:
                 count, since = len(self.analyses), time.monotonic()
 
-    def test_1_every_frame_analysed_with_its_stamp(self, first_stage, composed):
-        self.probe.spin_until(lambda: len(self.analyses) >= 12, 90.0, "12 FaceAnalysisArray messages")
+    def test_1_every_frame_analysed_with_its_stamp(self):
+        self.probe.spin_until(lambda: len(self.analyses) >= 12, 90.0,
+                              "12 FaceAnalysisArray messages")
         self.probe.spin_until(lambda: self.overlays, 20.0, "an overlay image")
         received = {(m.header.stamp.sec, m.header.stamp.nanosec): m for m in self.analyses}
         published = [tuple(int(v) for v in line.split())
@@ -113,7 +98,7 @@ class TestRobotLaunch(unittest.TestCase):
         self.assertIn((overlay.header.stamp.sec, overlay.header.stamp.nanosec),
                       set(published))
 
-    def test_2_deactivate_stops_and_activate_resumes(self, first_stage, composed):
+    def test_2_deactivate_stops_and_activate_resumes(self, first_stage):
         self.probe.spin_until(lambda: self.analyses, 90.0, "a first FaceAnalysisArray")
         self.assertTrue(self.probe.change_state(first_stage, Transition.TRANSITION_DEACTIVATE))
         # Frames already between the stages may still come out; then nothing may.
@@ -124,9 +109,3 @@ class TestRobotLaunch(unittest.TestCase):
         self.assertTrue(self.probe.change_state(first_stage, Transition.TRANSITION_ACTIVATE))
         self.probe.spin_until(lambda: len(self.analyses) > count + 2, 30.0,
                         "analyses after re-activation")
-
-
-@launch_testing.post_shutdown_test()
-class TestShutdown(unittest.TestCase):
-    def test_every_process_exits_cleanly(self, proc_info):
-        launch_testing.asserts.assertExitCodes(proc_info)

@@ -1,10 +1,8 @@
 """Helpers of the face_analysis.offline tests. Deterministic stand-ins: synthetic 'photos' whose
 'faces' are flat bright squares, a detector that finds exactly those squares, and a classifier
-whose answer follows from the square's brightness, so every expected metric is known exactly.
-And the `evaluate` command's parser as the CLI builds it."""
+whose answer follows from the square's brightness, so every expected metric is known exactly."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Sequence
@@ -75,11 +73,3 @@ def fake_analyzer() -> FaceAnalyzer:
     config = AnalyzerConfig(emotion_model=None, gender_model=None, detector=None)
     return FaceAnalyzer(config, detector=SquareDetector(), classifier=BrightnessClassifier())
 
-
-def evaluate_parser() -> argparse.ArgumentParser:
-    from face_analysis.cli import common_options
-    from face_analysis.offline.evaluate import add_evaluate_command
-
-    parser = argparse.ArgumentParser()
-    add_evaluate_command(parser.add_subparsers(), common_options())
-    return parser

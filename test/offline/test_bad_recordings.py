@@ -8,7 +8,7 @@ from face_analysis.offline.bag_writer import ImageBagWriter, header, open_writer
 from face_analysis.offline.evaluate import evaluate_bag
 from face_analysis.offline.typestore import COMPRESSED_IMAGE, IMAGE, typestore
 
-from offline_helpers import MALE_GRAY, evaluate_parser, fake_analyzer, square_photo
+from offline_helpers import MALE_GRAY, fake_analyzer, square_photo
 
 START_NS = 1_750_000_000_000_000_000
 
@@ -112,13 +112,12 @@ def test_unsupported_encoding_is_named_and_counted(tmp_path):
 
 
 def test_evaluate_command_fails_when_no_frame_could_be_analysed(tmp_path, monkeypatch, capsys):
-    import face_analysis.offline.evaluate as evaluate
+    from face_analysis.cli import main
+    from face_analysis.commands import evaluate
 
     monkeypatch.setattr(evaluate, "FaceAnalyzer", lambda config: fake_analyzer())
     bag = write_raw(tmp_path / "bag", [image_msg(START_NS, np.zeros((8, 8), np.uint8), "32FC1")])
-    args = evaluate_parser().parse_args(["evaluate", str(bag), "-o", str(tmp_path / "out"),
-                                         "--no-progress"])
-    assert args.func(args) == 1
+    assert main(["evaluate", str(bag), "-o", str(tmp_path / "out"), "--no-progress"]) == 1
     printed = capsys.readouterr().out
     assert "skipped    1  unsupported encoding '32FC1'" in printed
     assert "no frame of the bag could be analysed" in printed

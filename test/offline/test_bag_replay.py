@@ -34,13 +34,13 @@ def write_bag(path, images="raw"):
 def player(ros_processes, *args):
     # A history as long as the test's frames: reliable delivery then holds even when this
     # shared machine stalls the probe (with the default 10, a probe 10 frames behind loses some).
-    return ros_processes.start("player", "-m", "face_analysis.ros.bag_player", *args,
+    return ros_processes.start("player", "-m", "face_analysis.commands.play", *args,
                                "--no-progress", "--wait-for-subscriber", "60",
                                "--queue-size", str(2 * N))
 
 
 def test_replay_keeps_stamps_frame_ids_order_and_pixels(
-        tmp_path, ros_processes, ros_probe, repo_on_pythonpath):
+        tmp_path, ros_processes, ros_probe):
     frames, stamps = write_bag(tmp_path / "bag")
     received = ros_probe.collect(Image, "/replay_test/remapped", RELIABLE)
     proc = player(ros_processes, str(tmp_path / "bag"), "--topic", "/replay_test/remapped",
@@ -56,7 +56,7 @@ def test_replay_keeps_stamps_frame_ids_order_and_pixels(
 
 
 def test_decoded_loop_republishes_raw_frames_and_stops_cleanly_on_sigint(
-        tmp_path, ros_processes, ros_probe, repo_on_pythonpath):
+        tmp_path, ros_processes, ros_probe):
     _, stamps = write_bag(tmp_path / "bag", images="compressed")
     with ImageBag(tmp_path / "bag") as bag:
         expected = [cv2.imdecode(np.asarray(f.msg.data), cv2.IMREAD_COLOR) for f in bag.frames()]
@@ -74,7 +74,7 @@ def test_decoded_loop_republishes_raw_frames_and_stops_cleanly_on_sigint(
 
 
 def test_play_names_the_problem_of_an_unusable_bag(tmp_path, capsys):
-    from face_analysis.ros.bag_player import main
+    from face_analysis.commands.play import main
 
     assert main([str(tmp_path / "missing"), "--no-progress"]) == 2
     assert f"bag_player: error: bag not found: {tmp_path / 'missing'}" in capsys.readouterr().err

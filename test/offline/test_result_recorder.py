@@ -35,7 +35,7 @@ def overlay(k: int) -> Image:
 
 def start_recorder(ros_processes, ros_probe, out, *args):
     # Remapped (as a launch file would) to names no other test run's pipeline publishes on.
-    proc = ros_processes.start("recorder", "-m", "face_analysis.ros.result_recorder",
+    proc = ros_processes.start("recorder", "-m", "face_analysis.ros.tools.result_recorder",
                                "-o", str(out), *args, "--ros-args",
                                "-r", "faces/analysis:=/recorder_test/analysis",
                                "-r", "faces/overlay:=/recorder_test/overlay")
@@ -47,7 +47,7 @@ def start_recorder(ros_processes, ros_probe, out, *args):
 
 
 def test_recorder_stops_after_max_frames_with_results_video_and_summary(
-        tmp_path, ros_processes, ros_probe, repo_on_pythonpath):
+        tmp_path, ros_processes, ros_probe):
     out = tmp_path / "rec"
     proc, (overlay_pub, analysis_pub) = start_recorder(ros_processes, ros_probe, out,
                                                        "--max-frames", "4", "--idle-timeout", "60")
@@ -76,7 +76,7 @@ def test_recorder_stops_after_max_frames_with_results_video_and_summary(
 
 
 def test_recorder_exits_0_on_sigint_and_still_writes_the_summary(
-        tmp_path, ros_processes, ros_probe, repo_on_pythonpath):
+        tmp_path, ros_processes, ros_probe):
     out = tmp_path / "rec"
     proc, (_, analysis_pub) = start_recorder(ros_processes, ros_probe, out, "--idle-timeout", "0")
     for k in range(2):

@@ -2,4 +2,4 @@
 import pytest
 
 pytest.importorskip("rclpy", reason="ROS 2 (rclpy) is not installed: run scripts/setup_env.sh")
-from ros_fixtures import ros_probe, ros_processes  # noqa: E402,F401
+from ros_fixtures import ros_probe, ros_processes, start_pipeline  # noqa: E402,F401

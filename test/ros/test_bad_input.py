@@ -3,14 +3,13 @@ each produce a warning and a diagnostics counter, and the next good frame is pro
 import time
 
 import cv2
-import numpy as np
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from sensor_msgs.msg import CompressedImage, Image
 
 from face_analysis.core.image_codec import encode_image
 from face_analysis.msg import FaceAnalysisArray
-from paths import TEST_PHOTO, model_path
+from paths import TEST_PHOTO
 
 GOOD = cv2.resize(cv2.imread(str(TEST_PHOTO)), (640, 480), interpolation=cv2.INTER_AREA)
 
@@ -32,17 +31,6 @@ def raw_frame(kind: str) -> Image:
 def jpeg_frame(corrupt: bool) -> CompressedImage:
     data = cv2.imencode(".jpg", GOOD)[1].tobytes()
     return CompressedImage(format="jpeg", data=b"\x00garbage" + data[100:2000] if corrupt else data)
-
-
-def start_pipeline(ros_processes, ros_probe, transport):
-    ros_processes.start("pipeline", "-m", "face_analysis.ros.face_analysis_pipeline", "--ros-args",
-                        "-p", f"image_transport:={transport}", "-p", "image_qos:=reliable",
-                        "-p", f"emotion_model:={model_path('emotion')}",
-                        "-p", f"gender_model:={model_path('gender')}",
-                        "-r", "image:=/cam/image", "-r", "image/compressed:=/cam/image/compressed")
-    ros_probe.spin_until(lambda: "face_analysis_pipeline" in ros_probe.node.get_node_names(), 30,
-                         "the pipeline node")
-    ros_probe.configure_and_activate("face_analysis_pipeline")
 
 
 def feed(ros_probe, publisher, topic, frames):
@@ -70,10 +58,11 @@ def skipped_counts(ros_probe, diagnostics, kinds):
 
 @pytest.mark.parametrize("transport", ["raw", "compressed"])
 def test_bad_frames_are_counted_and_the_next_good_frame_is_processed(transport, ros_processes,
-                                                                     ros_probe):
+                                                                     ros_probe, start_pipeline):
     analyses = ros_probe.collect(FaceAnalysisArray, "/faces/analysis")
     diagnostics = ros_probe.collect(DiagnosticArray, "/diagnostics")
-    start_pipeline(ros_processes, ros_probe, transport)
+    start_pipeline("-p", f"image_transport:={transport}", "-p", "image_qos:=reliable",
+                   "-r", "image:=/cam/image", "-r", "image/compressed:=/cam/image/compressed")
     if transport == "raw":
         kinds = ["unsupported encoding", "bad step", "truncated data", "zero size"]
         frames = [(raw_frame("good"), True)]

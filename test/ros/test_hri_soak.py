@@ -8,7 +8,7 @@ from sensor_msgs.msg import Image
 
 from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
 from face_analysis.core.image_codec import encode_image
-from paths import TEST_PHOTO, model_path
+from paths import TEST_PHOTO
 
 APPEARANCES = 100
 
@@ -29,16 +29,11 @@ def two_face_frame() -> np.ndarray:
     return frame
 
 
-def test_face_ids_come_and_go_with_bounded_publishers_and_memory(ros_processes, ros_probe):
+def test_face_ids_come_and_go_with_bounded_publishers_and_memory(ros_processes, ros_probe,
+                                                                start_pipeline):
     tracked = ros_probe.collect(IdsList, "/humans/faces/tracked")
-    proc = ros_processes.start(
-        "pipeline", "-m", "face_analysis.ros.face_analysis_pipeline", "--ros-args",
-        "-p", "hri_publish:=true", "-p", "max_missed_frames:=0", "-p", "image_qos:=reliable",
-        "-p", f"emotion_model:={model_path('emotion')}",
-        "-p", f"gender_model:={model_path('gender')}", "-r", "image:=/soak/image")
-    ros_probe.spin_until(lambda: "face_analysis_pipeline" in ros_probe.node.get_node_names(), 30,
-                         "the pipeline node")
-    ros_probe.configure_and_activate("face_analysis_pipeline")
+    proc = start_pipeline("-p", "hri_publish:=true", "-p", "max_missed_frames:=0",
+                          "-p", "image_qos:=reliable", "-r", "image:=/soak/image")
     camera = ros_probe.node.create_publisher(Image, "/soak/image", 10)
     ros_probe.spin_until(lambda: ros_probe.node.count_subscribers("/soak/image") > 0, 20,
                          "the camera subscription")

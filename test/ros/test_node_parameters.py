@@ -11,7 +11,7 @@ def wait_for_node(probe, name):
 
 
 def test_out_of_range_file_value_fails_configure_then_fixed_value_works(ros_processes, ros_probe):
-    ros_processes.start("detector", "-m", "face_analysis.ros.face_detector", "--ros-args",
+    ros_processes.start("detector", "-m", "face_analysis.ros.nodes.face_detector", "--ros-args",
                         "-p", "haar.scale_factor:=5.0")
     wait_for_node(ros_probe, "face_detector")
     assert not ros_probe.change_state("face_detector", Transition.TRANSITION_CONFIGURE)
@@ -25,7 +25,7 @@ def test_out_of_range_file_value_fails_configure_then_fixed_value_works(ros_proc
 
 
 def test_param_set_rejects_values_outside_range_or_choices(ros_processes, ros_probe):
-    ros_processes.start("detector", "-m", "face_analysis.ros.face_detector")
+    ros_processes.start("detector", "-m", "face_analysis.ros.nodes.face_detector")
     wait_for_node(ros_probe, "face_detector")
     ros_probe.configure_and_activate("face_detector")
 
@@ -42,7 +42,7 @@ def test_param_set_rejects_values_outside_range_or_choices(ros_processes, ros_pr
 
 def test_missing_model_fails_configure_naming_the_file(ros_processes, ros_probe):
     missing = "/nonexistent/dir/emotion_missing.onnx"
-    ros_processes.start("classifier", "-m", "face_analysis.ros.face_classifier", "--ros-args",
+    ros_processes.start("classifier", "-m", "face_analysis.ros.nodes.face_classifier", "--ros-args",
                         "-p", f"emotion_model:={missing}",
                         "-p", f"gender_model:={model_path('gender')}")
     wait_for_node(ros_probe, "face_classifier")

@@ -4,25 +4,17 @@ Frames with a zero stamp are processed, with one warning."""
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
 from face_analysis.msg import FaceAnalysisArray
-from paths import TEST_PHOTO, model_path
+from paths import TEST_PHOTO
+
+SILENCE = ("-p", "no_image_timeout:=1.0")  # report a silent camera after 1 s
 
 
-def start_pipeline(ros_processes, ros_probe, camera_topic):
-    ros_processes.start("pipeline", "-m", "face_analysis.ros.face_analysis_pipeline", "--ros-args",
-                        "-p", "no_image_timeout:=1.0",
-                        "-p", f"emotion_model:={model_path('emotion')}",
-                        "-p", f"gender_model:={model_path('gender')}",
-                        "-r", f"image:={camera_topic}")
-    ros_probe.spin_until(lambda: "face_analysis_pipeline" in ros_probe.node.get_node_names(), 30,
-                         "the pipeline node")
-    ros_probe.configure_and_activate("face_analysis_pipeline")
-
-
-def test_wrong_topic_is_explained_in_the_log_and_diagnostics(ros_processes, ros_probe):
+def test_wrong_topic_is_explained_in_the_log_and_diagnostics(ros_processes, ros_probe,
+                                                              start_pipeline):
     diagnostics = ros_probe.collect(DiagnosticArray, "/diagnostics")
-    ros_processes.start("camera", "-m", "face_analysis.ros.image_publisher", str(TEST_PHOTO),
+    ros_processes.start("camera", "-m", "face_analysis.ros.tools.image_publisher", str(TEST_PHOTO),
                         "--topic", "/real_camera/image_raw", "--size", "320x240", "--rate", "2")
-    start_pipeline(ros_processes, ros_probe, "/wrong_camera/image_raw")
+    start_pipeline(*SILENCE, "-r", "image:=/wrong_camera/image_raw")
     ros_probe.spin_until(lambda: "no image received" in ros_processes.log("pipeline"), 20,
                          "the no-image log line")
     log = ros_processes.log("pipeline")
@@ -39,10 +31,11 @@ def test_wrong_topic_is_explained_in_the_log_and_diagnostics(ros_processes, ros_
     assert ros_processes.stop("camera") == 0
 
 
-def test_zero_stamp_frames_are_processed_with_one_warning(ros_processes, ros_probe):
+def test_zero_stamp_frames_are_processed_with_one_warning(ros_processes, ros_probe,
+                                                           start_pipeline):
     analyses = ros_probe.collect(FaceAnalysisArray, "/faces/analysis")
     ros_processes.start("camera", "zero_stamp_camera.py", str(TEST_PHOTO), "/zero/image_raw")
-    start_pipeline(ros_processes, ros_probe, "/zero/image_raw")
+    start_pipeline(*SILENCE, "-r", "image:=/zero/image_raw")
     ros_probe.spin_until(lambda: len(analyses) >= 3, 30, "analyses of zero-stamped frames")
     assert all(m.header.stamp.sec == 0 and m.header.stamp.nanosec == 0 for m in analyses)
     assert ros_processes.log("pipeline").count("zero header stamp") == 1

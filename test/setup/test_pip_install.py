@@ -7,7 +7,7 @@ import sys
 import sysconfig
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from paths import REPO
 
 PROBE = """
 from face_analysis.core.analyzer import default_model_dir

@@ -1,13 +1,9 @@
 """Test process: publishes sample_analysis_array() on `faces/analysis` at 5 Hz until SIGINT."""
-import sys
-from pathlib import Path
-
 import rclpy
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from sample_messages import sample_analysis_array  # noqa: E402
-from face_analysis.msg import FaceAnalysisArray  # noqa: E402
-from face_analysis.ros.spin import spin_until_interrupted  # noqa: E402
+from face_analysis.msg import FaceAnalysisArray
+from face_analysis.ros.spin import spin_until_interrupted
+from sample_messages import sample_analysis_array
 
 
 def main():

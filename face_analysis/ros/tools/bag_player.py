@@ -1,17 +1,17 @@
-"""`face-analysis play BAG`: publishes a recording's camera frames with rclpy, in order, at the
-recorded rate (or `--rate` times it), with the recorded header stamps and frame_ids, the way a
-camera driver would. Optionally decodes jpeg CompressedImage frames and publishes raw bgr8
-Images, like an image_transport republisher, for nodes that subscribe to raw images only.
+"""Publishes a recording's camera frames with rclpy, in order, at the recorded rate (or `rate`
+times it), with the recorded header stamps and frame_ids, the way a camera driver would.
+Optionally decodes jpeg CompressedImage frames and publishes raw bgr8 Images, like an
+image_transport republisher, for nodes that subscribe to raw images only.
 
-Also runnable as `python -m face_analysis.ros.bag_player BAG ...`."""
+Its command line is `face-analysis play` (face_analysis.commands.play), also installed as
+`ros2 run face_analysis bag_player`."""
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Optional
 
 import rclpy
 from rclpy.duration import Duration
@@ -20,11 +20,10 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from sensor_msgs.msg import CompressedImage, Image
 from tqdm import tqdm
 
-from ..core.errors import FaceAnalysisError
-from ..core.image_codec import encode_image
-from ..offline.bag_reader import BagFrame, ImageBag
-from ..offline.play_command import add_play_arguments
-from ..offline.typestore import COMPRESSED_IMAGE
+from ...core.errors import FaceAnalysisError
+from ...core.image_codec import encode_image
+from ...offline.bag_reader import BagFrame, ImageBag
+from ...offline.typestore import COMPRESSED_IMAGE
 
 POLL_S = 0.05  # granularity of waits, so SIGINT is noticed promptly
 PROFILE_VARIABLE, PROFILE_FILE = "FASTDDS_DEFAULT_PROFILES_FILE", "fastdds_large_data.xml"
@@ -138,41 +137,46 @@ class Player:
         return True
 
 
-def play(args: argparse.Namespace) -> int:
-    if args.rate <= 0:
-        raise FaceAnalysisError(f"--rate must be > 0, got {args.rate}")
-    if args.queue_size < 1:
-        raise FaceAnalysisError(f"--queue-size must be >= 1, got {args.queue_size}")
-    with ImageBag(args.bag, args.source_topic) as bag:
-        topic = output_topic(bag.topic.name, args.topic, args.decode)
+def play(bag_path, *, source_topic: Optional[str] = None, topic: Optional[str] = None,
+         decode: bool = False, rate: float = 1.0, best_effort: bool = False,
+         queue_size: int = 10, loop: bool = False, wait_for_subscriber: float = 10.0,
+         progress: bool = True) -> int:
+    """Play the bag's image topic (`source_topic`, default: its image topic) on `topic`
+    (default: the recorded name); waits up to `wait_for_subscriber` seconds for a subscriber
+    first (0: no wait); `loop` plays it again and again until SIGINT. Returns the exit code."""
+    if rate <= 0:
+        raise FaceAnalysisError(f"rate must be > 0, got {rate}")
+    if queue_size < 1:
+        raise FaceAnalysisError(f"queue size must be >= 1, got {queue_size}")
+    with ImageBag(bag_path, source_topic) as bag:
+        topic = output_topic(bag.topic.name, topic, decode)
         profile = use_large_data_profile()
         rclpy.init()
         node = rclpy.create_node("bag_player")
         log, player = node.get_logger(), None
         try:
             try:
-                player = Player(node, bag, topic, args.decode, args.best_effort, args.queue_size)
+                player = Player(node, bag, topic, decode, best_effort, queue_size)
             except InvalidTopicNameException as exc:
                 raise FaceAnalysisError(f"invalid topic name {topic!r}: {exc}") from exc
             log.info(f"{bag.topic.name} [{bag.topic.msgtype}, {bag.topic.count} msgs] -> "
-                     f"{topic} ({'best-effort' if args.best_effort else 'reliable'})")
+                     f"{topic} ({'best-effort' if best_effort else 'reliable'})")
             if profile:
                 log.info(f"Fast DDS profile: {profile}")
-            elif args.best_effort:
+            elif best_effort:
                 log.warning("best-effort images of 640x480 and more are lost between processes "
                             "unless the publisher runs with a large-data profile: set "
                             f"{PROFILE_VARIABLE}=<share/face_analysis>/config/{PROFILE_FILE} "
                             "(README: 'Best-effort cameras')")
-            if args.wait_for_subscriber > 0 and not player.wait_for_subscriber(
-                    args.wait_for_subscriber):
+            if wait_for_subscriber > 0 and not player.wait_for_subscriber(wait_for_subscriber):
                 if player.ok():
-                    log.warning(f"no subscriber on {topic} after {args.wait_for_subscriber:g} s; "
+                    log.warning(f"no subscriber on {topic} after {wait_for_subscriber:g} s; "
                                 "playing anyway")
             with tqdm(total=bag.topic.count, unit="frame", desc="playing",
-                      disable=args.no_progress) as progress:
-                while player.play_once(args.rate, progress) and args.loop:
-                    progress.reset()
-            if player.ok() and not args.best_effort:
+                      disable=not progress) as bar:
+                while player.play_once(rate, bar) and loop:
+                    bar.reset()
+            if player.ok() and not best_effort:
                 # Reliable delivery of the last frames needs the publisher alive until acked.
                 player.publisher.wait_for_all_acked(Duration(seconds=5.0))
         except KeyboardInterrupt:
@@ -187,20 +191,3 @@ def play(args: argparse.Namespace) -> int:
         print(f"published {player.published} frames on {topic}" +
               (f"; skipped {skipped}: {player.skipped}" if skipped else ""), file=sys.stderr)
     return 0
-
-
-# --- command line (`face-analysis play`: face_analysis.offline.play_command) -----------------
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="bag_player", description=__doc__.split("\n\n")[0])
-    add_play_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return play(args)
-    except FaceAnalysisError as exc:
-        print(f"bag_player: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ from typing import Callable, Optional
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import CompressedImage, Image
 
-from ..core.image_codec import ImageEncodingError, decode_compressed, decode_image
+from ...core.image_codec import ImageEncodingError, decode_compressed, decode_image
 from .diagnostics import KeyedThrottle, StageStats
 
 IMAGE_TYPES = {"sensor_msgs/msg/Image", "sensor_msgs/msg/CompressedImage"}

@@ -1,6 +1,6 @@
 """Stamp pairing of the classifier and overlay inputs: exact matches in either order, bounded
 caches, and every entry evicted unpaired is counted."""
-from face_analysis.ros.pairing import StampPairer
+from face_analysis.ros.nodes.pairing import StampPairer
 
 
 def test_pairs_by_key_in_either_order_and_counts_evictions():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from face_analysis.msg import FaceAnalysisArray
 
+from ..params import OVERLAY
 from .base_node import run_nodes
 from .conversions import msg_to_results
 from .overlay_output import OverlayOutput
 from .paired_node import PairedInputNode
-from .params import OVERLAY
 
 
 class FaceOverlayNode(PairedInputNode):

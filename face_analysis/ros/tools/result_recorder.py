@@ -4,7 +4,7 @@ and at the end summary.json plus the same table `face-analysis evaluate` prints 
 implementation: face_analysis.offline.summary). Stops after --max-frames analysis messages,
 after --idle-timeout seconds without any message, or on SIGINT (exit 0 in every case).
 
-    python -m face_analysis.ros.result_recorder -o OUTDIR [--max-frames N] [--ros-args ...]
+    python -m face_analysis.ros.tools.result_recorder -o OUTDIR [--max-frames N] [--ros-args ...]
 
 Its fps is the rate at which analysis messages arrived, not a processing time."""
 from __future__ import annotations
@@ -26,11 +26,11 @@ from sensor_msgs.msg import Image
 
 from face_analysis.msg import FaceAnalysisArray
 
-from ..core.errors import FaceAnalysisError
-from ..core.image import to_bgr
-from ..core.image_codec import decode_image
-from ..offline.records import analysis_msg_record
-from ..offline.summary import SummaryBuilder, format_table
+from ...core.errors import FaceAnalysisError
+from ...core.image import to_bgr
+from ...core.image_codec import decode_image
+from ...offline.records import analysis_msg_record
+from ...offline.summary import SummaryBuilder, format_table
 
 FRAMES_FILE, SUMMARY_FILE, VIDEO_FILE = "frames.jsonl", "summary.json", "overlay.mp4"
 

@@ -6,8 +6,8 @@ from builtin_interfaces.msg import Duration
 from sensor_msgs.msg import Image
 from visualization_msgs.msg import Marker, MarkerArray
 
-from ..core.draw import draw_results, face_caption
-from ..core.image_codec import encode_image
+from ...core.draw import draw_results, face_caption
+from ...core.image_codec import encode_image
 from .base_node import OUTPUT_QOS
 
 MARKER_DEPTH_M = 1.0  # labels are placed on a nominal plane; no camera intrinsics are assumed

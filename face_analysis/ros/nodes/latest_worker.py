@@ -8,7 +8,7 @@ import time
 import traceback
 from typing import Callable
 
-from ..core.errors import FaceAnalysisError
+from ...core.errors import FaceAnalysisError
 from .diagnostics import StageStats
 
 

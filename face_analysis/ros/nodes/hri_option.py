@@ -1,7 +1,7 @@
 """hri_publish: REP-155 output as an option, so nodes run without hri_msgs installed."""
 from __future__ import annotations
 
-from ..core.errors import ConfigError
+from ...core.errors import ConfigError
 
 
 def hri_publisher(node, values: dict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .base_node import OUTPUT_QOS, FaceAnalysisNode
+from .base_node import FaceAnalysisNode, OUTPUT_QOS
 from .pairing import StampPairer, stamp_key
 
 

@@ -17,8 +17,8 @@ import rclpy
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
-from ..core.image_codec import encode_image
-from .spin import spin_until_interrupted
+from ...core.image_codec import encode_image
+from ..spin import spin_until_interrupted
 
 
 def parse_args(argv):

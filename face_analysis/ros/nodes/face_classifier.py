@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
 
-from ..core.analyzer import FaceAnalyzer
-from .analyzer_config import analyzer_config
+from ...core.analyzer import FaceAnalyzer
+from ..params import CLASSIFIER, analyzer_config
 from .base_node import OUTPUT_QOS, run_nodes
 from .conversions import msg_to_box, results_to_msg
 from .hri_option import alive_tracks, hri_publisher
 from .paired_node import PairedInputNode
-from .params import CLASSIFIER
 
 
 class FaceClassifierNode(PairedInputNode):

@@ -8,16 +8,15 @@ import time
 from hri_msgs.msg import Expression, IdsList, SoftBiometrics
 from sensor_msgs.msg import Image
 
-from ..core import hri
-from ..core.analyzer import FaceAnalyzer
-from ..core.errors import FaceAnalysisError
-from ..core.image_codec import decode_image
-from ..core.track import FaceTracker
-from .analyzer_config import analyzer_config
+from ...core import hri
+from ...core.analyzer import FaceAnalyzer
+from ...core.errors import FaceAnalysisError
+from ...core.image_codec import decode_image
+from ...core.track import FaceTracker
+from ..params import HRI_CLASSIFIER, analyzer_config
 from .base_node import FaceAnalysisNode, run_nodes
 from .diagnostics import KeyedThrottle
 from .hri_faces import FACES, HRI_QOS, PerFacePublishers, expression_msg, softbiometrics_msg
-from .params import HRI_CLASSIFIER
 
 
 class HriFaceClassifierNode(FaceAnalysisNode):

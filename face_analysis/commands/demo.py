@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 from ..core.errors import FaceAnalysisError
 from ..resources import resource_dir
@@ -25,7 +24,7 @@ def default_recording() -> Path:
     return resource_dir("samples") / "faces_demo"
 
 
-def add_demo_command(subparsers, common: Optional[argparse.ArgumentParser] = None) -> None:
+def add(subparsers, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
         "demo", help="run the ROS 2 graph on a recording; overlay video, results, summary",
         description=__doc__.split("\n\n")[0])
@@ -35,8 +34,9 @@ def add_demo_command(subparsers, common: Optional[argparse.ArgumentParser] = Non
                         help="where overlay.mp4, frames.jsonl, summary.json and the logs go "
                              "(default: %(default)s)")
     parser.add_argument("--launch-arg", action="append", default=[], metavar="NAME:=VALUE",
-                        help="extra robot.launch.py argument, repeatable (e.g. composed:=false)")
-    parser.set_defaults(func=run_demo)
+                        help="extra robot.launch.py argument, repeatable "
+                             "(e.g. single_process:=false)")
+    parser.set_defaults(func=run)
 
 
 def _stop(proc: subprocess.Popen, timeout: float = 30.0) -> int:
@@ -70,7 +70,7 @@ def _wait_until_subscribed(topics: list[str], timeout: float) -> bool:
         rclpy.shutdown(context=context)
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     bag = Path(args.bag) if args.bag else default_recording()
     if not bag.exists():
         raise FaceAnalysisError(f"recording {bag} not found")
@@ -86,14 +86,14 @@ def run_demo(args: argparse.Namespace) -> int:
     print(f"face-analysis demo: {bag} -> {out}/ (logs: {out}/*.log)")
     launch = start("launch", ["ros2", "launch", "face_analysis", "robot.launch.py",
                               f"camera_topic:={CAMERA_TOPIC}", *args.launch_arg])
-    recorder = start("recorder", [python, "-m", "face_analysis.ros.result_recorder", "-o",
+    recorder = start("recorder", [python, "-m", "face_analysis.ros.tools.result_recorder", "-o",
                                   str(out), "--idle-timeout", "120"])
     try:
         if not _wait_until_subscribed([CAMERA_TOPIC, "/faces/analysis"], timeout=90):
             print(f"face-analysis demo: the nodes or the recorder did not start; see "
                   f"{out}/launch.log and {out}/recorder.log", file=sys.stderr)
             return 1
-        player = subprocess.run([python, "-m", "face_analysis.ros.bag_player", str(bag),
+        player = subprocess.run([python, "-m", "face_analysis.commands.play", str(bag),
                                  "--decode", "--topic", CAMERA_TOPIC,
                                  "--wait-for-subscriber", "60"])
         if player.returncode != 0:

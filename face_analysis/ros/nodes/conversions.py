@@ -8,7 +8,7 @@ import numpy as np
 from face_analysis.msg import (FaceAnalysis, FaceAnalysisArray, FaceDetection,
                                FaceDetectionArray)
 
-from ..core.types import ClassScores, FaceBox, FaceResult
+from ...core.types import ClassScores, FaceBox, FaceResult
 
 
 def box_to_msg(box: FaceBox) -> FaceDetection:

@@ -9,9 +9,9 @@ from hri_msgs.msg import Expression, IdsList, NormalizedRegionOfInterest2D, Soft
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import Image
 
-from ..core import hri
-from ..core.image_codec import encode_image
-from ..core.types import FaceResult
+from ...core import hri
+from ...core.image_codec import encode_image
+from ...core.types import FaceResult
 
 HRI_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
 FACES = "/humans/faces"

@@ -8,7 +8,7 @@ from rclpy.exceptions import InvalidParameterValueException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from .params import BY_NAME, Param, params_for
+from ..params import BY_NAME, Param, params_for
 
 
 def _descriptor(param: Param) -> ParameterDescriptor:

@@ -1,8 +1,28 @@
 """The lifecycle shell shared by every face_analysis node: parameters, camera input, newest-frame
 worker and diagnostics. Subclasses only build their core objects and process one frame.
 
-configure validates parameters and loads models; activate subscribes to the camera; deactivate
-unsubscribes (an idle robot spends no CPU on faces); cleanup frees the models.
+configure validates parameters (node_params.py, from the table in ../params.py) and loads models;
+activate subscribes to the camera; deactivate unsubscribes (an idle robot spends no CPU on
+faces); cleanup frees the models.
+
+The path of one frame (face_analysis_pipeline; the separate nodes split it at the messages):
+
+1. camera callback, executor thread (camera_input.CameraInput._callback): counts the frame and
+   hands the message to `on_frame`, which only stores it: no decoding here.
+2. newest-frame worker (latest_worker.LatestWorker): one thread takes the newest stored frame;
+   frames replaced before it got to them are counted as dropped. face_classifier and face_overlay
+   first pair the image with its detections or analysis by exact stamp (paired_node.py).
+3. decode (CameraInput.decode -> core.image_codec): Image/CompressedImage -> numpy; a bad frame
+   is counted, logged once per kind, and skipped.
+4. analyzer (core.analyzer.FaceAnalyzer): detect(), then classify() (track the boxes, crop and
+   normalise, run both ONNX heads, smooth per track); together analyze(), the call the command
+   line and the benchmarks make.
+5. messages (conversions.py): faces/detections and faces/analysis with the image's header, plus
+   the REP-155 topics with hri_publish (hri_faces.py).
+6. overlay (overlay_output.OverlayOutput): faces/overlay and faces/markers, drawn only while
+   someone subscribes.
+
+The worker's latency (arrival to publish) and the counters go to /diagnostics (diagnostics.py).
 """
 from __future__ import annotations
 
@@ -10,12 +30,12 @@ import rclpy
 from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackReturn
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
-from ..core.errors import FaceAnalysisError
+from ...core.errors import FaceAnalysisError
+from ..spin import spin_until_interrupted
 from .camera_input import CameraInput
 from .diagnostics import DiagnosticsReporter, StageStats
 from .latest_worker import LatestWorker
 from .node_params import NodeParameters
-from .spin import spin_until_interrupted
 
 # Our outputs: reliable (matches reliable and best-effort subscribers, e.g. RViz), shallow.
 OUTPUT_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
@@ -112,6 +132,13 @@ class FaceAnalysisNode(LifecycleNode):
             self.diagnostics.destroy()
             self.diagnostics = None
 
+    def start_if_autostart(self) -> None:
+        """With the autostart parameter, configure and activate now (a failed configure is
+        logged and leaves the node unconfigured, as a manager's configure would)."""
+        if (self.get_parameter("autostart").value
+                and self.trigger_configure() == TransitionCallbackReturn.SUCCESS):
+            self.trigger_activate()
+
     def _apply_live(self, parameters) -> None:
         if not self.values:
             return  # not configured: configure reads everything
@@ -130,6 +157,8 @@ def run_nodes(*node_classes, args=None) -> None:
     no traceback), as `ros2 launch` expects."""
     rclpy.init(args=args)
     nodes = [cls() for cls in node_classes]
+    for node in nodes:
+        node.start_if_autostart()
 
     def stop():
         for node in nodes:

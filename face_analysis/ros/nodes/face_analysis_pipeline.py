@@ -7,13 +7,12 @@ import time
 
 from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
 
-from ..core.analyzer import FaceAnalyzer
-from .analyzer_config import analyzer_config
-from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
+from ...core.analyzer import FaceAnalyzer
+from ..params import PIPELINE, analyzer_config
+from .base_node import FaceAnalysisNode, OUTPUT_QOS, run_nodes
 from .conversions import detections_to_msg, results_to_msg
 from .hri_option import alive_tracks, hri_publisher
 from .overlay_output import OverlayOutput
-from .params import PIPELINE
 
 
 class FaceAnalysisPipelineNode(FaceAnalysisNode):

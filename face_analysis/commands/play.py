@@ -1,15 +1,20 @@
-"""The `face-analysis play` command line, importable without ROS: the player itself
-(face_analysis.ros.bag_player) and rclpy are loaded only when the command runs, so the rest of
-the CLI works from a pip install."""
+"""`face-analysis play BAG`: publishes a recording's images with rclpy (the player:
+face_analysis.ros.tools.bag_player). rclpy is loaded only when the command runs, so the rest of
+the command line works from a pip install. Also the `bag_player` ROS executable
+(`ros2 run face_analysis bag_player BAG ...`, `python -m face_analysis.commands.play BAG ...`)."""
 from __future__ import annotations
 
 import argparse
-from typing import Optional
+import sys
+from typing import Optional, Sequence
 
 from ..core.errors import FaceAnalysisError
 
+DESCRIPTION = ("Publish the images of a rosbag2 recording in order, at the recorded rate (or "
+               "--rate times it), keeping the recorded header stamps and frame_ids.")
 
-def add_play_arguments(parser: argparse.ArgumentParser) -> None:
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("bag", help="rosbag2 folder (mcap or sqlite3), or a .mcap/.db3 file")
     parser.add_argument("--source-topic", metavar="TOPIC",
                         help="recorded image topic to play (default: the bag's image topic, "
@@ -35,19 +40,36 @@ def add_play_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def add_play_command(subparsers, common: Optional[argparse.ArgumentParser] = None) -> None:
-    parser = subparsers.add_parser(
-        "play", help="publish a recorded bag's images with rclpy",
-        description="Publish the images of a rosbag2 recording in order, at the recorded rate "
-                    "(or --rate times it), keeping the recorded header stamps and frame_ids.")
-    add_play_arguments(parser)
-    parser.set_defaults(func=run_play)
+def add(subparsers, common: argparse.ArgumentParser) -> None:
+    parser = subparsers.add_parser("play", help="publish a recorded bag's images with rclpy",
+                                   description=DESCRIPTION)
+    add_arguments(parser)
+    parser.set_defaults(func=run)
 
 
-def run_play(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     try:
-        from ..ros.bag_player import play
+        from ..ros.tools.bag_player import play
     except ImportError as exc:
         raise FaceAnalysisError(f"`face-analysis play` needs ROS 2 (rclpy, sensor_msgs): "
                                 f"{exc}") from exc
-    return play(args)
+    return play(args.bag, source_topic=args.source_topic, topic=args.topic, decode=args.decode,
+                rate=args.rate, best_effort=args.best_effort, queue_size=args.queue_size,
+                loop=args.loop, wait_for_subscriber=args.wait_for_subscriber,
+                progress=not args.no_progress)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """The `bag_player` executable: `face-analysis play` under its ROS name."""
+    parser = argparse.ArgumentParser(prog="bag_player", description=DESCRIPTION)
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except FaceAnalysisError as exc:
+        print(f"bag_player: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,11 +5,10 @@ import time
 
 from face_analysis.msg import FaceDetectionArray
 
-from ..core.analyzer import FaceAnalyzer
-from .analyzer_config import analyzer_config
-from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
+from ...core.analyzer import FaceAnalyzer
+from ..params import DETECTOR, analyzer_config
+from .base_node import FaceAnalysisNode, OUTPUT_QOS, run_nodes
 from .conversions import detections_to_msg
-from .params import DETECTOR
 
 
 class FaceDetectorNode(FaceAnalysisNode):

@@ -1,0 +1,60 @@
+"""robot.launch.py respawns a crashed node process and brings its lifecycle node back to active:
+the pipeline process is killed with SIGKILL (as a segfault or the OOM killer would end it), and
+faces/analysis flows again within RECOVERY_S seconds; at shutdown nothing is respawned and every
+process exits 0."""
+import os
+import signal
+import time
+import unittest
+from pathlib import Path
+
+import psutil
+import pytest
+
+from face_analysis.msg import FaceAnalysisArray
+from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
+from launch_helpers import robot_launch_description
+from paths import TEST_PHOTO, write_params
+from ros_probe import RosProbe
+
+CAMERA_TOPIC = "/respawn_test/image_raw"
+RECOVERY_S = 15.0
+TMP = Path(os.environ.get("TMPDIR", "/tmp"))
+
+
+@pytest.mark.launch_test
+def generate_test_description():
+    params = write_params(TMP / f"face_analysis_respawn_{os.getpid()}.yaml")
+    return robot_launch_description(
+        {"camera_topic": CAMERA_TOPIC, "params_file": params},
+        camera_args=[TEST_PHOTO, "--topic", CAMERA_TOPIC, "--size", "640x480", "--rate", 5,
+                     "--wait-for-subscriber"]), {}
+
+
+def stamp_s(msg) -> float:
+    return msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+
+
+def pipeline_processes() -> list:
+    """The face_analysis_pipeline processes launched from this test process."""
+    return [p for p in psutil.Process().children(recursive=True)
+            if any(part.endswith("face_analysis/face_analysis_pipeline") for part in p.cmdline())]
+
+
+class TestRespawn(unittest.TestCase):
+    def test_killed_pipeline_comes_back_and_publishes(self):
+        probe = RosProbe("respawn_probe")
+        analyses = probe.collect(FaceAnalysisArray, "/faces/analysis")
+        try:
+            probe.spin_until(lambda: len(analyses) >= 3, 90.0, "analyses before the crash")
+            (victim,) = pipeline_processes()
+            victim.send_signal(signal.SIGKILL)
+            killed_at, killed_stamp = time.monotonic(), time.time()
+            # Only frames the camera stamped after the kill can come from the new process.
+            probe.spin_until(lambda: any(stamp_s(m) > killed_stamp for m in analyses),
+                             RECOVERY_S, "faces/analysis from the respawned pipeline")
+            print(f"faces/analysis again {time.monotonic() - killed_at:.1f} s after SIGKILL")
+            (respawned,) = pipeline_processes()
+            self.assertNotEqual(respawned.pid, victim.pid)
+        finally:
+            probe.close()

@@ -1,75 +1,128 @@
-"""Detector quality and speed.
+"""Detector quality and cost, all in one run.
 
-Recall on the 1927 Solvay photo (29 faces, IoU >= 0.5 with the reference boxes; the csv's
-detection_0 is a false positive and is skipped), faces found on the 6-person test photo, and
-frames per second at 640x480 and 1280x720, with the paper's Haar settings as the anchor.
+Quality: precision and recall on the bundled recording samples/faces_demo against
+samples/faces_demo_ground_truth.jsonl (matching as `face-analysis evaluate` does:
+face_analysis/offline/metrics.py, IoU >= 0.5), overall and on its Solvay 1927 frames.
+Cost: milliseconds per 640x480 frame of the recording, with the process pinned to one CPU and
+OpenCV and onnxruntime on one thread, detectors interleaved over the same frames; the ratio is to
+BlazeFace full-range timed in the same run (the machine is shared: absolute times drift, the
+ratios hold).
 
     python benchmarks/bench_detectors.py
 """
 from __future__ import annotations
 
-import csv
+import os
+import statistics
+import time
 
 import cv2
+import numpy as np
 
-from timing import DEMO, machine_note, median_seconds
+from timing import REPO, machine_note
 
 from face_analysis.core.detect import make_detector
 from face_analysis.core.errors import DetectorUnavailableError
-from face_analysis.core.geometry import recall
 from face_analysis.core.types import FaceBox
+from face_analysis.core.yunet import default_model_path, fixed_shape_model
+from face_analysis.offline.bag_reader import ImageBag
+from face_analysis.offline.ground_truth import read_ground_truth
+from face_analysis.offline.metrics import match_faces
 
-# (name, detector, settings); the first is the anchor for the speed ratios.
+RECORDING = REPO / "samples" / "faces_demo"
+TRUTH = REPO / "samples" / "faces_demo_ground_truth.jsonl"
+SOLVAY = "solvay_conference_1927_1280.png"
+ANCHOR = "blazeface full"
+REPEATS = 7
+
+
+class OpenCvYuNet:
+    """cv2.FaceDetectorYN on the same weights file, score 0.6, NMS 0.3 (one detector per frame
+    size: OpenCV fixes the input size at creation)."""
+
+    def __init__(self):
+        self.path, self._by_size = str(default_model_path()), {}
+
+    def detect(self, image: np.ndarray) -> list[FaceBox]:
+        height, width = image.shape[:2]
+        if (width, height) not in self._by_size:
+            model = np.frombuffer(fixed_shape_model(self.path, width, height), np.uint8)
+            self._by_size[(width, height)] = cv2.FaceDetectorYN.create(
+                "onnx", model, np.zeros(0, np.uint8), (width, height), 0.6, 0.3)
+        faces = self._by_size[(width, height)].detect(image)[1]
+        return [FaceBox(x, y, x + w, y + h, s) for x, y, w, h, s in
+                ([] if faces is None else faces[:, [0, 1, 2, 3, 14]].tolist())]
+
+
+# (label, factory, licence of the detector's model)
 CANDIDATES = [
-    ("haar (paper: 1.3/5)", "haar", {}),
-    ("haar 1.1/5", "haar", {"scale_factor": 1.1}),
-    ("haar 1.3/5 downscale 2", "haar", {"downscale": 2.0}),
-    ("blazeface full", "blazeface", {}),
-    ("blazeface short", "blazeface", {"model": "short"}),
-    ("blazeface full, 256px tiles", "blazeface", {"tile_size": 256}),
+    ("haar (paper: 1.3/5)", lambda: make_detector("haar"),
+     "Intel OSS licence (BSD-like; OpenCV data)"),
+    (ANCHOR, lambda: make_detector("blazeface"), "Apache-2.0 (MediaPipe)"),
+    ("yunet (default: downscale 1.5)", lambda: make_detector("yunet"),
+     "Apache-2.0 (libfacedetection.train; MIT via OpenCV Zoo)"),
+    ("yunet downscale 1.25", lambda: make_detector("yunet", downscale=1.25), "as yunet"),
+    ("yunet full resolution", lambda: make_detector("yunet", downscale=1.0), "as yunet"),
+    ("cv2.FaceDetectorYN, full resolution", OpenCvYuNet, "as yunet"),
 ]
-TEST_PHOTO_FACES = [(364, 405), (630, 475), (898, 427), (1240, 455), (1580, 430), (1055, 1135)]
 
 
-def solvay_truth() -> list[FaceBox]:
-    with open(DEMO / "solvay_conference_1927_1280_faces.csv") as f:
-        return [FaceBox(*(float(row[k]) for k in ("x_min", "y_min", "x_max", "y_max")))
-                for row in csv.DictReader(f) if row["is_face"] == "1"]
+def recording_frames() -> list[tuple[int, np.ndarray]]:
+    with ImageBag(RECORDING) as bag:
+        return [(frame.stamp_ns, frame.image()) for frame in bag.frames()]
 
 
-def faces_hit(boxes, centres) -> int:
-    return sum(any(b.x_min < x < b.x_max and b.y_min < y < b.y_max for b in boxes)
-               for x, y in centres)
+def quality(detector, frames, truth) -> dict[str, tuple[float, float]]:
+    """(recall, precision) overall and per source, counted as `face-analysis evaluate` does."""
+    counts: dict[str, np.ndarray] = {}  # source -> [true positives, detections, true faces]
+    for stamp, image in frames:
+        if stamp not in truth:
+            continue
+        true_boxes, found = [f.box for f in truth[stamp].faces], detector.detect(image)
+        matched = len(match_faces(true_boxes, found))
+        for key in ("all", truth[stamp].source):
+            counts.setdefault(key, np.zeros(3, int))
+            counts[key] += (matched, len(found), len(true_boxes))
+    return {key: (tp / max(n_true, 1), tp / max(n_found, 1))
+            for key, (tp, n_found, n_true) in counts.items()}
 
 
 def main() -> None:
-    solvay = cv2.imread(str(DEMO / "solvay_conference_1927_1280.png"))
-    photo = cv2.imread(str(DEMO / "oarriaga_test_image.jpg"))
-    frames = {size: cv2.resize(photo, size, interpolation=cv2.INTER_AREA)
-              for size in ((640, 480), (1280, 720))}
-    truth = solvay_truth()
-    print(f"detectors; {machine_note()}")
-    print(f"{'detector':30s} {'Solvay recall':>14s} {'test photo':>11s} "
-          f"{'640x480':>17s} {'1280x720':>17s}")
-    anchor = {}
-    for label, name, settings in CANDIDATES:
+    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    cv2.setNumThreads(1)
+    frames, truth = recording_frames(), read_ground_truth(TRUTH)
+    timed = [image for _, image in frames[::4]]
+    assert all(image.shape[:2] == (480, 640) for image in timed)
+    detectors, rows = {}, {}
+    for label, factory, licence in CANDIDATES:
         try:
-            detector = make_detector(name, **settings)
+            detectors[label] = factory()
         except DetectorUnavailableError as exc:
-            print(f"{label:30s} skipped: {exc}")
+            print(f"{label}: skipped ({exc})")
             continue
-        found, total = recall(detector.detect(solvay), truth, 0.5)
-        boxes = detector.detect(photo)
-        hit = faces_hit(boxes, TEST_PHOTO_FACES)
-        cells = []
-        for size, frame in frames.items():
-            seconds = median_seconds(lambda: detector.detect(frame), repeat=7, number=3)
-            anchor.setdefault(size, seconds)
-            cells.append(f"{1 / seconds:6.1f} fps x{anchor[size] / seconds:5.2f}")
-        print(f"{label:30s} {found:>6d}/{total} {100 * found / total:4.0f}% "
-              f"{hit:>3d}/6 +{len(boxes) - hit:<3d} {cells[0]:>17s} {cells[1]:>17s}")
-    print("test photo: faces found / false or duplicate boxes; xN: speed relative to the "
-          "first row in this run")
+        rows[label] = (quality(detectors[label], frames, truth), licence)
+    # Interleaved: each repeat times every detector over the same frames, so load changes during
+    # the run touch all of them alike.
+    times = {label: [] for label in detectors}
+    for _ in range(REPEATS):
+        for label, detector in detectors.items():
+            start = time.perf_counter()
+            for image in timed:
+                detector.detect(image)
+            times[label].append((time.perf_counter() - start) / len(timed))
+    cost = {label: statistics.median(runs) for label, runs in times.items()}
+    print(f"detectors on {RECORDING.relative_to(REPO)} ({len(frames)} frames 640x480, "
+          f"{sum(len(f.faces) for f in truth.values())} true faces); {machine_note()}; "
+          "pinned to 1 CPU, 1 thread")
+    print(f"| detector | recall | recall Solvay | precision | ms/frame 640x480 | x {ANCHOR} "
+          "| licence |")
+    print("|---|---|---|---|---|---|---|")
+    for label, (scores, licence) in rows.items():
+        ratio = f"{cost[label] / cost[ANCHOR]:.2f}" if ANCHOR in cost else "n/a"
+        (recall, precision), solvay_recall = scores["all"], scores[SOLVAY][0]
+        print(f"| {label} | {recall:.3f} | {solvay_recall:.3f} | {precision:.3f} "
+              f"| {1000 * cost[label]:.2f} | {ratio} | {licence} |")
+    print(f"cost: median of {REPEATS} interleaved passes over {len(timed)} frames of the recording")
 
 
 if __name__ == "__main__":

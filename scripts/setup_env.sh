@@ -65,6 +65,16 @@ else
   say "packages up to date ($VENV)"
 fi
 
+# --- Third-party weights (data, not ours; git-ignored): YuNet with its LICENSE and provenance into
+# models/yunet/, which colcon installs into share/ with the rest of models/. The package checks
+# the file's sha256 against models/MANIFEST.json when it loads it.
+YUNET_SRC="$SHARED/models/yunet"
+[[ -f "$YUNET_SRC/yunet_s_dynamic.onnx" ]] || fail "$YUNET_SRC/yunet_s_dynamic.onnx not found: the YuNet detector's weights live in the project's shared folder (upstream: github.com/ShiqiYu/libfacedetection.train, onnx/yunet_s_dynamic.onnx)."
+mkdir -p "$ROOT/models/yunet"
+for f in yunet_s_dynamic.onnx LICENSE README.md; do
+  cmp -s "$YUNET_SRC/$f" "$ROOT/models/yunet/$f" || install -m 644 "$YUNET_SRC/$f" "$ROOT/models/yunet/$f"
+done
+
 # --- Build: colcon against the wheels (AMENT/CMAKE prefix = the venv), symlinked Python sources.
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import sys
 import warnings
 from pathlib import Path
@@ -21,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from face_analysis.core.model_files import file_sha256, record_model
 from face_analysis.core.preprocess import PreprocessSpec, normalize
 from training import checkpoint
 from training import data as D
@@ -52,8 +52,6 @@ def load_checkpoint(path):
     return model, spec, ckpt
 
 
-def sha256(path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def export_onnx(model: nn.Module, spec: PreprocessSpec, output, flip: bool = False,
@@ -129,13 +127,18 @@ def main(args):
     test = arrays.subset(arrays.split == 2)
     n = min(args.parity_n, len(test))
     diff = parity_check(model, out, spec, test.images[:n], flip=args.flip_tta)
-    print(f"wrote {out} ({out.stat().st_size:,d} bytes, sha256 {sha256(out)})")
+    print(f"wrote {out} ({out.stat().st_size:,d} bytes, sha256 {file_sha256(out)})")
     print(f"params {count_parameters(model):,d}; epoch {ckpt['epoch']} (best {ckpt.get('best_epoch')}); "
           f"flip_tta {args.flip_tta}; metadata {spec.to_metadata()}")
     print(f"parity on {n} real test images: max abs diff {diff:.3e} (tolerance {PARITY_TOL:g})")
     if not diff <= PARITY_TOL:
         print("PARITY CHECK FAILED", file=sys.stderr)
         sys.exit(1)
+    # A model written into models/ is what the package verifies at load: list its new sha256.
+    manifest = record_model(out, f"this repository ({out.name}, written by training/export.py; "
+                                 f"model card {out.stem}.md)")
+    if manifest is not None:
+        print(f"recorded its sha256 in {manifest}")
     return diff
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from training import checkpoint
 from training.evaluate import load_onnx
-from training.export import sha256
+from face_analysis.core.model_files import file_sha256
 from training.train import load_stage, plot_curves
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ def main(argv=None):
     L += ["## Summary", "", "| item | value |", "|---|---|"]
     L += [f"| file | `models/{model_path.name}` |",
           f"| size | {model_path.stat().st_size:,d} bytes |",
-          f"| sha256 | `{sha256(model_path)}` |",
+          f"| sha256 | `{file_sha256(model_path)}` |",
           f"| architecture | {args['arch']}, {ck['num_params']:,d} trainable parameters "
           f"(+ BatchNorm running statistics) |",
           f"| input | `input` float32 (N, 1, {spec.input_size}, {spec.input_size}), gray, "

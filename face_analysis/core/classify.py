@@ -6,7 +6,6 @@ comes from the PreprocessSpec stored in the model's metadata, never from constan
 from __future__ import annotations
 
 import dataclasses
-import os
 from typing import Optional, Sequence
 
 import numpy as np
@@ -14,11 +13,13 @@ import onnxruntime as ort
 
 from .errors import ConfigError, ModelError
 from .image import BoxLike, check_image, clip_box
+from .model_files import verify_model
 from .preprocess import PreprocessError, PreprocessSpec, prepare_batch, to_gray
 from .types import ClassScores, FaceResult
 
 INPUT_NAME, OUTPUT_NAME = "input", "probs"
 DEFAULT_PROVIDERS = ("CPUExecutionProvider",)
+ALIGN = True  # eyes-level crops for faces with landmarks: benchmarks/bench_alignment.py
 
 
 def session_options(intra_op_threads: int = 1, inter_op_threads: int = 1) -> ort.SessionOptions:
@@ -52,8 +53,7 @@ class OnnxHead:
     def __init__(self, path: str, options: Optional[ort.SessionOptions] = None,
                  providers: Sequence[str] = DEFAULT_PROVIDERS):
         self.path = str(path)
-        if not os.path.isfile(self.path):
-            raise ModelError(f"{self.path}: model file not found")
+        self.sha256 = verify_model(self.path)  # models/MANIFEST.json: a tampered file fails here
         providers = check_providers(providers)
         try:
             self.session = ort.InferenceSession(self.path, sess_options=options or session_options(),
@@ -98,13 +98,18 @@ def _dims_match(shape: Sequence, expected: Sequence[Optional[int]]) -> bool:
 
 
 class FaceClassifier:
-    """Both heads (either may be None to run only one), sharing one gray conversion per frame."""
+    """Both heads (either may be None to run only one), sharing one gray conversion per frame.
+
+    align: faces whose box carries landmarks (YuNet) are cropped with the eyes level
+    (core/align.py); faces without landmarks are cut axis-aligned either way.
+    """
 
     def __init__(self, emotion_model: Optional[str], gender_model: Optional[str],
                  intra_op_threads: int = 1, inter_op_threads: int = 1,
-                 providers: Sequence[str] = DEFAULT_PROVIDERS):
+                 providers: Sequence[str] = DEFAULT_PROVIDERS, align: bool = ALIGN):
         if emotion_model is None and gender_model is None:
             raise ConfigError("FaceClassifier needs at least one of emotion_model, gender_model")
+        self.align = align
         options = session_options(intra_op_threads, inter_op_threads)
         self.emotion = OnnxHead(emotion_model, options, providers) if emotion_model else None
         self.gender = OnnxHead(gender_model, options, providers) if gender_model else None
@@ -127,12 +132,14 @@ class FaceClassifier:
         if not faces:
             return results
         gray = to_gray(image)
+        landmarks = [f.landmarks for f in faces] if self.align else None
         batches: dict[PreprocessSpec, np.ndarray] = {}
         for name, head in self.heads.items():
             # Heads exported with identical preprocessing share one batch.
             key = dataclasses.replace(head.spec, task="", labels=())
             if key not in batches:
-                batches[key] = prepare_batch(gray, [f.as_tuple() for f in faces], head.spec)
+                batches[key] = prepare_batch(gray, [f.as_tuple() for f in faces], head.spec,
+                                             landmarks)
             probs = head.predict(batches[key])
             for result, row in zip(results, probs):
                 setattr(result, name, ClassScores(head.spec.labels, row))

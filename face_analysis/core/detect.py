@@ -1,8 +1,10 @@
 """Face detectors behind one interface: `detect(image) -> list[FaceBox]`.
 
 * "haar": the paper's OpenCV Viola-Jones cascade (haarcascade_frontalface_default.xml).
-* "blazeface": MediaPipe's BlazeFace, an optional dependency (see DETECTORS.md for why it was
-  chosen, which pins work together, and what else was checked).
+* "blazeface": MediaPipe's BlazeFace, an optional dependency.
+* "yunet": YuNet by onnxruntime (yunet.py), with five landmarks per face; the default.
+
+DETECTORS.md says why each was chosen, how they measure, and what else was checked.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from .geometry import suppress_overlaps, tile_origins
 from .image import check_image, clip_box
 from .preprocess import PreprocessError, to_gray
 from .types import FaceBox
+from .yunet import YuNetDetector
 
 HAAR_CASCADE = "haarcascade_frontalface_default.xml"
 # Debian's python3-opencv (what a ROS apt install brings) has no cv2.data; it ships them here.
@@ -165,6 +168,7 @@ class BlazeFaceDetector:
 DETECTORS: dict[str, Callable[..., Detector]] = {
     "haar": HaarDetector,
     "blazeface": BlazeFaceDetector,
+    "yunet": YuNetDetector,
 }
 
 

@@ -67,4 +67,4 @@ def clip_box(box: BoxLike, image_shape: Sequence[int]) -> FaceBox:
     x1, y1 = min(max(box.x_max, 0.0), width), min(max(box.y_max, 0.0), height)
     if x1 - x0 < 1 or y1 - y0 < 1:
         raise PreprocessError(f"box {box.as_tuple()} has no area inside the {width}x{height} image")
-    return FaceBox(x0, y0, x1, y1, box.score)
+    return FaceBox(x0, y0, x1, y1, box.score, box.landmarks)

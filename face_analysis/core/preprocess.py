@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, asdict
-from typing import Mapping, Sequence
+from typing import Mapping, Optional, Sequence
 
 import cv2
 import numpy as np
 
+from .align import aligned_crop
 from .errors import FaceAnalysisError
 
 METADATA_PREFIX = "face_analysis."
@@ -27,8 +28,9 @@ class PreprocessSpec:
     """How a face crop becomes a model input, and what the model's outputs mean.
 
     The model input is float32 (N, 1, input_size, input_size): gray pixels p in 0..255 mapped to
-    p * pixel_scale + pixel_offset. Crops are the detector box grown by crop_margin_x of its width
-    on the left and right and crop_margin_y of its height on top and bottom.
+    p * pixel_scale + pixel_offset. Crops are the detector box made square (square_box), grown by
+    crop_margin_x of its width on the left and right and crop_margin_y of its height on top and
+    bottom.
     """
 
     task: str
@@ -117,12 +119,35 @@ def normalize(pixels: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
     return pixels.astype(np.float32) * np.float32(spec.pixel_scale) + np.float32(spec.pixel_offset)
 
 
-def prepare_batch(gray: np.ndarray, boxes: Sequence[Sequence[float]],
-                  spec: PreprocessSpec) -> np.ndarray:
-    """All faces of one gray frame as one float32 (N, 1, S, S) batch."""
+def square_box(box: Sequence[float]) -> tuple[float, float, float, float]:
+    """The box as a square of its width about its centre. The training faces fill square
+    frames; YuNet's boxes are ~1.25x taller than wide (they reach over the forehead), and
+    squeezing such a crop into the square input cost 8-13 points of accuracy (DETECTORS.md).
+    Haar's and BlazeFace's boxes are square already."""
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    half, centre_y = (x1 - x0) / 2, (y0 + y1) / 2
+    return x0, centre_y - half, x1, centre_y + half
+
+
+def face_pixels(gray: np.ndarray, box: Sequence[float], spec: PreprocessSpec,
+                landmarks: Optional[Sequence[Sequence[float]]] = None) -> np.ndarray:
+    """uint8 (S, S) model pixels of one face: the squared box grown by the spec's margins, turned
+    so the eyes are level when landmarks are given (align.py), else cut axis-aligned."""
+    if landmarks is not None:
+        expand_box(box, spec, gray.shape)  # the same checks of the box
+        return aligned_crop(gray, box, landmarks, spec.input_size, spec.crop_margin_x,
+                            spec.crop_margin_y)
+    x0, y0, x1, y1 = expand_box(square_box(box), spec, gray.shape)
+    return resize_face(gray[y0:y1, x0:x1], spec.input_size)
+
+
+def prepare_batch(gray: np.ndarray, boxes: Sequence[Sequence[float]], spec: PreprocessSpec,
+                  landmarks: Optional[Sequence] = None) -> np.ndarray:
+    """All faces of one gray frame as one float32 (N, 1, S, S) batch; `landmarks`, one entry
+    (five points or None) per box, aligns the faces that have them."""
     size = spec.input_size
     batch = np.empty((len(boxes), 1, size, size), dtype=np.float32)
     for i, box in enumerate(boxes):
-        x0, y0, x1, y1 = expand_box(box, spec, gray.shape)
-        batch[i, 0] = normalize(resize_face(gray[y0:y1, x0:x1], size), spec)
+        points = landmarks[i] if landmarks is not None else None
+        batch[i, 0] = normalize(face_pixels(gray, box, spec, points), spec)
     return batch

@@ -7,15 +7,26 @@ from typing import Optional
 import numpy as np
 
 
+# The subject's right eye is on the image's left (as OpenCV's FaceDetectorYN orders them).
+LANDMARKS = ("right_eye", "left_eye", "nose_tip", "right_mouth_corner", "left_mouth_corner")
+
+
 @dataclass(frozen=True)
 class FaceBox:
-    """A face in image pixels: (x_min, y_min) inclusive top-left, (x_max, y_max) exclusive."""
+    """A face in image pixels: (x_min, y_min) inclusive top-left, (x_max, y_max) exclusive.
+
+    landmarks: five (x, y) points in image pixels from detectors that find them (YuNet), in the
+    order of LANDMARKS; None otherwise. Tuples, not an array, keep the box hashable;
+    `np.asarray(box.landmarks)` gives the 5x2 array. Boxes compare (and hash) by geometry and
+    score alone, so a box that crossed a message without its landmarks still equals its original.
+    """
 
     x_min: float
     y_min: float
     x_max: float
     y_max: float
     score: float = 1.0
+    landmarks: Optional[tuple[tuple[float, float], ...]] = field(default=None, compare=False)
 
     @property
     def width(self) -> float:
@@ -58,3 +69,9 @@ class FaceResult:
     emotion: Optional[ClassScores] = None
     gender: Optional[ClassScores] = None
     extra: dict = field(default_factory=dict)
+
+
+def landmark_array(box: FaceBox) -> np.ndarray:
+    """The box's landmarks as the flat float32 [x0, y0, x1, y1, ...] of the messages (empty
+    when the detector gives none)."""
+    return np.asarray(box.landmarks or (), dtype=np.float32).reshape(-1)

@@ -7,7 +7,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..core.types import ClassScores, FaceResult
+from ..core.types import ClassScores, FaceResult, landmark_array
 from .bag_writer import header, open_writer
 from .typestore import FACE_ANALYSIS_ARRAY, typestore
 
@@ -40,7 +40,7 @@ class ResultsBagWriter:
             faces.append(types["face_analysis/msg/FaceAnalysis"](
                 detection=types["face_analysis/msg/FaceDetection"](
                     x_min=box.x_min, y_min=box.y_min, x_max=box.x_max, y_max=box.y_max,
-                    score=box.score),
+                    score=box.score, landmarks=landmark_array(box)),
                 track_id=result.track_id, gender=gender, gender_confidence=gender_conf,
                 gender_probabilities=gender_probs, emotion=emotion,
                 emotion_confidence=emotion_conf, emotion_probabilities=emotion_probs))

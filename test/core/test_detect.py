@@ -67,7 +67,7 @@ def test_detectors_reject_bad_images(haar, bad, message):
 
 
 def test_factory_errors_name_the_problem():
-    with pytest.raises(ConfigError, match="unknown detector 'yolo'.*blazeface.*haar"):
+    with pytest.raises(ConfigError, match="unknown detector 'yolo'.*blazeface.*haar.*yunet"):
         make_detector("yolo")
     with pytest.raises(ConfigError, match="scale"):
         make_detector("haar", scale=1.2)  # misspelt setting
@@ -75,7 +75,7 @@ def test_factory_errors_name_the_problem():
         make_detector("haar", scale_factor=1.0)
     with pytest.raises(ModelError, match="nope.xml: cascade file not found"):
         make_detector("haar", cascade="/nope.xml")
-    assert sorted(DETECTORS) == ["blazeface", "haar"]
+    assert sorted(DETECTORS) == ["blazeface", "haar", "yunet"]
 
 
 def test_corrupt_cascade_is_a_model_error(tmp_path):

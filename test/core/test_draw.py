@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from face_analysis.core.draw import GENDER_COLOURS, NO_GENDER_COLOUR, draw_results, face_caption
+from face_analysis.core.draw import (GENDER_COLOURS, LANDMARK_COLOUR, NO_GENDER_COLOUR,
+                                     caption_origin, draw_results, face_caption)
 from face_analysis.core.preprocess import PreprocessError
 from face_analysis.core.types import ClassScores, FaceBox, FaceResult
 
@@ -42,10 +43,30 @@ def test_text_grows_with_the_image():
     assert caption_height(large, 302) > 1.5 * caption_height(small, 101) > 0
 
 
-def test_gray_input_and_caption_at_the_top_edge():
+def test_gray_input_and_caption_below_a_face_at_the_top_edge():
     out = draw_results(np.zeros((480, 640), np.uint8), [result(1, box=(0, 0, 100, 100))])
     assert out.shape == (480, 640, 3)
-    assert tuple(out[5, 5]) == GENDER_COLOURS["female"]  # caption drawn inside the box
+    assert tuple(out[50, 50]) == (0, 0, 0)  # the face itself stays visible
+    assert tuple(out[105, 5]) == GENDER_COLOURS["female"]  # caption drawn below the box
+
+
+def test_caption_stays_inside_the_image():
+    # A face touching the top-right corner: its caption moves below it and left of the edge.
+    out = draw_results(np.zeros((480, 640, 3), np.uint8), [result(0, box=(600, 0, 640, 40))])
+    caption_rows = (out[40:, 600:] == GENDER_COLOURS["male"]).all(axis=2).any(axis=1)
+    assert caption_rows.any()
+    assert (out[40:80, 560:600] == GENDER_COLOURS["male"]).all(axis=2).any()  # shifted left
+    assert caption_origin((0, 0, 640, 480), (100, 40), (640, 480)) == (0, 0)  # inside, top
+
+
+def test_landmarks_are_drawn():
+    landmarks = ((130, 130), (170, 130), (150, 150), (135, 175), (165, 175))
+    face = result(0)
+    face.box = FaceBox(100, 100, 200, 200, 1.0, landmarks)
+    out = draw_results(np.zeros((480, 640, 3), np.uint8), [face])
+    for x, y in landmarks:
+        assert tuple(out[y, x]) == LANDMARK_COLOUR
+    assert tuple(draw_results(np.zeros((480, 640, 3), np.uint8), [result(0)])[130, 130]) == (0, 0, 0)
 
 
 def test_no_faces_and_bad_image():

@@ -1,8 +1,14 @@
 """The whole pipeline, frame -> list[FaceResult], used by the CLI, the ROS nodes and the
 benchmarks alike. Its two halves are also callable on their own, because the ROS graph runs
-detection and classification in separate nodes."""
+detection and classification in separate nodes.
+
+One frame: detect() finds the candidate boxes (score >= min_detection_score); classify() hands
+them to the tracker, which keeps those scoring >= track_high_score and the lower ones that
+continue a track (ByteTrack's two stages, see track.py), classifies only the kept faces, and
+smooths each head's probabilities per track."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
@@ -13,6 +19,7 @@ from ..resources import resource_dir
 from .classify import DEFAULT_PROVIDERS, FaceClassifier
 from .detect import Detector, make_detector
 from .errors import ConfigError
+from .global_motion import GlobalMotion
 from .image import BoxLike, check_image, clip_box
 from .track import FaceTracker
 from .types import FaceBox, FaceResult
@@ -33,13 +40,18 @@ class AnalyzerConfig:
 
     emotion_model: Optional[str] = str(default_model_dir() / "emotion.onnx")
     gender_model: Optional[str] = str(default_model_dir() / "gender.onnx")
-    detector: Optional[str] = "haar"
+    detector: Optional[str] = "yunet"
     detector_settings: dict = field(default_factory=dict)
-    min_detection_score: float = 0.0
+    min_detection_score: float = 0.0  # boxes below it are dropped at once
     max_faces: int = 0  # 0: all; else the largest faces only, to bound the time per frame
+    # Boxes scoring at least this are faces and may start a track; lower ones (down to
+    # min_detection_score) are kept only when they continue a track.
+    track_high_score: float = 0.6
     iou_threshold: float = 0.3
+    camera_motion: bool = True  # measure the camera's own motion and move the tracks with it
     smoothing_alpha: float = 0.5
     max_missed: int = 5
+    max_away: int = 30  # frames a face the camera turned away from keeps its track
     intra_op_threads: int = 1
     inter_op_threads: int = 1
     providers: Sequence[str] = DEFAULT_PROVIDERS
@@ -49,6 +61,8 @@ class AnalyzerConfig:
             raise ConfigError(f"min_detection_score must be in [0, 1], got {self.min_detection_score}")
         if self.max_faces < 0:
             raise ConfigError(f"max_faces must be >= 0, got {self.max_faces}")
+        if not 0.0 <= self.track_high_score <= 1.0:
+            raise ConfigError(f"track_high_score must be in [0, 1], got {self.track_high_score}")
 
 
 class FaceAnalyzer:
@@ -60,7 +74,9 @@ class FaceAnalyzer:
                  classifier: Optional[FaceClassifier] = None):
         self.config = config = config or AnalyzerConfig()
         config.validate()
-        self.tracker = FaceTracker(config.iou_threshold, config.smoothing_alpha, config.max_missed)
+        self.tracker = FaceTracker(config.iou_threshold, config.smoothing_alpha, config.max_missed,
+                                   config.track_high_score, config.max_away)
+        self.motion = GlobalMotion() if config.camera_motion else None
         if detector is None and config.detector:
             detector = make_detector(config.detector, **config.detector_settings)
         self.detector = detector
@@ -78,7 +94,8 @@ class FaceAnalyzer:
         return {name: head.spec.labels for name, head in self.classifier.heads.items()}
 
     def detect(self, frame: np.ndarray) -> list[FaceBox]:
-        """Faces in the frame, after the score threshold and the max_faces limit."""
+        """Candidate faces in the frame, after min_detection_score and the max_faces limit;
+        classify() decides which low-score ones are kept."""
         if self.detector is None:
             raise ConfigError("this analyzer was built without a detector (config.detector)")
         boxes = [b for b in self.detector.detect(frame)
@@ -89,14 +106,20 @@ class FaceAnalyzer:
         return boxes
 
     def classify(self, frame: np.ndarray, boxes: Sequence[BoxLike]) -> list[FaceResult]:
-        """Classify the given faces of the frame, then track and smooth them. Boxes may come from
-        another process; they are clipped to the frame."""
+        """Track the given candidate boxes of the frame, then classify the kept faces and smooth
+        their probabilities per track. Boxes may come from another process; they are clipped to
+        the frame."""
+        shape = check_image(frame).shape
+        clipped = [clip_box(box, shape) for box in boxes]
+        motion = self.motion.transform(frame) if self.motion is not None else None
+        kept = self.tracker.track(clipped, motion, (shape[1], shape[0]))
+        faces = [clipped[index] for index, _ in kept]
         if self.classifier is not None:
-            results = self.classifier.classify(frame, boxes)
+            results = self.classifier.classify(frame, faces)
         else:
-            shape = check_image(frame).shape
-            results = [FaceResult(box=clip_box(box, shape)) for box in boxes]
-        return self.tracker.update(results)
+            results = [FaceResult(box=box) for box in faces]
+        return self.tracker.smooth([dataclasses.replace(result, track_id=track_id)
+                                    for result, (_, track_id) in zip(results, kept)])
 
     def analyze(self, frame: np.ndarray) -> list[FaceResult]:
         return self.classify(frame, self.detect(frame))
@@ -104,3 +127,5 @@ class FaceAnalyzer:
     def reset(self) -> None:
         """Forget all tracks, e.g. when the video source changes."""
         self.tracker.reset()
+        if self.motion is not None:
+            self.motion.reset()

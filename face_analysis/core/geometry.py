@@ -23,8 +23,21 @@ def iou_matrix(boxes_a: Sequence[FaceBox], boxes_b: Sequence[FaceBox]) -> np.nda
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
+def centre_distance(boxes_a: Sequence[FaceBox], boxes_b: Sequence[FaceBox]) -> np.ndarray:
+    """(len(a), len(b)) distance between the centres of every pair, in units of the geometric
+    mean of their sizes (sqrt of width * height), so near and far faces compare alike."""
+    a = np.array([b.as_tuple() for b in boxes_a], dtype=np.float64).reshape(-1, 4)
+    b = np.array([b.as_tuple() for b in boxes_b], dtype=np.float64).reshape(-1, 4)
+    centre_a, centre_b = (a[:, :2] + a[:, 2:]) / 2, (b[:, :2] + b[:, 2:]) / 2
+    size_a = np.sqrt((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))
+    size_b = np.sqrt((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+    gap = np.linalg.norm(centre_a[:, None] - centre_b[None], axis=2)
+    return gap / np.maximum(np.sqrt(size_a[:, None] * size_b[None]), 1e-9)
+
+
 def greedy_match(iou: np.ndarray, threshold: float) -> list[tuple[int, int]]:
-    """Row/column pairs, best IoU first, each row and column used once, IoU >= threshold.
+    """Row/column pairs, best IoU first, each row and column used once, IoU >= threshold
+    (any similarity works the same way: the tracker passes one of distances).
 
     Faces in a frame rarely overlap, so the greedy assignment equals the optimal (Hungarian) one
     in practice, and it needs no scipy in the ROS environment.

@@ -1,13 +1,13 @@
-"""`face-analysis evaluate BAG`: the core pipeline over a recording, as fast as the machine
-allows, without ROS. Writes frames.jsonl (one record per frame, see records.py), summary.json,
-and emotion_over_time.png into the output folder and prints the summary table; with ground truth
-also detection precision/recall and classification accuracy (see metrics.py).
+"""The core pipeline over a recording, as fast as the machine allows, without ROS. Writes
+frames.jsonl (one record per frame, see records.py), summary.json and emotion_over_time.png into
+the output folder; with ground truth also detection precision/recall, classification accuracy
+and, when it names the person of each face, tracking metrics (see metrics.py).
 
 Latency is the time of FaceAnalyzer.analyze per frame (detect, classify, track); the frames per
-second cover the whole loop, reading and decoding the bag included."""
+second cover the whole loop, reading and decoding the bag included. Its command line:
+face_analysis.commands.evaluate (`face-analysis evaluate BAG`)."""
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from pathlib import Path
@@ -23,7 +23,7 @@ from .metrics import GroundTruthScorer
 from .plots import plot_emotions
 from .records import frame_record, skipped_record
 from .results_bag import ResultsBagWriter
-from .summary import SummaryBuilder, format_table
+from .summary import SummaryBuilder
 
 FRAMES_FILE, SUMMARY_FILE, PLOT_FILE = "frames.jsonl", "summary.json", "emotion_over_time.png"
 
@@ -78,6 +78,7 @@ def evaluate_bag(bag_path: str | Path, analyzer: FaceAnalyzer, out_dir: str | Pa
         summary["ground_truth"] = str(ground_truth)
         summary["detection"] = scorer.detection()
         summary["classification"] = scorer.classification()
+        summary["tracking"] = scorer.tracking()
     try:
         plot = plot_emotions(builder.emotion_series, out_dir / PLOT_FILE,
                              start_ns=builder.first_stamp_ns)
@@ -104,50 +105,3 @@ def _analyze(analyzer: FaceAnalyzer, frame):
     except FaceAnalysisError as exc:  # ImageEncodingError, PreprocessError: this frame only
         return skipped_record(frame.index, frame.stamp_ns, frame.frame_id, str(exc)), None
     return frame_record(frame.index, frame.stamp_ns, frame.frame_id, results, latency_ms), results
-
-
-# --- command line ------------------------------------------------------------------------------
-
-def add_evaluate_command(subparsers, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser(
-        "evaluate", parents=[common], help="run the pipeline over a recorded bag, offline",
-        description="Analyse every frame of a rosbag2 recording as fast as possible (no ROS "
-                    "needed) and report faces, labels per track, latency and throughput; with "
-                    "--ground-truth also detection precision/recall (IoU >= 0.5) and accuracy.")
-    parser.add_argument("bag", help="rosbag2 folder (mcap or sqlite3), or a .mcap/.db3 file")
-    parser.add_argument("--topic", help="image topic to analyse (default: the bag's image "
-                                        "topic, raw Image preferred)")
-    parser.add_argument("--ground-truth", metavar="GT.jsonl",
-                        help="face boxes and known labels per frame (as written by "
-                             "`face-analysis record`)")
-    parser.add_argument("-o", "--output-dir", metavar="OUTDIR",
-                        help="where frames.jsonl, summary.json and the plot go "
-                             "(default: ./<bag name>_evaluation)")
-    parser.add_argument("--record-results", nargs="?", const="", metavar="BAG",
-                        help="also write faces/analysis (FaceAnalysisArray) into a new bag, "
-                             "by default next to the input as <bag>_analysis")
-    parser.add_argument("--max-frames", type=int, default=0, help="stop after N frames (0: all)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.set_defaults(func=run_evaluate)
-
-
-def run_evaluate(args: argparse.Namespace) -> int:
-    from ..cli import config_from_args  # the shared model/detector options of every command
-
-    bag = Path(args.bag)
-    out_dir = Path(args.output_dir or f"{bag.stem}_evaluation")
-    results_bag = None
-    if args.record_results is not None:
-        results_bag = Path(args.record_results or default_results_path(bag))
-    with ImageBag(bag, args.topic):
-        pass  # an unusable bag is reported before the models load
-    analyzer = FaceAnalyzer(config_from_args(args))
-    summary = evaluate_bag(bag, analyzer, out_dir, args.topic, args.ground_truth, results_bag,
-                           args.max_frames, progress=not args.no_progress)
-    print(f"{summary['bag']} [{summary['topic']}]")
-    print(format_table(summary))
-    print("outputs: " + ", ".join(f"{k} {v}" for k, v in summary["outputs"].items() if v))
-    if summary["frames"] and not summary["analysed"]:
-        print("face-analysis: error: no frame of the bag could be analysed (see the reasons above)")
-        return 1
-    return 0

@@ -51,7 +51,8 @@ def still_frames(path: str | Path, frame_size: tuple[int, int], n_frames: int,
             for face in faces:
                 box = visible_part(view.box_to_frame(face.box, frame_size), frame_size)
                 if box is not None:
-                    truth.append(TrueFace(box, face.labels))
+                    # Qualified by the photo: ids need only be unique within one CSV.
+                    truth.append(TrueFace(box, face.labels, f"{Path(path).stem}:{face.person}"))
         yield SourceFrame(render(photo, view, frame_size, pyramid), Path(path).name, truth)
 
 

@@ -1,12 +1,15 @@
 """Ground truth of a recording: face boxes, and labels only where they are truly known.
 
 Two formats:
-* a face CSV per still photo (`x_min,y_min,x_max,y_max` in photo pixels, optional `is_face`
-  (rows with 0 are skipped), `gender`, `emotion`; an empty label means unknown), the input of
+* a face CSV per still photo (`x_min,y_min,x_max,y_max` in photo pixels, optional `id` (the
+  person, unique in the file; default: the row's index, 00, 01, ...), `is_face` (rows with 0 are
+  skipped), `gender`, `emotion`; an empty label means unknown), the input of
   `face-analysis record`;
 * a JSON-lines file per recording, one line per annotated frame, written by `record` and read
   by `evaluate`: {"stamp_ns": int, "frame": int, "source": str,
-  "faces": [{"box": [x_min, y_min, x_max, y_max], "gender": "female", ...}]}.
+  "faces": [{"box": [x_min, y_min, x_max, y_max], "person": "photo:id", "gender": "female",
+  ...}]}. `person` is the same for one face in every frame of its source, which is what the
+  tracking metrics need; files written before it existed have none and get no tracking metrics.
   Frames are matched to the bag by header stamp; frames without a line (e.g. from a video) are
   not annotated and take no part in the detection metrics. A line with no faces says the frame
   truly has none (its detections all count as false positives).
@@ -36,9 +39,11 @@ class GroundTruthError(FaceAnalysisError, ValueError):
 class TrueFace:
     box: FaceBox
     labels: dict = field(default_factory=dict)  # head -> label, only the known ones
+    person: Optional[str] = None  # who it is, stable over the frames of one source
 
     def to_dict(self) -> dict:
-        return {"box": [round(v, 2) for v in self.box.as_tuple()], **self.labels}
+        person = {"person": self.person} if self.person is not None else {}
+        return {"box": [round(v, 2) for v in self.box.as_tuple()], **person, **self.labels}
 
 
 @dataclass
@@ -60,8 +65,12 @@ def read_face_csv(path: str | Path) -> list[TrueFace]:
             rows = list(csv.DictReader(handle))
     except OSError as exc:
         raise GroundTruthError(f"{path}: cannot read the face CSV ({exc})") from exc
-    faces = []
+    faces, people = [], set()
     for line, row in enumerate(rows, start=2):
+        person = (row.get("id") or "").strip() or f"{line - 2:02d}"
+        if person in people:
+            raise GroundTruthError(f"{path}:{line}: id {person!r} is used twice")
+        people.add(person)
         if row.get("is_face", "1").strip() == "0":
             continue
         try:
@@ -70,7 +79,7 @@ def read_face_csv(path: str | Path) -> list[TrueFace]:
             raise GroundTruthError(f"{path}:{line}: needs numeric x_min,y_min,x_max,y_max "
                                    f"columns ({exc})") from exc
         labels = {head: row[head].strip() for head in LABEL_HEADS if (row.get(head) or "").strip()}
-        faces.append(TrueFace(box, labels))
+        faces.append(TrueFace(box, labels, person))
     return faces
 
 
@@ -108,7 +117,8 @@ def read_ground_truth(path: str | Path) -> dict[int, FrameTruth]:
             try:
                 entry = json.loads(line)
                 faces = [TrueFace(FaceBox(*map(float, face["box"])),
-                                  {h: face[h] for h in LABEL_HEADS if face.get(h)})
+                                  {h: face[h] for h in LABEL_HEADS if face.get(h)},
+                                  face.get("person"))
                          for face in entry["faces"]]
                 frames[int(entry["stamp_ns"])] = FrameTruth(
                     int(entry["stamp_ns"]), int(entry.get("frame", -1)),

@@ -7,6 +7,12 @@ Matched detections are true positives, unmatched detections false positives, unm
 false negatives, summed over all annotated frames: precision = TP / (TP + FP),
 recall = TP / (TP + FN). Classification accuracy, per head, counts only matched faces whose
 ground truth has a label for that head; the prediction is the (track-smoothed) top label.
+
+Tracking, when the ground truth names the person of every face: py-motmetrics' CLEAR-MOT and
+identity metrics of the track ids against the person ids (its own optimal matching over the
+same IoU >= 0.5 candidates, so its counts can differ from the greedy ones above by a pair or
+two): IDF1 (the share of faces given the identity their person holds longest), ID switches,
+MOTA, and tracks per person (distinct track ids on the annotated frames / distinct people).
 """
 from __future__ import annotations
 
@@ -14,11 +20,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+import numpy as np
+
 from ..core.geometry import greedy_match, iou_matrix
 from ..core.types import FaceBox
 from .ground_truth import LABEL_HEADS, FrameTruth, TrueFace
 
 MATCH_IOU = 0.5
+MOT_METRICS = {"idf1": "idf1", "id_switches": "num_switches",
+               "fragmentations": "num_fragmentations", "mota": "mota"}
 
 
 def match_faces(truth: Sequence[FaceBox], detected: Sequence[FaceBox],
@@ -49,6 +59,12 @@ class GroundTruthScorer:
     by_source: dict = field(default_factory=dict)
     labels: dict = field(default_factory=lambda: {head: Counter() for head in LABEL_HEADS})
     seen: set = field(default_factory=set)
+    identities: Optional["IdentityScorer"] = None
+
+    def __post_init__(self):
+        if self.truth and all(face.person for frame in self.truth.values()
+                              for face in frame.faces):
+            self.identities = IdentityScorer(self.threshold)
 
     def add(self, stamp_ns: int, faces: Sequence[dict]) -> Optional[dict]:
         """This frame's TP/FP/FN, or None if it is not annotated."""
@@ -64,6 +80,8 @@ class GroundTruthScorer:
         self.by_source.setdefault(frame.source, Counter()).update(result)
         for t, d in pairs:
             self._score_labels(frame.faces[t], faces[d])
+        if self.identities is not None:
+            self.identities.add(stamp_ns, frame, detected, [face["track_id"] for face in faces])
         return result
 
     def _score_labels(self, truth: TrueFace, face: dict) -> None:
@@ -81,7 +99,59 @@ class GroundTruthScorer:
                 "by_source": {source: _detection_scores(counts)
                               for source, counts in sorted(self.by_source.items())}}
 
+    def tracking(self) -> Optional[dict]:
+        """None when the ground truth has no person ids (files written before they existed) or
+        no annotated frame was analysed."""
+        if self.identities is None or not self.identities.accumulators:
+            return None
+        return self.identities.scores()
+
     def classification(self) -> dict:
         return {head: {"correct": c["correct"], "total": c["total"],
                        "accuracy": _ratio(c["correct"], c["total"])}
                 for head, c in self.labels.items() if c["total"]}
+
+
+class IdentityScorer:
+    """Track ids against person ids, per source and over all, with py-motmetrics."""
+
+    def __init__(self, threshold: float = MATCH_IOU):
+        # Imported here: only evaluation needs motmetrics (and its pandas), not the robot.
+        import motmetrics
+        self._mm, self.threshold = motmetrics, threshold
+        self.accumulators: dict = {}  # source -> MOTAccumulator
+        self.people: dict = {}  # source -> set of person ids
+        self.tracks: dict = {}  # source -> set of track ids
+        self._numbers: dict = {}  # person id -> number: motmetrics 1.4 keeps ids as floats
+
+    def add(self, stamp_ns: int, frame: FrameTruth, detected: Sequence[FaceBox],
+            track_ids: Sequence[int]) -> None:
+        iou = iou_matrix([t.box for t in frame.faces], detected)
+        # motmetrics takes distances; NaN marks a pair that may not match.
+        distance = np.where(iou >= self.threshold, 1.0 - iou, np.nan)
+        accumulator = self.accumulators.setdefault(frame.source, self._mm.MOTAccumulator())
+        people = [self._numbers.setdefault(t.person, len(self._numbers)) for t in frame.faces]
+        accumulator.update(people, list(track_ids), distance, frameid=stamp_ns)
+        self.people.setdefault(frame.source, set()).update(t.person for t in frame.faces)
+        self.tracks.setdefault(frame.source, set()).update(track_ids)
+
+    def scores(self) -> dict:
+        sources = sorted(self.accumulators)
+        table = self._mm.metrics.create().compute_many(
+            [self.accumulators[s] for s in sources], names=sources,
+            metrics=list(MOT_METRICS.values()), generate_overall=True)
+        by_source = {s: self._row(table.loc[s], self.people[s], self.tracks[s]) for s in sources}
+        people = set().union(*self.people.values())
+        tracks = set().union(*self.tracks.values())
+        return {"library": f"motmetrics {self._mm.__version__}", "iou_threshold": self.threshold,
+                **self._row(table.loc["OVERALL"], people, tracks), "by_source": by_source}
+
+    @staticmethod
+    def _row(row, people: set, tracks: set) -> dict:
+        values = {}
+        for key, column in MOT_METRICS.items():
+            value = float(row[column])
+            values[key] = int(value) if key in ("id_switches", "fragmentations") else (
+                None if np.isnan(value) else round(value, 4))
+        return {"people": len(people), "tracks": len(tracks),
+                "tracks_per_person": _ratio(len(tracks), len(people)), **values}

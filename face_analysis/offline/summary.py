@@ -76,8 +76,8 @@ class SummaryBuilder:
 
 
 def format_table(summary: dict, max_tracks: int = 12) -> str:
-    """A plain-text report of a summary (and its `detection`/`classification`, if any); the
-    tracks table lists the `max_tracks` longest tracks (all are in the summary itself)."""
+    """A plain-text report of a summary (and its `detection`/`tracking`/`classification`, if
+    any); the tracks table lists the `max_tracks` longest tracks (all are in the summary)."""
     fpf = summary["faces_per_frame"]
     lines = [f"frames        {summary['frames']} ({summary['analysed']} analysed, "
              f"{summary['skipped']['count']} skipped)"]
@@ -117,10 +117,27 @@ def format_table(summary: dict, max_tracks: int = 12) -> str:
         if detection["annotated_frames_not_evaluated"]:
             lines.append(f"  {detection['annotated_frames_not_evaluated']} annotated frames "
                          "were not in the bag or were skipped")
+    if "tracking" in summary:
+        lines += _tracking_lines(summary["tracking"])
     for head, score in (summary.get("classification") or {}).items():
         lines.append(f"{head + ' acc.':<13} {_ratio(score['accuracy'])} "
                      f"({score['correct']}/{score['total']} matched faces with a known label)")
     return "\n".join(lines)
+
+
+def _tracking_lines(tracking: Optional[dict]) -> list[str]:
+    if tracking is None:
+        return ["tracking      n/a: the ground truth names no person per face, or no annotated "
+                "frame was analysed"]
+
+    def scores(t: dict) -> str:
+        return (f"{t['tracks']} tracks for {t['people']} people "
+                f"({_ratio(t['tracks_per_person'])} per person), IDF1 {_ratio(t['idf1'])}, "
+                f"ID switches {t['id_switches']}, MOTA {_ratio(t['mota'])}")
+
+    return ([f"tracking      {scores(tracking)} ({tracking['library']}, IoU >= "
+             f"{tracking['iou_threshold']})"] +
+            [f"  {source}: {scores(t)}" for source, t in tracking["by_source"].items()])
 
 
 def _ratio(value: Optional[float]) -> str:

@@ -79,11 +79,43 @@ def test_injected_detector(standin_models):
     assert analyzer.detect(np.zeros((200, 200, 3), np.uint8)) == [FaceBox(10, 10, 90, 90, 0.9)]
 
 
+def test_only_kept_faces_are_classified_and_low_scores_only_continue_tracks(standin_models):
+    class Scripted:  # one list of boxes per frame
+        def __init__(self, frames):
+            self.frames = iter(frames)
+
+        def detect(self, image):
+            return next(self.frames)
+
+    face, clutter = (10, 10, 90, 90), (120, 10, 190, 80)
+    detector = Scripted([[FaceBox(*face, 0.9), FaceBox(*clutter, 0.3)],
+                         [FaceBox(*face, 0.3), FaceBox(*clutter, 0.3)]])
+    analyzer = FaceAnalyzer(config(standin_models, track_high_score=0.5), detector=detector)
+    classified = []
+    classify = analyzer.classifier.classify
+
+    def counting(frame, boxes):
+        classified.append(len(boxes))
+        return classify(frame, boxes)
+
+    analyzer.classifier.classify = counting
+    image = np.zeros((200, 200, 3), np.uint8)
+    first = analyzer.analyze(image)
+    assert [(r.box.as_tuple(), r.track_id) for r in first] == [(face, 1)]
+    # The face, now weak, keeps its track; the clutter never starts one.
+    second = analyzer.analyze(image)
+    assert [(r.box.as_tuple(), r.box.score, r.track_id) for r in second] == [(face, 0.3, 1)]
+    assert classified == [1, 1]
+    assert second[0].gender is not None
+
+
 def test_configuration_errors(standin_models, tmp_path):
     with pytest.raises(ConfigError, match="min_detection_score"):
         FaceAnalyzer(config(standin_models, min_detection_score=2))
     with pytest.raises(ConfigError, match="max_faces"):
         FaceAnalyzer(config(standin_models, max_faces=-1))
+    with pytest.raises(ConfigError, match="track_high_score"):
+        FaceAnalyzer(config(standin_models, track_high_score=1.5))
     with pytest.raises(ConfigError, match="smoothing_alpha"):
         FaceAnalyzer(config(standin_models, smoothing_alpha=0))
     with pytest.raises(ConfigError, match="unknown detector"):

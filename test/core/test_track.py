@@ -1,17 +1,20 @@
-"""Tracker: ids kept through motion, new ids for new faces, expiry, and smoothing."""
+"""Tracker: ids kept through motion, gaps, camera pans and low scores, new ids for new faces,
+expiry, and smoothing."""
+import cv2
 import numpy as np
 import pytest
 
 from face_analysis.core.errors import ConfigError
-from face_analysis.core.geometry import greedy_match, iou_matrix
+from face_analysis.core.geometry import centre_distance, greedy_match, iou_matrix
+from face_analysis.core.global_motion import GlobalMotion
 from face_analysis.core.track import FaceTracker
 from face_analysis.core.types import ClassScores, FaceBox, FaceResult
 
 from face_data import EMOTIONS, GENDERS
 
 
-def face(x, y, size=60, emotion=None, gender=None):
-    return FaceResult(FaceBox(x, y, x + size, y + size),
+def face(x, y, size=60, emotion=None, gender=None, score=1.0):
+    return FaceResult(FaceBox(x, y, x + size, y + size, score),
                       emotion=None if emotion is None else ClassScores(EMOTIONS, emotion),
                       gender=None if gender is None else ClassScores(GENDERS, gender))
 
@@ -24,6 +27,8 @@ def test_iou_and_greedy_match():
     assert iou[0, 1] == pytest.approx(50 / 150) and iou[1, 0] == 1.0 and iou[:, 2].max() == 0
     assert sorted(greedy_match(iou, 0.3)) == [(0, 1), (1, 0)]
     assert greedy_match(iou_matrix([], b), 0.3) == []
+    # centre distance in face sizes: 5 px apart for 10 px faces is half a face
+    assert centre_distance(a, b)[0, 1] == pytest.approx(0.5)
 
 
 def test_ids_follow_moving_faces():
@@ -93,9 +98,92 @@ def test_smoothed_probabilities_stay_distributions_and_are_per_track():
     assert a.emotion is None
 
 
+def test_constant_velocity_carries_a_face_across_a_two_frame_gap():
+    tracker = FaceTracker(max_missed=2)
+    ids = [tracker.update([face(40 * step, 100)])[0].track_id for step in range(5)]
+    assert tracker.update([]) == [] and tracker.update([]) == []  # undetected for 2 frames
+    # 40 px a frame with 60 px faces: the last seen box and this one do not even overlap,
+    # only the motion model knows where to look.
+    assert iou_matrix([FaceBox(160, 100, 220, 160)], [FaceBox(280, 100, 340, 160)])[0, 0] == 0
+    (back,) = tracker.update([face(280, 100)])
+    assert set(ids) == {back.track_id}
+
+
+def test_a_new_face_beside_a_moving_one_gets_its_own_id():
+    tracker = FaceTracker()
+    for step in range(4):
+        (moving,) = tracker.update([face(40 * step, 100)])
+    a, b = tracker.update([face(160, 100), face(160, 300)])
+    assert a.track_id == moving.track_id and b.track_id != moving.track_id
+
+
+def test_low_score_box_continues_a_track_but_never_starts_one():
+    tracker = FaceTracker(high_score=0.5)
+    assert tracker.update([face(0, 0, score=0.3)]) == []  # too weak to be a new face
+    assert tracker.tracks == []
+    (first,) = tracker.update([face(0, 0, score=0.9)])
+    # The same face, blurred (low score), and clutter elsewhere with the same low score:
+    kept = tracker.update([face(300, 300, score=0.3), face(4, 0, score=0.3)])
+    assert [(r.track_id, r.box.x_min) for r in kept] == [(first.track_id, 4)]
+    assert len(tracker.tracks) == 1
+
+
+def test_high_score_boxes_are_matched_before_low_score_ones():
+    tracker = FaceTracker(high_score=0.5)
+    (first,) = tracker.update([face(0, 0, score=0.9)])
+    # a weak duplicate overlaps better than the strong box, which still wins the track
+    kept = tracker.update([face(0, 0, score=0.3), face(12, 0, score=0.9)])
+    assert [(r.track_id, r.box.x_min) for r in kept] == [(first.track_id, 12)]
+
+
+def test_camera_motion_keeps_ids_of_a_crowd_during_a_fast_pan():
+    """A row of faces 70 px apart, panned 50 px a frame: without knowing the pan, nearest
+    matching would hand ids to the neighbours; with it, every face keeps its own."""
+    def row(step):
+        return [FaceBox(x, 200, x + 40, 240) for x in 700 - 50 * step + 70 * np.arange(5)]
+
+    shift = np.array([[1.0, 0.0, -50.0], [0.0, 1.0, 0.0]])
+    tracker, blind = FaceTracker(), FaceTracker()  # blind: the same pan, not measured
+    rows, blind_rows = [], []
+    for step in range(6):
+        rows.append([i for _, i in tracker.track(row(step), shift if step else None)])
+        blind_rows.append([i for _, i in blind.track(row(step))])
+    assert all(ids == rows[0] for ids in rows) and len(set(rows[0])) == 5
+    assert any(ids != blind_rows[0] for ids in blind_rows)
+
+
+def test_a_face_the_camera_turned_away_from_keeps_its_id_when_it_returns():
+    tracker = FaceTracker(max_missed=1, max_away=10)
+    size = (640, 480)
+    pan = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    (start,) = tracker.track([FaceBox(500, 200, 560, 260)], None, size)
+    offsets = [100] * 4 + [-100] * 4  # the scene moves right out of view, then back
+    x = 500
+    for dx in offsets:
+        x += dx
+        pan[0, 2] = dx
+        visible = [FaceBox(x, 200, x + 60, 260)] if x + 30 < size[0] else []
+        kept = tracker.track(visible, pan, size)
+        if not visible:
+            assert tracker.tracks == [] and len(tracker.away) == 1  # not listed as in view
+    assert kept == [(0, start[1])]
+
+
+def test_global_motion_measures_a_known_shift():
+    rng = np.random.default_rng(1)
+    scene = cv2.GaussianBlur(rng.integers(0, 255, (600, 900), dtype=np.uint8), (7, 7), 0)
+    motion = GlobalMotion()
+    assert motion.transform(scene[50:530, 100:740]) is None  # nothing to compare with yet
+    matrix = motion.transform(scene[60:540, 130:770])  # the view moved 30 right, 10 down
+    np.testing.assert_allclose(matrix[:, :2], np.eye(2), atol=0.01)
+    np.testing.assert_allclose(matrix[:, 2], [-30, -10], atol=1.0)
+    assert motion.transform(np.zeros((480, 640), np.uint8)) is None  # a blank view: unknown
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(iou_threshold=0), "iou_threshold"), (dict(smoothing_alpha=1.5), "smoothing_alpha"),
-    (dict(max_missed=-1), "max_missed")])
+    (dict(max_missed=-1), "max_missed"), (dict(max_away=-1), "max_away"),
+    (dict(high_score=2.0), "high_score")])
 def test_bad_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         FaceTracker(**kwargs)

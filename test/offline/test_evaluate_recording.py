@@ -1,6 +1,5 @@
 """End to end: record a tiny recording of a photo with known faces, evaluate it, check every
-metric and output; plus the CLI registration of record/play/evaluate."""
-import argparse
+metric and output; plus the record/play/evaluate subcommands of the command line."""
 import json
 import subprocess
 import sys
@@ -10,12 +9,11 @@ from rosbags.rosbag2 import Reader
 
 from face_analysis.offline.evaluate import evaluate_bag
 from face_analysis.offline.ground_truth import read_ground_truth
-from face_analysis.offline.record import RecordOptions, add_record_command, record
+from face_analysis.offline.record import RecordOptions, record
 from face_analysis.offline.typestore import FACE_ANALYSIS_ARRAY, typestore
 
 from paths import REPO
-from offline_helpers import (FEMALE_GRAY, MALE_GRAY, evaluate_parser, fake_analyzer,
-                             square_photo, write_photo)
+from offline_helpers import FEMALE_GRAY, MALE_GRAY, fake_analyzer, square_photo, write_photo
 
 START_NS = 1_800_000_000_000_000_000
 SQUARES = [(100, 200, 180, 280, MALE_GRAY), (400, 150, 470, 220, FEMALE_GRAY),
@@ -86,37 +84,32 @@ def test_evaluate_scores_a_recording_with_known_faces(recording, tmp_path):
     assert msgs[0].faces[0].emotion == "happy"
 
 
-def test_cli_registration_functions_parse_their_commands():
-    from face_analysis.cli import common_options
-    from face_analysis.offline.evaluate import add_evaluate_command, run_evaluate
-    from face_analysis.offline.record import run_record
-    from face_analysis.offline.play_command import add_play_command, run_play
+def test_the_command_line_parses_record_play_and_evaluate():
+    from face_analysis.cli import build_parser
+    from face_analysis.commands import evaluate, play
+    from face_analysis.commands import record as record_command
 
-    parser = argparse.ArgumentParser()
-    subparsers = parser.add_subparsers(dest="command", required=True)
-    common = common_options()
-    for add in (add_record_command, add_play_command, add_evaluate_command):
-        add(subparsers, common)
+    parser = build_parser()
     args = parser.parse_args(["record", "a.jpg", "b.mp4", "-o", "bag", "--storage", "sqlite3",
                               "--images", "both", "--start", "2026-11-23T12:00:00+00:00",
                               "--faces", "dir/a.jpg=a.csv", "--size", "320x240"])
-    assert args.func is run_record and args.start == 1_795_435_200 * 10**9
+    assert args.func is record_command.run and args.start == 1_795_435_200 * 10**9
     assert args.faces == [("a.jpg", "a.csv")] and args.size == (320, 240)
     args = parser.parse_args(["play", "bag", "--rate", "2", "--decode", "--best-effort", "--loop"])
-    assert args.func is run_play and args.rate == 2.0 and args.decode and args.best_effort
+    assert args.func is play.run and args.rate == 2.0 and args.decode and args.best_effort
     args = parser.parse_args(["evaluate", "bag", "--ground-truth", "gt.jsonl", "-o", "out",
                               "--record-results", "--detector", "haar"])
-    assert args.func is run_evaluate and args.record_results == "" and args.output_dir == "out"
+    assert args.func is evaluate.run and args.record_results == "" and args.output_dir == "out"
 
 
 def test_evaluate_command_prints_the_summary_table(recording, tmp_path, monkeypatch, capsys):
-    import face_analysis.offline.evaluate as evaluate
+    from face_analysis.cli import main
+    from face_analysis.commands import evaluate
 
     monkeypatch.setattr(evaluate, "FaceAnalyzer", lambda config: fake_analyzer())
     bag, gt = recording
-    args = evaluate_parser().parse_args(["evaluate", str(bag), "--ground-truth", str(gt),
-                                         "-o", str(tmp_path / "out"), "--no-progress"])
-    assert args.func(args) == 0
+    assert main(["evaluate", str(bag), "--ground-truth", str(gt), "-o", str(tmp_path / "out"),
+                 "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "frames        10 (10 analysed, 0 skipped)" in printed
     assert ("detection     IoU >= 0.5 on 10 annotated frames: precision 1.000, recall 1.000 "
@@ -126,10 +119,9 @@ def test_evaluate_command_prints_the_summary_table(recording, tmp_path, monkeypa
 
 
 def test_cli_commands_import_without_ros_or_matplotlib():
-    # The lead's cli.py imports these registration functions for every command, `image` too:
-    # they must not drag in rclpy (absent from a pip install) or matplotlib (slow).
-    code = ("import sys, face_analysis.offline.record, face_analysis.offline.evaluate, "
-            "face_analysis.offline.play_command; "
+    # cli.py imports every subcommand's module for every command, `image` too: they must not
+    # drag in rclpy (absent from a pip install) or matplotlib (slow).
+    code = ("import sys, face_analysis.cli; "
             "print(sorted(m for m in ('rclpy', 'matplotlib') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

@@ -1,7 +1,12 @@
-"""Detection precision/recall and classification accuracy on hand-made detections with known
-answers, and the run summary on hand-made records."""
+"""Detection precision/recall, classification accuracy and tracking metrics on hand-made
+detections with known answers, the ground-truth person ids, and the run summary on hand-made
+records."""
+import pytest
+
 from face_analysis.core.types import FaceBox
-from face_analysis.offline.ground_truth import FrameTruth, TrueFace
+from face_analysis.offline.ground_truth import (FrameTruth, GroundTruthError, TrueFace,
+                                                read_face_csv, read_ground_truth,
+                                                write_ground_truth)
 from face_analysis.offline.metrics import GroundTruthScorer, match_faces
 from face_analysis.offline.summary import SummaryBuilder, format_table
 
@@ -96,3 +101,77 @@ def test_summary_counts_latency_percentiles_tracks_and_skips():
     table = format_table(summary)
     assert "skipped    2  unsupported encoding 'x'" in table
     assert "p50 20.0  p90 28.0  p99 29.8" in table
+
+
+def people(stamp, source, *faces):
+    """A frame whose faces name their person: (person, box) pairs."""
+    return FrameTruth(stamp, stamp, source,
+                      [TrueFace(FaceBox(*box), {}, person) for person, box in faces])
+
+
+def test_tracking_metrics_count_a_known_id_switch():
+    """Two people over 4 frames; the tracker swaps a's id for a new one from frame 2 on."""
+    a, b = (0, 0, 10, 10), (50, 0, 60, 10)
+    scorer = GroundTruthScorer({k: people(k, "room", ("a", a), ("b", b)) for k in range(4)})
+    for k, a_track in enumerate([1, 1, 3, 3]):
+        scorer.add(k, [face(a, track=a_track), face(b, track=2)])
+    tracking = scorer.tracking()
+    assert tracking["id_switches"] == 1
+    # IDF1 = 2 IDTP / (2 IDTP + IDFP + IDFN): a keeps track 1 (or 3) for 2 of 4 frames, b all 4,
+    # so IDTP 6, IDFP 2, IDFN 2.
+    assert tracking["idf1"] == pytest.approx(12 / 16, abs=1e-4)
+    # no miss, no false box, one switch among 8 true faces
+    assert tracking["mota"] == pytest.approx(1 - 1 / 8, abs=1e-4)
+    assert (tracking["people"], tracking["tracks"], tracking["tracks_per_person"]) == (2, 3, 1.5)
+    assert tracking["by_source"]["room"]["id_switches"] == 1
+    assert tracking["library"].startswith("motmetrics ")
+
+
+def test_tracking_metrics_per_source_and_misses():
+    scorer = GroundTruthScorer({
+        1: people(1, "photo", ("p:a", (0, 0, 10, 10))),
+        2: people(2, "photo", ("p:a", (0, 0, 10, 10))),
+        3: people(3, "film", ("f:x", (0, 0, 10, 10))),
+    })
+    scorer.add(1, [face((0, 0, 10, 10), track=7)])
+    scorer.add(2, [])  # a miss is no switch
+    scorer.add(3, [face((0, 0, 10, 10), track=7), face((80, 80, 90, 90), track=8)])
+    tracking = scorer.tracking()
+    # one miss and one false box among 3 true faces
+    assert tracking["id_switches"] == 0
+    assert tracking["mota"] == pytest.approx(1 - 2 / 3, abs=1e-4)
+    assert (tracking["people"], tracking["tracks"]) == (2, 2)
+    assert tracking["by_source"]["photo"] == {
+        "people": 1, "tracks": 1, "tracks_per_person": 1.0, "idf1": 0.6667,
+        "id_switches": 0, "fragmentations": 0, "mota": 0.5}
+    assert "tracking      2 tracks for 2 people" in format_table(
+        {**SummaryBuilder().summary(), "tracking": tracking})
+
+
+def test_ground_truth_without_person_ids_gets_no_tracking_metrics():
+    scorer = GroundTruthScorer({1: truth(1, ((0, 0, 10, 10), {}))})
+    scorer.add(1, [face((0, 0, 10, 10))])
+    assert scorer.tracking() is None
+    assert "tracking      n/a" in format_table({**SummaryBuilder().summary(), "tracking": None})
+    assert GroundTruthScorer({1: people(1, "s", ("a", (0, 0, 10, 10)))}).tracking() is None
+
+
+def test_person_ids_from_the_face_csv_and_through_the_ground_truth_file(tmp_path):
+    named = tmp_path / "named.csv"
+    named.write_text("id,x_min,y_min,x_max,y_max,is_face\nstatue,0,0,9,9,0\nann,1,1,9,9,1\n")
+    assert [f.person for f in read_face_csv(named)] == ["ann"]
+    unnamed = tmp_path / "unnamed.csv"
+    unnamed.write_text("x_min,y_min,x_max,y_max\n0,0,9,9\n10,10,19,19\n")
+    assert [f.person for f in read_face_csv(unnamed)] == ["00", "01"]
+    twice = tmp_path / "twice.csv"
+    twice.write_text("id,x_min,y_min,x_max,y_max\nann,0,0,9,9\nann,10,10,19,19\n")
+    with pytest.raises(GroundTruthError, match="twice.csv:3: id 'ann' is used twice"):
+        read_face_csv(twice)
+
+    path = tmp_path / "gt.jsonl"
+    write_ground_truth(path, [people(5, "group.png", ("group:ann", (1, 1, 9, 9)))])
+    assert '"person": "group:ann"' in path.read_text()
+    assert read_ground_truth(path)[5].faces[0].person == "group:ann"
+    old = tmp_path / "old.jsonl"  # written before person ids existed
+    old.write_text('{"stamp_ns": 5, "frame": 0, "source": "s", "faces": [{"box": [1, 1, 9, 9]}]}\n')
+    assert read_ground_truth(old)[5].faces[0].person is None

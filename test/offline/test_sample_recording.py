@@ -1,6 +1,5 @@
 """The bundled sample recording: what samples/README.md says about it holds, and the command
 given there rebuilds it."""
-import argparse
 import os
 import re
 import shlex
@@ -9,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from face_analysis.cli import main
 from face_analysis.offline.bag_reader import ImageBag
 from face_analysis.offline.ground_truth import read_ground_truth
-from face_analysis.offline.record import add_record_command
 from face_analysis.offline.typestore import COMPRESSED_IMAGE
 from paths import DATA, REPO
 
@@ -50,11 +49,8 @@ def test_readme_command_rebuilds_the_sample(tmp_path, monkeypatch):
     # The README's inputs are ../shared/data/demo/...: take them from DATA wherever it is.
     argv = [str(DATA / "demo" / Path(a).name) if a.startswith("../shared/data/demo/") else a
             for a in argv]
-    parser = argparse.ArgumentParser()
-    add_record_command(parser.add_subparsers())
-    args = parser.parse_args(argv + ["--no-progress"])
     monkeypatch.chdir(REPO)  # the README's paths are relative to the repository root
-    assert args.func(args) == 0
+    assert main(argv + ["--no-progress"]) == 0
 
     rebuilt, shipped = sample_frames(tmp_path / "faces_demo"), sample_frames(SAMPLES / "faces_demo")
     assert [f.stamp_ns for f in rebuilt] == [f.stamp_ns for f in shipped]

@@ -9,13 +9,13 @@
 
     python benchmarks/bench_alignment.py [--limit N]
 """
+
 from __future__ import annotations
 
 import argparse
 
 import cv2
 import numpy as np
-
 from timing import DATA, REPO
 
 from face_analysis.core.classify import FaceClassifier
@@ -30,10 +30,15 @@ SEED = 0
 
 def classifiers(task: str) -> dict[str, FaceClassifier]:
     model = str(REPO / "models" / f"{task}.onnx")
-    models = {"emotion_model": model, "gender_model": None} if task == "emotion" else {
-        "emotion_model": None, "gender_model": model}
-    return {"axis-aligned": FaceClassifier(**models, align=False),
-            "aligned": FaceClassifier(**models, align=True)}
+    models = (
+        {"emotion_model": model, "gender_model": None}
+        if task == "emotion"
+        else {"emotion_model": None, "gender_model": model}
+    )
+    return {
+        "axis-aligned": FaceClassifier(**models, align=False),
+        "aligned": FaceClassifier(**models, align=True),
+    }
 
 
 def recording(detector) -> None:
@@ -46,32 +51,40 @@ def recording(detector) -> None:
                 continue
             image, faces = frame.image(), truth[frame.stamp_ns].faces
             found = detector.detect(image)
-            pairs = [(t, d) for t, d in match_faces([f.box for f in faces], found)
-                     if "gender" in faces[t].labels]
+            pairs = [
+                (t, d)
+                for t, d in match_faces([f.box for f in faces], found)
+                if "gender" in faces[t].labels
+            ]
             total += len(pairs)
             for name, head in heads.items():
                 results = head.classify(image, [found[d] for _, d in pairs])
-                correct[name] += sum(r.gender.label == faces[t].labels["gender"]
-                                     for r, (t, _) in zip(results, pairs))
-    print(f"recording, gender of {total} matched faces: " +
-          ", ".join(f"{name} {correct[name] / total:.4f}" for name in heads))
+                correct[name] += sum(
+                    r.gender.label == faces[t].labels["gender"] for r, (t, _) in zip(results, pairs)
+                )
+    print(
+        f"recording, gender of {total} matched faces: "
+        + ", ".join(f"{name} {correct[name] / total:.4f}" for name in heads)
+    )
 
 
 def turned_canvas(face: np.ndarray, degrees: float) -> np.ndarray:
     big = cv2.resize(face, (FACE, FACE), interpolation=cv2.INTER_CUBIC)
     canvas = np.full((CANVAS, CANVAS), 128, np.uint8)
     offset = (CANVAS - FACE) // 2
-    canvas[offset:offset + FACE, offset:offset + FACE] = big
+    canvas[offset : offset + FACE, offset : offset + FACE] = big
     turn = cv2.getRotationMatrix2D(((CANVAS - 1) / 2, (CANVAS - 1) / 2), degrees, 1.0)
-    return cv2.warpAffine(canvas, turn, (CANVAS, CANVAS), flags=cv2.INTER_LINEAR,
-                          borderValue=128)
+    return cv2.warpAffine(canvas, turn, (CANVAS, CANVAS), flags=cv2.INTER_LINEAR, borderValue=128)
 
 
 def central_face(detector, canvas: np.ndarray):
     """The best-scoring face whose centre is near the canvas centre, or None."""
-    near = [b for b in detector.detect(canvas)
-            if abs((b.x_min + b.x_max) / 2 - CANVAS / 2) < FACE / 4
-            and abs((b.y_min + b.y_max) / 2 - CANVAS / 2) < FACE / 4]
+    near = [
+        b
+        for b in detector.detect(canvas)
+        if abs((b.x_min + b.x_max) / 2 - CANVAS / 2) < FACE / 4
+        and abs((b.y_min + b.y_max) / 2 - CANVAS / 2) < FACE / 4
+    ]
     return max(near, key=lambda b: b.score, default=None)
 
 
@@ -91,9 +104,11 @@ def dataset(detector, task: str, images: np.ndarray, labels: np.ndarray) -> None
                 scores = getattr(head.classify(canvas, [box])[0], task)
                 correct[name] += scores.index == label
         n = len(images) - missed
-        print(f"{task} test set, {'turned +-10..20 deg' if turned else 'upright'}: "
-              f"{n} of {len(images)} faces found; accuracy " +
-              ", ".join(f"{name} {correct[name] / n:.4f}" for name in heads))
+        print(
+            f"{task} test set, {'turned +-10..20 deg' if turned else 'upright'}: "
+            f"{n} of {len(images)} faces found; accuracy "
+            + ", ".join(f"{name} {correct[name] / n:.4f}" for name in heads)
+        )
 
 
 def main() -> None:
@@ -107,8 +122,10 @@ def main() -> None:
     private = fer["usage"] == 2
     utk = np.load(DATA / "utkface_gray64.npz")
     test = utk["split"] == 2
-    for task, images, labels in (("emotion", fer["images"][private], fer["labels"][private]),
-                                 ("gender", utk["images"][test], utk["gender"][test])):
+    for task, images, labels in (
+        ("emotion", fer["images"][private], fer["labels"][private]),
+        ("gender", utk["images"][test], utk["gender"][test]),
+    ):
         limit = args.limit or len(images)
         dataset(detector, task, images[:limit], labels[:limit])
 

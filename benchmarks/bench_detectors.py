@@ -10,6 +10,7 @@ ratios hold).
 
     python benchmarks/bench_detectors.py
 """
+
 from __future__ import annotations
 
 import os
@@ -18,7 +19,6 @@ import time
 
 import cv2
 import numpy as np
-
 from timing import REPO, machine_note
 
 from face_analysis.core.detect import make_detector
@@ -48,19 +48,28 @@ class OpenCvYuNet:
         if (width, height) not in self._by_size:
             model = np.frombuffer(fixed_shape_model(self.path, width, height), np.uint8)
             self._by_size[(width, height)] = cv2.FaceDetectorYN.create(
-                "onnx", model, np.zeros(0, np.uint8), (width, height), 0.6, 0.3)
+                "onnx", model, np.zeros(0, np.uint8), (width, height), 0.6, 0.3
+            )
         faces = self._by_size[(width, height)].detect(image)[1]
-        return [FaceBox(x, y, x + w, y + h, s) for x, y, w, h, s in
-                ([] if faces is None else faces[:, [0, 1, 2, 3, 14]].tolist())]
+        return [
+            FaceBox(x, y, x + w, y + h, s)
+            for x, y, w, h, s in ([] if faces is None else faces[:, [0, 1, 2, 3, 14]].tolist())
+        ]
 
 
 # (label, factory, licence of the detector's model)
 CANDIDATES = [
-    ("haar (paper: 1.3/5)", lambda: make_detector("haar"),
-     "Intel OSS licence (BSD-like; OpenCV data)"),
+    (
+        "haar (paper: 1.3/5)",
+        lambda: make_detector("haar"),
+        "Intel OSS licence (BSD-like; OpenCV data)",
+    ),
     (ANCHOR, lambda: make_detector("blazeface"), "Apache-2.0 (MediaPipe)"),
-    ("yunet (default: downscale 1.5)", lambda: make_detector("yunet"),
-     "Apache-2.0 (libfacedetection.train; MIT via OpenCV Zoo)"),
+    (
+        "yunet (default: downscale 1.5)",
+        lambda: make_detector("yunet"),
+        "Apache-2.0 (libfacedetection.train; MIT via OpenCV Zoo)",
+    ),
     ("yunet downscale 1.25", lambda: make_detector("yunet", downscale=1.25), "as yunet"),
     ("yunet full resolution", lambda: make_detector("yunet", downscale=1.0), "as yunet"),
     ("cv2.FaceDetectorYN, full resolution", OpenCvYuNet, "as yunet"),
@@ -83,8 +92,10 @@ def quality(detector, frames, truth) -> dict[str, tuple[float, float]]:
         for key in ("all", truth[stamp].source):
             counts.setdefault(key, np.zeros(3, int))
             counts[key] += (matched, len(found), len(true_boxes))
-    return {key: (tp / max(n_true, 1), tp / max(n_found, 1))
-            for key, (tp, n_found, n_true) in counts.items()}
+    return {
+        key: (tp / max(n_true, 1), tp / max(n_found, 1))
+        for key, (tp, n_found, n_true) in counts.items()
+    }
 
 
 def main() -> None:
@@ -111,17 +122,23 @@ def main() -> None:
                 detector.detect(image)
             times[label].append((time.perf_counter() - start) / len(timed))
     cost = {label: statistics.median(runs) for label, runs in times.items()}
-    print(f"detectors on {RECORDING.relative_to(REPO)} ({len(frames)} frames 640x480, "
-          f"{sum(len(f.faces) for f in truth.values())} true faces); {machine_note()}; "
-          "pinned to 1 CPU, 1 thread")
-    print(f"| detector | recall | recall Solvay | precision | ms/frame 640x480 | x {ANCHOR} "
-          "| licence |")
+    print(
+        f"detectors on {RECORDING.relative_to(REPO)} ({len(frames)} frames 640x480, "
+        f"{sum(len(f.faces) for f in truth.values())} true faces); {machine_note()}; "
+        "pinned to 1 CPU, 1 thread"
+    )
+    print(
+        f"| detector | recall | recall Solvay | precision | ms/frame 640x480 | x {ANCHOR} "
+        "| licence |"
+    )
     print("|---|---|---|---|---|---|---|")
     for label, (scores, licence) in rows.items():
         ratio = f"{cost[label] / cost[ANCHOR]:.2f}" if ANCHOR in cost else "n/a"
         (recall, precision), solvay_recall = scores["all"], scores[SOLVAY][0]
-        print(f"| {label} | {recall:.3f} | {solvay_recall:.3f} | {precision:.3f} "
-              f"| {1000 * cost[label]:.2f} | {ratio} | {licence} |")
+        print(
+            f"| {label} | {recall:.3f} | {solvay_recall:.3f} | {precision:.3f} "
+            f"| {1000 * cost[label]:.2f} | {ratio} | {licence} |"
+        )
     print(f"cost: median of {REPEATS} interleaved passes over {len(timed)} frames of the recording")
 
 

@@ -6,6 +6,7 @@ synthetic 640x480 frames with 1 to 5 faces cut from the demo photo, drifting 2 p
 
     python benchmarks/bench_pipeline.py [--frames N]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,18 +17,25 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
+from head_models import model_paths
 from timing import DEMO, machine_note
 
 from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
 from face_analysis.core.errors import DetectorUnavailableError
-from head_models import model_paths
 
-DETECTORS = [("haar (paper)", "haar", {}), ("haar downscale 2", "haar", {"downscale": 2.0}),
-             ("blazeface full", "blazeface", {})]
+DETECTORS = [
+    ("haar (paper)", "haar", {}),
+    ("haar downscale 2", "haar", {"downscale": 2.0}),
+    ("blazeface full", "blazeface", {}),
+]
 # Faces of oarriaga_test_image.jpg (2048x1536) as (x0, y0, x1, y1), with hair and chin.
-PHOTO_FACES = [(270, 290, 460, 520), (540, 370, 720, 590), (810, 320, 990, 540),
-               (1150, 350, 1330, 570), (1500, 330, 1670, 540)]
+PHOTO_FACES = [
+    (270, 290, 460, 520),
+    (540, 370, 720, 590),
+    (810, 320, 990, 540),
+    (1150, 350, 1330, 570),
+    (1500, 330, 1670, 540),
+]
 GOAL_FPS = 60.0
 
 
@@ -41,7 +49,7 @@ def synthetic_frames(photo: np.ndarray, n_faces: int, count: int) -> list[np.nda
         frame = backdrop.copy()
         for i in range(n_faces):
             x, y = 20 + 120 * i + (2 * t) % 40, 60 + 150 * (i % 2)
-            frame[y:y + 120, x:x + 100] = faces[i]
+            frame[y : y + 120, x : x + 100] = faces[i]
         frames.append(frame)
     return frames
 
@@ -80,13 +88,20 @@ def main() -> None:
         clip.append(frame)
     cases = [("tears_of_steel 640x360", clip, 0)] + [
         (f"640x480, {n} face{'s' if n > 1 else ''}", synthetic_frames(photo, n, args.frames), n)
-        for n in range(1, 6)]
+        for n in range(1, 6)
+    ]
     print(f"pipeline, onnxruntime 1 thread per head, {note}; {machine_note()}")
-    print(f"{'detector':18s} {'input':24s} {'faces/frame':>11s} {'detector fps':>12s} "
-          f"{'pipeline fps':>12s} {'ratio':>6s}  goal")
+    print(
+        f"{'detector':18s} {'input':24s} {'faces/frame':>11s} {'detector fps':>12s} "
+        f"{'pipeline fps':>12s} {'ratio':>6s}  goal"
+    )
     for label, name, settings in DETECTORS:
-        config = AnalyzerConfig(emotion_model=models["emotion"], gender_model=models["gender"],
-                                detector=name, detector_settings=settings)
+        config = AnalyzerConfig(
+            emotion_model=models["emotion"],
+            gender_model=models["gender"],
+            detector=name,
+            detector_settings=settings,
+        )
         try:
             analyzer = FaceAnalyzer(config)
         except DetectorUnavailableError as exc:
@@ -97,12 +112,21 @@ def main() -> None:
             detector_fps, pipeline_fps = detector_and_pipeline_fps(analyzer, frames)
             goal = ""
             if n_faces:  # the goal only counts when the faces are actually found
-                goal = ("misses faces" if faces < 0.8 * n_faces
-                        else "ok" if pipeline_fps >= GOAL_FPS else "too slow")
-            print(f"{label:18s} {case:24s} {faces:11.1f} {detector_fps:12.1f} {pipeline_fps:12.1f} "
-                  f"{pipeline_fps / detector_fps:6.2f}  {goal}")
-    print(f"ratio: pipeline fps / detector-alone fps in this run; goal: >= {GOAL_FPS:.0f} fps "
-          "at 640x480 with 1-5 faces, all found")
+                goal = (
+                    "misses faces"
+                    if faces < 0.8 * n_faces
+                    else "ok"
+                    if pipeline_fps >= GOAL_FPS
+                    else "too slow"
+                )
+            print(
+                f"{label:18s} {case:24s} {faces:11.1f} {detector_fps:12.1f} {pipeline_fps:12.1f} "
+                f"{pipeline_fps / detector_fps:6.2f}  {goal}"
+            )
+    print(
+        f"ratio: pipeline fps / detector-alone fps in this run; goal: >= {GOAL_FPS:.0f} fps "
+        "at 640x480 with 1-5 faces, all found"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ machine, one clock). Dropped = frames published while the graph ran that got no 
 
     python benchmarks/bench_ros_latency.py [--frames 300] [--rate 30] [--detector blazeface]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import rclpy
-from rclpy.executors import SingleThreadedExecutor
-
-from timing import DEMO, REPO, machine_note
 from bench_pipeline import synthetic_frames
+from rclpy.executors import SingleThreadedExecutor
+from timing import DEMO, REPO, machine_note
 
 from face_analysis.msg import FaceAnalysisArray
 
@@ -58,11 +58,20 @@ def run_case(composed: bool, frames: list[str], args, folder: Path) -> dict:
     stamps = folder / f"stamps_{composed}.txt"
     stamps.unlink(missing_ok=True)
     launch = subprocess.Popen(
-        ["ros2", "launch", "face_analysis", "robot.launch.py",
-         f"single_process:={str(composed).lower()}",
-         f"camera_topic:={CAMERA_TOPIC}", f"params_file:={params_file(folder, args)}",
-         "overlay:=false"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-        start_new_session=True)
+        [
+            "ros2",
+            "launch",
+            "face_analysis",
+            "robot.launch.py",
+            f"single_process:={str(composed).lower()}",
+            f"camera_topic:={CAMERA_TOPIC}",
+            f"params_file:={params_file(folder, args)}",
+            "overlay:=false",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     context = rclpy.Context()
     rclpy.init(context=context)
     node = rclpy.create_node("bench_latency", context=context)
@@ -81,9 +90,23 @@ def run_case(composed: bool, frames: list[str], args, folder: Path) -> dict:
             executor.spin_once(timeout_sec=0.1)
         env = dict(os.environ, FASTDDS_DEFAULT_PROFILES_FILE=str(share / "fastdds_large_data.xml"))
         camera = subprocess.Popen(
-            [sys.executable, "-m", "face_analysis.ros.tools.image_publisher", *frames, "--topic",
-             CAMERA_TOPIC, "--rate", str(args.rate), "--count", str(args.frames),
-             "--stamps-file", str(stamps), "--wait-for-subscriber"], env=env)
+            [
+                sys.executable,
+                "-m",
+                "face_analysis.ros.tools.image_publisher",
+                *frames,
+                "--topic",
+                CAMERA_TOPIC,
+                "--rate",
+                str(args.rate),
+                "--count",
+                str(args.frames),
+                "--stamps-file",
+                str(stamps),
+                "--wait-for-subscriber",
+            ],
+            env=env,
+        )
         end = time.monotonic() + args.frames / args.rate + 60
         while time.monotonic() < end:
             executor.spin_once(timeout_sec=0.05)
@@ -103,11 +126,16 @@ def run_case(composed: bool, frames: list[str], args, folder: Path) -> dict:
         node.destroy_node()
         rclpy.shutdown(context=context)
     sent = [tuple(int(v) for v in line.split()) for line in stamps.read_text().splitlines()]
-    latencies = np.array([(arrivals[s] - (s[0] * 10**9 + s[1])) / 1e6 for s in sent
-                          if s in arrivals])
-    return {"sent": len(sent), "received": len(latencies), "dropped": len(sent) - len(latencies),
-            "p50": float(np.median(latencies)) if len(latencies) else float("nan"),
-            "p99": float(np.percentile(latencies, 99)) if len(latencies) else float("nan")}
+    latencies = np.array(
+        [(arrivals[s] - (s[0] * 10**9 + s[1])) / 1e6 for s in sent if s in arrivals]
+    )
+    return {
+        "sent": len(sent),
+        "received": len(latencies),
+        "dropped": len(sent) - len(latencies),
+        "p50": float(np.median(latencies)) if len(latencies) else float("nan"),
+        "p99": float(np.percentile(latencies, 99)) if len(latencies) else float("nan"),
+    }
 
 
 def main():
@@ -122,19 +150,27 @@ def main():
     os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
     folder = Path(tempfile.mkdtemp(prefix="bench_ros_"))
     frames = write_frames(folder)
-    print(f"camera -> faces/analysis, 640x480, 1-5 faces, {args.rate:g} Hz, {args.frames} frames, "
-          f"detector {args.detector}; {machine_note()}")
-    results = {name: run_case(composed, frames, args, folder)
-               for name, composed in (("composed (1 process)", True),
-                                      ("separate (3 processes)", False))}
+    print(
+        f"camera -> faces/analysis, 640x480, 1-5 faces, {args.rate:g} Hz, {args.frames} frames, "
+        f"detector {args.detector}; {machine_note()}"
+    )
+    results = {
+        name: run_case(composed, frames, args, folder)
+        for name, composed in (("composed (1 process)", True), ("separate (3 processes)", False))
+    }
     print(f"{'graph':24s} {'sent':>5s} {'recv':>5s} {'dropped':>8s} {'p50 ms':>8s} {'p99 ms':>8s}")
     for name, r in results.items():
-        print(f"{name:24s} {r['sent']:5d} {r['received']:5d} {r['dropped']:8d} "
-              f"{r['p50']:8.1f} {r['p99']:8.1f}")
+        print(
+            f"{name:24s} {r['sent']:5d} {r['received']:5d} {r['dropped']:8d} "
+            f"{r['p50']:8.1f} {r['p99']:8.1f}"
+        )
     composed, separate = results.values()
-    print(f"separate / composed: p50 x{separate['p50'] / composed['p50']:.2f}, "
-          f"p99 x{separate['p99'] / composed['p99']:.2f}; goal p99 <= {GOAL_P99_MS:g} ms and "
-          f"0 dropped at 30 Hz: composed {'met' if composed['p99'] <= GOAL_P99_MS and not composed['dropped'] else 'not met'}")
+    goal_met = composed["p99"] <= GOAL_P99_MS and not composed["dropped"]
+    print(
+        f"separate / composed: p50 x{separate['p50'] / composed['p50']:.2f}, "
+        f"p99 x{separate['p99'] / composed['p99']:.2f}; goal p99 <= {GOAL_P99_MS:g} ms and "
+        f"0 dropped at 30 Hz: composed {'met' if goal_met else 'not met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,14 +1,15 @@
 """Timing helpers shared by the benchmarks. The machine is shared and noisy: every figure is the
 median of several runs, and every benchmark prints ratios against an anchor timed in the same
 run, which stay meaningful when the absolute numbers drift."""
+
 from __future__ import annotations
 
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("FACE_ANALYSIS_DATA", REPO.parent / "shared" / "data"))
@@ -16,8 +17,9 @@ DEMO = DATA / "demo"
 sys.path.insert(0, str(REPO))  # run as `python benchmarks/x.py` from anywhere
 
 
-def median_seconds(fn: Callable[[], object], repeat: int = 7, number: int = 1,
-                   warmup: int = 1) -> float:
+def median_seconds(
+    fn: Callable[[], object], repeat: int = 7, number: int = 1, warmup: int = 1
+) -> float:
     """Median over `repeat` runs of the mean time of `number` calls of fn."""
     for _ in range(warmup):
         fn()

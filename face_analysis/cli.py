@@ -1,9 +1,10 @@
 """The `face-analysis` command: one parser over the subcommands of face_analysis.commands."""
+
 from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from . import __version__
 from .commands import demo, evaluate, image, play, record, video
@@ -16,7 +17,8 @@ COMMANDS = (image, video, record, play, evaluate, demo)
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="face-analysis",
-        description="Real-time face detection with emotion and gender classification.")
+        description="Real-time face detection with emotion and gender classification.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = common_options()
@@ -25,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

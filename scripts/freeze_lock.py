@@ -5,6 +5,7 @@
 Pins every distribution pip installed from an index. Left out: the ../shared/ros2-extra wheels
 (installed from files by setup_env.sh) and the metadata of ROS packages that the ros-* wheels
 carry inside them (no INSTALLER record; not installable on their own)."""
+
 import importlib.metadata as metadata
 import json
 

@@ -9,6 +9,7 @@ eps 1e-3, 64x64 input via cv2.resize (bilinear), pixels x/255 then (x-0.5)*2. Th
 are only evaluated here; they are never used to initialise, distil or ship anything.
 Both models are scored on the same test images with the same metric.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,10 +24,15 @@ from torch import nn
 from training import data as D
 from training.models import MiniXception
 
-ANCHORS = {"emotion": "fer2013_mini_XCEPTION.102-0.66.hdf5",
-           "gender": "gender_mini_XCEPTION.21-0.95.hdf5"}
+ANCHORS = {
+    "emotion": "fer2013_mini_XCEPTION.102-0.66.hdf5",
+    "gender": "gender_mini_XCEPTION.21-0.95.hdf5",
+}
 # anchor output index -> our label index
-ANCHOR_TO_OURS = {"emotion": [0, 1, 2, 3, 4, 5, 6], "gender": [1, 0]}  # gender anchor: 0 woman, 1 man
+ANCHOR_TO_OURS = {
+    "emotion": [0, 1, 2, 3, 4, 5, 6],
+    "gender": [1, 0],
+}  # gender anchor: 0 woman, 1 man
 
 
 class AnchorFormatError(ValueError):
@@ -45,11 +51,16 @@ def _weights(h5, layer: str) -> dict[str, np.ndarray]:
 def load_keras_mini_xception(path) -> MiniXception:
     """Build a TF-compatible MiniXception and fill it from a Keras mini_XCEPTION HDF5 file."""
     import h5py
+
     with h5py.File(path, "r") as h5:
         cfg = json.loads(h5.attrs["model_config"])
         layers = cfg["config"]["layers"]
-        by_name = {l["config"]["name"]: l for l in layers}
-        convs = [l["config"]["name"] for l in layers if l["class_name"] in ("Conv2D", "SeparableConv2D")]
+        by_name = {layer["config"]["name"]: layer for layer in layers}
+        convs = [
+            layer["config"]["name"]
+            for layer in layers
+            if layer["class_name"] in ("Conv2D", "SeparableConv2D")
+        ]
         n_classes = _weights(h5, convs[-1])["kernel"].shape[-1]
         model = MiniXception(n_classes, bn_eps=1e-3, tf_pool=True).eval()
         # our conv modules in the order the Keras graph lists its conv layers
@@ -65,7 +76,11 @@ def load_keras_mini_xception(path) -> MiniXception:
         bn_after[id(model.stem[0])] = model.stem[1]
         bn_after[id(model.stem[3])] = model.stem[4]
         for m in mods:
-            bn_after[id(m.sep1)], bn_after[id(m.sep2)], bn_after[id(m.shortcut[0])] = m.bn1, m.bn2, m.shortcut[1]
+            bn_after[id(m.sep1)], bn_after[id(m.sep2)], bn_after[id(m.shortcut[0])] = (
+                m.bn1,
+                m.bn2,
+                m.shortcut[1],
+            )
         keras_to_torch = {}
         for name, kind, mod in zip(convs, keras_kinds, ours):
             w = _weights(h5, name)
@@ -73,24 +88,34 @@ def load_keras_mini_xception(path) -> MiniXception:
             with torch.no_grad():
                 if kind == "SeparableConv2D":
                     if not isinstance(mod, nn.Sequential):
-                        raise AnchorFormatError(f"{name}: separable conv where a plain conv was expected")
-                    mod.depthwise.weight.copy_(torch.from_numpy(w["depthwise_kernel"].transpose(2, 3, 0, 1)))
-                    mod.pointwise.weight.copy_(torch.from_numpy(w["pointwise_kernel"].transpose(3, 2, 0, 1)))
+                        raise AnchorFormatError(
+                            f"{name}: separable conv where a plain conv was expected"
+                        )
+                    mod.depthwise.weight.copy_(
+                        torch.from_numpy(w["depthwise_kernel"].transpose(2, 3, 0, 1))
+                    )
+                    mod.pointwise.weight.copy_(
+                        torch.from_numpy(w["pointwise_kernel"].transpose(3, 2, 0, 1))
+                    )
                 else:
                     mod.weight.copy_(torch.from_numpy(w["kernel"].transpose(3, 2, 0, 1)))
                     if "bias" in w:
                         mod.bias.copy_(torch.from_numpy(w["bias"]))
         n_bn = 0
-        for l in layers:
-            if l["class_name"] != "BatchNormalization":
+        for layer in layers:
+            if layer["class_name"] != "BatchNormalization":
                 continue
-            src = l["inbound_nodes"][0][0][0]
+            src = layer["inbound_nodes"][0][0][0]
             if src not in keras_to_torch:
-                raise AnchorFormatError(f"{l['config']['name']}: BN input '{src}' is not a conv layer")
-            if abs(l["config"]["epsilon"] - 1e-3) > 1e-9:
-                raise AnchorFormatError(f"{l['config']['name']}: epsilon {l['config']['epsilon']}")
+                raise AnchorFormatError(
+                    f"{layer['config']['name']}: BN input '{src}' is not a conv layer"
+                )
+            if abs(layer["config"]["epsilon"] - 1e-3) > 1e-9:
+                raise AnchorFormatError(
+                    f"{layer['config']['name']}: epsilon {layer['config']['epsilon']}"
+                )
             bn = bn_after[id(keras_to_torch[src])]
-            w = _weights(h5, l["config"]["name"])
+            w = _weights(h5, layer["config"]["name"])
             with torch.no_grad():
                 bn.weight.copy_(torch.from_numpy(w["gamma"]))
                 bn.bias.copy_(torch.from_numpy(w["beta"]))
@@ -107,15 +132,19 @@ def anchor_predict(model, gray_images: np.ndarray, size: int = 64, batch: int = 
     out = []
     with torch.no_grad():
         for i in range(0, len(gray_images), batch):
-            imgs = [cv2.resize(g, (size, size)) if g.shape != (size, size) else g
-                    for g in gray_images[i:i + batch]]
+            imgs = [
+                cv2.resize(g, (size, size)) if g.shape != (size, size) else g
+                for g in gray_images[i : i + batch]
+            ]
             x = (np.stack(imgs).astype(np.float32) / 255.0 - 0.5) * 2.0
             out.append(torch.softmax(model(torch.from_numpy(x)[:, None]), 1).numpy())
     return np.concatenate(out)
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description="paper anchor weights vs our ONNX model, same images/metric")
+    p = argparse.ArgumentParser(
+        description="paper anchor weights vs our ONNX model, same images/metric"
+    )
     p.add_argument("--task", choices=["emotion", "gender"], required=True)
     p.add_argument("--model", required=True, help="our ONNX model")
     p.add_argument("--anchor", default=None, help="anchor .hdf5 (default ../shared/anchors/<file>)")
@@ -126,6 +155,7 @@ def get_args_parser():
 
 def main(args):
     from training.evaluate import load_onnx, onnx_predict, summarize
+
     torch.set_num_threads(1)
     shared = D.default_repo_data_dir().parent
     anchor_path = args.anchor or shared / "anchors" / ANCHORS[args.task]
@@ -144,8 +174,10 @@ def main(args):
             subsets["test, age >= 13"] = t & (a.extras["age"] >= 13)
     perm = ANCHOR_TO_OURS[args.task]
     results = {}
-    print(f"anchor {anchor_path} (PyTorch re-implementation, 64x64) vs ours {args.model} "
-          f"({spec.input_size}x{spec.input_size}, onnxruntime)")
+    print(
+        f"anchor {anchor_path} (PyTorch re-implementation, 64x64) vs ours {args.model} "
+        f"({spec.input_size}x{spec.input_size}, onnxruntime)"
+    )
     print("| subset | N | paper anchor | ours |\n|---|---|---|---|")
     for name, mask in subsets.items():
         s = a.subset(mask)
@@ -154,14 +186,21 @@ def main(args):
         probs_a[:, perm] = pa  # anchor's class order -> ours
         ra = summarize(s.labels, probs_a, spec.labels)
         ro = summarize(s.labels, onnx_predict(sess, spec, s.images), spec.labels)
-        results[name] = {"n": len(s), "anchor_acc": ra["acc"], "ours_acc": ro["acc"],
-                         "anchor_per_class": ra["per_class"], "ours_per_class": ro["per_class"]}
+        results[name] = {
+            "n": len(s),
+            "anchor_acc": ra["acc"],
+            "ours_acc": ro["acc"],
+            "anchor_per_class": ra["per_class"],
+            "ours_per_class": ro["per_class"],
+        }
         print(f"| {name} | {len(s)} | {100 * ra['acc']:.2f} % | {100 * ro['acc']:.2f} % |")
     last = list(results)[-1]
     print(f"\nper class on {last}:\n| class | paper anchor | ours |\n|---|---|---|")
     for lab in spec.labels:
-        print(f"| {lab} | {100 * results[last]['anchor_per_class'][lab]:.1f} % | "
-              f"{100 * results[last]['ours_per_class'][lab]:.1f} % |")
+        print(
+            f"| {lab} | {100 * results[last]['anchor_per_class'][lab]:.1f} % | "
+            f"{100 * results[last]['ours_per_class'][lab]:.1f} % |"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1))
     return results

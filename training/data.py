@@ -11,11 +11,11 @@ Supported formats
   `[age]_[gender]_[race]_[datetime].jpg[.chip.jpg]`.
 Bad input raises `DatasetError` naming the file/row and the reason.
 """
+
 from __future__ import annotations
 
 import csv
 import math
-import os
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -42,14 +42,18 @@ class DatasetError(ValueError):
 
 @dataclass
 class FaceArrays:
-    images: np.ndarray            # uint8 (N, H, W)
-    labels: np.ndarray            # int64 (N,)
-    split: np.ndarray             # int (N,): FER 0 Training/1 Public/2 Private; UTK 0 train/1 val/2 test
+    images: np.ndarray  # uint8 (N, H, W)
+    labels: np.ndarray  # int64 (N,)
+    split: np.ndarray  # int (N,): FER 0 Training/1 Public/2 Private; UTK 0 train/1 val/2 test
     extras: dict = field(default_factory=dict)
 
-    def subset(self, mask: np.ndarray) -> "FaceArrays":
-        return FaceArrays(self.images[mask], self.labels[mask], self.split[mask],
-                          {k: v[mask] for k, v in self.extras.items()})
+    def subset(self, mask: np.ndarray) -> FaceArrays:
+        return FaceArrays(
+            self.images[mask],
+            self.labels[mask],
+            self.split[mask],
+            {k: v[mask] for k, v in self.extras.items()},
+        )
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -84,13 +88,17 @@ def _load_npz(path, required) -> dict:
 def _check_labels(labels: np.ndarray, n_classes: int, path, what: str):
     bad = np.flatnonzero((labels < 0) | (labels >= n_classes))
     if len(bad):
-        raise DatasetError(f"{path}: row {bad[0]}: unknown {what} label {labels[bad[0]]} "
-                           f"(expected 0..{n_classes - 1}; {len(bad)} bad row(s))")
+        raise DatasetError(
+            f"{path}: row {bad[0]}: unknown {what} label {labels[bad[0]]} "
+            f"(expected 0..{n_classes - 1}; {len(bad)} bad row(s))"
+        )
 
 
 def _checked_images(images: np.ndarray, path) -> np.ndarray:
     if images.dtype != np.uint8 or images.ndim != 3:
-        raise DatasetError(f"{path}: 'images' must be uint8 (N,H,W), got {images.dtype} {images.shape}")
+        raise DatasetError(
+            f"{path}: 'images' must be uint8 (N,H,W), got {images.dtype} {images.shape}"
+        )
     return images
 
 
@@ -122,8 +130,9 @@ def load_fer_csv(path) -> FaceArrays:
         cols = {}
         for name in ("emotion", "pixels", "Usage"):
             if name not in header:
-                raise DatasetError(f"{path}: header {header} lacks column '{name}' "
-                                   "(expected emotion,pixels,Usage)")
+                raise DatasetError(
+                    f"{path}: header {header} lacks column '{name}' (expected emotion,pixels,Usage)"
+                )
             cols[name] = header.index(name)
         for row_no, row in enumerate(reader, start=2):  # line number in the file (header is line 1)
             if not row:
@@ -134,7 +143,9 @@ def load_fer_csv(path) -> FaceArrays:
             try:
                 label = int(row[cols["emotion"]])
             except ValueError:
-                raise DatasetError(f"{where}: emotion '{row[cols['emotion']]}' is not an integer") from None
+                raise DatasetError(
+                    f"{where}: emotion '{row[cols['emotion']]}' is not an integer"
+                ) from None
             if not 0 <= label < len(EMOTION_LABELS):
                 raise DatasetError(f"{where}: unknown emotion label {label} (expected 0..6)")
             use = row[cols["Usage"]].strip()
@@ -209,7 +220,7 @@ def load_utk_npz(path) -> FaceArrays:
 
 
 def _hash_split(name: str, val_frac=0.1, test_frac=0.1) -> int:
-    u = (zlib.crc32(name.encode()) & 0xFFFFFFFF) / 2 ** 32
+    u = (zlib.crc32(name.encode()) & 0xFFFFFFFF) / 2**32
     return 2 if u < test_frac else 1 if u < test_frac + val_frac else 0
 
 
@@ -219,8 +230,9 @@ def load_utk_folder(folder, size: int = 64) -> FaceArrays:
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"{folder}: folder not found")
-    files = sorted(p for p in folder.iterdir()
-                   if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    files = sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg", ".png")
+    )
     if not files:
         raise DatasetError(f"{folder}: no .jpg/.png images")
     images, gender, age, race, split = [], [], [], [], []
@@ -231,9 +243,16 @@ def load_utk_folder(folder, size: int = 64) -> FaceArrays:
             raise DatasetError(f"{p}: cannot be decoded as an image")
         images.append(resize_face(img, size))
         gender.append(g), age.append(a), race.append(r), split.append(_hash_split(p.name))
-    return FaceArrays(np.stack(images), np.array(gender, np.int64), np.array(split, np.int64),
-                      {"age": np.array(age), "race": np.array(race),
-                       "source_name": np.array([p.name for p in files])})
+    return FaceArrays(
+        np.stack(images),
+        np.array(gender, np.int64),
+        np.array(split, np.int64),
+        {
+            "age": np.array(age),
+            "race": np.array(race),
+            "source_name": np.array([p.name for p in files]),
+        },
+    )
 
 
 def load_utk(path) -> FaceArrays:
@@ -274,6 +293,7 @@ def to_model_pixels(images: np.ndarray, size: int) -> np.ndarray:
 def normalize_tensor(pixels, spec: PreprocessSpec):
     """uint8/float tensor of 0..255 pixels -> float32 model values; same formula as `normalize`."""
     import torch
+
     return pixels.to(torch.float32) * spec.pixel_scale + spec.pixel_offset
 
 
@@ -299,24 +319,31 @@ class BatchAugment:
     zoom 0.1, horizontal flip), applied to a whole batch with one affine_grid/grid_sample call.
     Border pixels are replicated (Keras fill_mode='nearest')."""
 
-    def __init__(self, rotation: float = 10.0, shift: float = 0.1, zoom: float = 0.1,
-                 flip: bool = True):
+    def __init__(
+        self, rotation: float = 10.0, shift: float = 0.1, zoom: float = 0.1, flip: bool = True
+    ):
         self.rotation, self.shift, self.zoom, self.flip = rotation, shift, zoom, flip
 
     def __call__(self, x, generator=None):
         import torch
         import torch.nn.functional as F
+
         n = x.shape[0]
         kw = dict(generator=generator, dtype=torch.float32)
         ang = (torch.rand(n, **kw) * 2 - 1) * math.radians(self.rotation)
-        scale = 1 + (torch.rand(n, **kw) * 2 - 1) * self.zoom     # sampling-grid scale
-        tx = (torch.rand(n, **kw) * 2 - 1) * self.shift * 2         # normalised coords span 2
+        scale = 1 + (torch.rand(n, **kw) * 2 - 1) * self.zoom  # sampling-grid scale
+        tx = (torch.rand(n, **kw) * 2 - 1) * self.shift * 2  # normalised coords span 2
         ty = (torch.rand(n, **kw) * 2 - 1) * self.shift * 2
         sx = scale
         if self.flip:
             sx = sx * torch.where(torch.rand(n, **kw) < 0.5, -1.0, 1.0)
         cos, sin = torch.cos(ang), torch.sin(ang)
-        theta = torch.stack([torch.stack([cos * sx, -sin * scale, tx], 1),
-                             torch.stack([sin * sx, cos * scale, ty], 1)], 1)
+        theta = torch.stack(
+            [
+                torch.stack([cos * sx, -sin * scale, tx], 1),
+                torch.stack([sin * sx, cos * scale, ty], 1),
+            ],
+            1,
+        )
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)

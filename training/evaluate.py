@@ -11,6 +11,7 @@ Gender (UTKFace): accuracy on the test split, on ages >= 13, without gender-conf
 race (table) and per class, and the confusion matrix PNG.
 The preprocessing (input size, normalisation) is read from the model's metadata, i.e. what ships.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,7 @@ from training import data as D
 
 def load_onnx(path, threads: int = 1):
     import onnxruntime as ort
+
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
@@ -34,11 +36,13 @@ def load_onnx(path, threads: int = 1):
     return sess, spec
 
 
-def onnx_predict(sess, spec: PreprocessSpec, gray_images: np.ndarray, batch: int = 1024) -> np.ndarray:
+def onnx_predict(
+    sess, spec: PreprocessSpec, gray_images: np.ndarray, batch: int = 1024
+) -> np.ndarray:
     """Probabilities for uint8 (N,H,W) face crops: resize_face -> normalize -> onnxruntime."""
     out = []
     for i in range(0, len(gray_images), batch):
-        px = D.to_model_pixels(gray_images[i:i + batch], spec.input_size)
+        px = D.to_model_pixels(gray_images[i : i + batch], spec.input_size)
         out.append(sess.run(["probs"], {"input": normalize(px, spec)[:, None]})[0])
     return np.concatenate(out)
 
@@ -52,16 +56,24 @@ def confusion(y, pred, n):
 def summarize(y, probs, labels) -> dict:
     pred = probs.argmax(1)
     cm = confusion(y, pred, len(labels))
-    per_class = {name: float(cm[c, c] / cm[c].sum()) if cm[c].sum() else float("nan")
-                 for c, name in enumerate(labels)}
-    return {"n": int(len(y)), "acc": float((pred == y).mean()), "per_class": per_class,
-            "confusion": cm.tolist()}
+    per_class = {
+        name: float(cm[c, c] / cm[c].sum()) if cm[c].sum() else float("nan")
+        for c, name in enumerate(labels)
+    }
+    return {
+        "n": int(len(y)),
+        "acc": float((pred == y).mean()),
+        "per_class": per_class,
+        "confusion": cm.tolist(),
+    }
 
 
 def plot_confusion(cm, labels, path, title):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     cm = np.asarray(cm, np.float64)
     norm = cm / np.maximum(cm.sum(1, keepdims=True), 1)
     size = 1.0 + 0.9 * len(labels)
@@ -72,8 +84,15 @@ def plot_confusion(cm, labels, path, title):
     ax.set_xlabel("predicted"), ax.set_ylabel("true")
     for i in range(len(labels)):
         for j in range(len(labels)):
-            ax.text(j, i, f"{norm[i, j]:.2f}", ha="center", va="center",
-                    color="white" if norm[i, j] > 0.5 else "black", fontsize=9)
+            ax.text(
+                j,
+                i,
+                f"{norm[i, j]:.2f}",
+                ha="center",
+                va="center",
+                color="white" if norm[i, j] > 0.5 else "black",
+                fontsize=9,
+            )
     fig.colorbar(im, ax=ax, fraction=0.046)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -89,23 +108,35 @@ def emotion_report(sess, spec, data_path, out_dir, stem):
     """FER-2013 test splits: (results, markdown table lines, confusion PNGs written)."""
     a = D.load_fer(data_path)
     res = {}
-    for name, mask in (("PrivateTest", a.split == 2), ("PublicTest", a.split == 1),
-                       ("PublicTest+PrivateTest", a.split >= 1)):
+    for name, mask in (
+        ("PrivateTest", a.split == 2),
+        ("PublicTest", a.split == 1),
+        ("PublicTest+PrivateTest", a.split >= 1),
+    ):
         s = a.subset(mask)
         res[name] = summarize(s.labels, onnx_predict(sess, spec, s.images), spec.labels)
     lines = ["| split | N | accuracy |", "|---|---|---|"]
     lines += [fmt_row(k, v) for k, v in res.items()]
     lines += ["", "| class | " + " | ".join(res) + " |", "|---|" + "---|" * len(res)]
     for c in spec.labels:
-        lines.append(f"| {c} | " + " | ".join(f"{100 * v['per_class'][c]:.1f} %" for v in res.values()) + " |")
+        lines.append(
+            f"| {c} | "
+            + " | ".join(f"{100 * v['per_class'][c]:.1f} %" for v in res.values())
+            + " |"
+        )
     pngs = []
     if out_dir:
-        for name, file in (("PublicTest+PrivateTest", f"{stem}_confusion.png"),
-                           ("PrivateTest", f"{stem}_confusion_private.png")):
+        for name, file in (
+            ("PublicTest+PrivateTest", f"{stem}_confusion.png"),
+            ("PrivateTest", f"{stem}_confusion_private.png"),
+        ):
             p = Path(out_dir) / file
-            plot_confusion(res[name]["confusion"], spec.labels, p,
-                           f"{stem}: FER-2013 {name} (N={res[name]['n']}), acc "
-                           f"{100 * res[name]['acc']:.2f} %")
+            plot_confusion(
+                res[name]["confusion"],
+                spec.labels,
+                p,
+                f"{stem}: FER-2013 {name} (N={res[name]['n']}), acc {100 * res[name]['acc']:.2f} %",
+            )
             pngs.append(str(p))
     return res, lines, pngs
 
@@ -134,14 +165,25 @@ def gender_report(sess, spec, data_path, out_dir, stem):
     lines += ["", "| class (test) | accuracy |", "|---|---|"]
     lines += [f"| {c} | {100 * v:.2f} % |" for c, v in res["test"]["per_class"].items()]
     if race_rows:
-        lines += ["", "| race (test) | N | accuracy | male acc | female acc |", "|---|---|---|---|---|"]
-        lines += [f"| {k} | {v['n']} | {100 * v['acc']:.2f} % | {100 * v['per_class']['male']:.1f} % | "
-                  f"{100 * v['per_class']['female']:.1f} % |" for k, v in race_rows.items()]
+        lines += [
+            "",
+            "| race (test) | N | accuracy | male acc | female acc |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {k} | {v['n']} | {100 * v['acc']:.2f} % | {100 * v['per_class']['male']:.1f} % | "
+            f"{100 * v['per_class']['female']:.1f} % |"
+            for k, v in race_rows.items()
+        ]
     pngs = []
     if out_dir:
         p = Path(out_dir) / f"{stem}_confusion.png"
-        plot_confusion(res["test"]["confusion"], spec.labels, p,
-                       f"{stem}: UTKFace test (N={res['test']['n']}), acc {100 * res['test']['acc']:.2f} %")
+        plot_confusion(
+            res["test"]["confusion"],
+            spec.labels,
+            p,
+            f"{stem}: UTKFace test (N={res['test']['n']}), acc {100 * res['test']['acc']:.2f} %",
+        )
         pngs.append(str(p))
     return res, lines, pngs
 
@@ -149,8 +191,11 @@ def gender_report(sess, spec, data_path, out_dir, stem):
 def get_args_parser():
     p = argparse.ArgumentParser(description="score an exported ONNX model on the test splits")
     p.add_argument("--model", required=True, help="ONNX file with face_analysis metadata")
-    p.add_argument("--data-path", default=None,
-                   help="dataset (default ../shared/data/fer2013.npz or utkface_gray64.npz)")
+    p.add_argument(
+        "--data-path",
+        default=None,
+        help="dataset (default ../shared/data/fer2013.npz or utkface_gray64.npz)",
+    )
     p.add_argument("--out-dir", default=None, help="where to write confusion-matrix PNGs")
     p.add_argument("--json", default=None, help="write all results as JSON here")
     p.add_argument("--threads", type=int, default=1)
@@ -168,8 +213,9 @@ def main(args):
     for p in pngs:
         print(f"wrote {p}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"model": str(args.model), "data": str(path),
-                                               "results": res}, indent=1))
+        Path(args.json).write_text(
+            json.dumps({"model": str(args.model), "data": str(path), "results": res}, indent=1)
+        )
     return res
 
 

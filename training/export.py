@@ -7,6 +7,7 @@ probabilities (the softmax is in the graph), `metadata_props` = `PreprocessSpec.
 After writing, the export is checked against PyTorch on real dataset images through the same
 preprocessing (max abs diff must be <= 1e-4).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,21 +53,36 @@ def load_checkpoint(path):
     return model, spec, ckpt
 
 
-
-
-def export_onnx(model: nn.Module, spec: PreprocessSpec, output, flip: bool = False,
-                extra_metadata: dict | None = None, opset: int = 17) -> Path:
+def export_onnx(
+    model: nn.Module,
+    spec: PreprocessSpec,
+    output,
+    flip: bool = False,
+    extra_metadata: dict | None = None,
+    opset: int = 17,
+) -> Path:
     import onnx
+
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     wrapper = ProbsModel(model, flip).eval()
     dummy = torch.zeros(2, 1, spec.input_size, spec.input_size)
     tmp = output.with_suffix(".tmp.onnx")
-    with warnings.catch_warnings():  # the TorchScript exporter is deprecated but needs no onnxscript
+    with (
+        warnings.catch_warnings()
+    ):  # the TorchScript exporter is deprecated but needs no onnxscript
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(wrapper, (dummy,), str(tmp), input_names=["input"], output_names=["probs"],
-                          dynamic_axes={"input": {0: "N"}, "probs": {0: "N"}}, opset_version=opset,
-                          do_constant_folding=True, dynamo=False)
+        torch.onnx.export(
+            wrapper,
+            (dummy,),
+            str(tmp),
+            input_names=["input"],
+            output_names=["probs"],
+            dynamic_axes={"input": {0: "N"}, "probs": {0: "N"}},
+            opset_version=opset,
+            do_constant_folding=True,
+            dynamo=False,
+        )
     m = onnx.load(str(tmp))
     meta = dict(spec.to_metadata())
     meta.update(extra_metadata or {})
@@ -83,12 +99,14 @@ def export_onnx(model: nn.Module, spec: PreprocessSpec, output, flip: bool = Fal
 
 def onnx_probs(onnx_path, batch: np.ndarray) -> np.ndarray:
     import onnxruntime as ort
+
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     return sess.run(["probs"], {"input": batch.astype(np.float32)})[0]
 
 
-def parity_check(model: nn.Module, onnx_path, spec: PreprocessSpec, gray_images: np.ndarray,
-                 flip: bool = False) -> float:
+def parity_check(
+    model: nn.Module, onnx_path, spec: PreprocessSpec, gray_images: np.ndarray, flip: bool = False
+) -> float:
     """Max |PyTorch - onnxruntime| over real images, both fed by the inference-side preprocessing."""
     pixels = D.to_model_pixels(gray_images, spec.input_size)
     batch = normalize(pixels, spec)[:, None]
@@ -99,16 +117,28 @@ def parity_check(model: nn.Module, onnx_path, spec: PreprocessSpec, gray_images:
 
 
 def get_args_parser():
-    p = argparse.ArgumentParser(description="export a checkpoint to ONNX with preprocessing metadata")
+    p = argparse.ArgumentParser(
+        description="export a checkpoint to ONNX with preprocessing metadata"
+    )
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--output", required=True)
-    p.add_argument("--data-path", default=None, help="dataset used for the parity check "
-                   "(default ../shared/data/<task file>)")
-    p.add_argument("--flip-tta", action="store_true",
-                   help="bake test-time horizontal-flip averaging into the graph")
-    p.add_argument("--crop-margin-x", type=float, default=None, help="override the checkpoint's margin")
+    p.add_argument(
+        "--data-path",
+        default=None,
+        help="dataset used for the parity check (default ../shared/data/<task file>)",
+    )
+    p.add_argument(
+        "--flip-tta",
+        action="store_true",
+        help="bake test-time horizontal-flip averaging into the graph",
+    )
+    p.add_argument(
+        "--crop-margin-x", type=float, default=None, help="override the checkpoint's margin"
+    )
     p.add_argument("--crop-margin-y", type=float, default=None)
-    p.add_argument("--parity-n", type=int, default=512, help="test images used for the parity check")
+    p.add_argument(
+        "--parity-n", type=int, default=512, help="test images used for the parity check"
+    )
     return p
 
 
@@ -128,15 +158,19 @@ def main(args):
     n = min(args.parity_n, len(test))
     diff = parity_check(model, out, spec, test.images[:n], flip=args.flip_tta)
     print(f"wrote {out} ({out.stat().st_size:,d} bytes, sha256 {file_sha256(out)})")
-    print(f"params {count_parameters(model):,d}; epoch {ckpt['epoch']} (best {ckpt.get('best_epoch')}); "
-          f"flip_tta {args.flip_tta}; metadata {spec.to_metadata()}")
+    print(
+        f"params {count_parameters(model):,d}; epoch {ckpt['epoch']} (best {ckpt.get('best_epoch')}); "
+        f"flip_tta {args.flip_tta}; metadata {spec.to_metadata()}"
+    )
     print(f"parity on {n} real test images: max abs diff {diff:.3e} (tolerance {PARITY_TOL:g})")
     if not diff <= PARITY_TOL:
         print("PARITY CHECK FAILED", file=sys.stderr)
         sys.exit(1)
     # A model written into models/ is what the package verifies at load: list its new sha256.
-    manifest = record_model(out, f"this repository ({out.name}, written by training/export.py; "
-                                 f"model card {out.stem}.md)")
+    manifest = record_model(
+        out,
+        f"this repository ({out.name}, written by training/export.py; model card {out.stem}.md)",
+    )
     if manifest is not None:
         print(f"recorded its sha256 in {manifest}")
     return diff

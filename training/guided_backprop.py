@@ -11,6 +11,7 @@ For each sample the grid shows the face, the guided-backprop map of the most act
 last conv layer (the paper's choice: the final class-map conv of mini-Xception; `--layer` selects
 another conv by its module name), and the map of the predicted class score (logit).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,15 +44,20 @@ class GuidedReLU(nn.Module):
 def guided_copy(model: nn.Module) -> nn.Module:
     """A copy of `model` (eval mode) with every nn.ReLU replaced by GuidedReLU."""
     model = copy.deepcopy(model).eval()
-    for name, module in list(model.named_modules()):
+    for _name, module in list(model.named_modules()):
         for child_name, child in list(module.named_children()):
             if isinstance(child, nn.ReLU):
                 setattr(module, child_name, GuidedReLU())
     return model
 
 
-def guided_backprop(guided_model: nn.Module, x: torch.Tensor, target: str = "class",
-                    layer: nn.Module | None = None, class_index: int | None = None):
+def guided_backprop(
+    guided_model: nn.Module,
+    x: torch.Tensor,
+    target: str = "class",
+    layer: nn.Module | None = None,
+    class_index: int | None = None,
+):
     """Gradient of a scalar w.r.t. the input x (1,1,H,W) under the guided rule.
 
     target="class": the logit of `class_index` (default: the predicted class).
@@ -74,7 +80,10 @@ def guided_backprop(guided_model: nn.Module, x: torch.Tensor, target: str = "cla
         flat = int(out.argmax())
         ch, rem = divmod(flat, out.shape[1] * out.shape[2])
         yy, xx = divmod(rem, out.shape[2])
-        score, info = out[ch, yy, xx], {"channel": ch, "y": yy, "x": xx, "value": float(out[ch, yy, xx].detach())}
+        score, info = (
+            out[ch, yy, xx],
+            {"channel": ch, "y": yy, "x": xx, "value": float(out[ch, yy, xx].detach())},
+        )
     guided_model.zero_grad(set_to_none=True)
     score.backward()
     return x.grad[0, 0].detach().numpy(), info
@@ -94,17 +103,22 @@ def get_args_parser():
     p.add_argument("--data-path", default=None, help="fer2013.npz/csv (default ../shared/data)")
     p.add_argument("--per-class", type=int, default=2, help="samples per emotion")
     p.add_argument("--split", type=int, default=2, help="FER usage to draw from (2 = PrivateTest)")
-    p.add_argument("--layer", default=None, help="module name of the conv layer (default: last conv)")
+    p.add_argument(
+        "--layer", default=None, help="module name of the conv layer (default: last conv)"
+    )
     p.add_argument("--seed", type=int, default=0)
     return p
 
 
 def main(args):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from training.export import load_checkpoint
     from training.models import last_conv
+
     torch.set_num_threads(1)
     model, spec, _ = load_checkpoint(args.checkpoint)
     gmodel = guided_copy(model)
@@ -126,19 +140,23 @@ def main(args):
             if k >= len(idxs):
                 continue
             i = idxs[k]
-            px = D.to_model_pixels(arrays.images[i:i + 1], spec.input_size)
+            px = D.to_model_pixels(arrays.images[i : i + 1], spec.input_size)
             x = D.normalize_tensor(torch.from_numpy(px)[:, None], spec)
             unit_map, uinfo = guided_backprop(gmodel, x, "unit", layer)
             cls_map, cinfo = guided_backprop(gmodel, x, "class")
-            ax = axes[r, 3 * k:3 * k + 3]
+            ax = axes[r, 3 * k : 3 * k + 3]
             ax[0].imshow(px[0], cmap="gray", vmin=0, vmax=255)
-            ax[0].set_title(f"{spec.labels[arrays.labels[i]]}\npred {spec.labels[cinfo['class']]}", fontsize=7)
+            ax[0].set_title(
+                f"{spec.labels[arrays.labels[i]]}\npred {spec.labels[cinfo['class']]}", fontsize=7
+            )
             ax[1].imshow(to_image(unit_map), cmap="gray", vmin=0, vmax=1)
             ax[1].set_title(f"unit ch{uinfo['channel']}", fontsize=7)
             ax[2].imshow(to_image(cls_map), cmap="gray", vmin=0, vmax=1)
             ax[2].set_title("class", fontsize=7)
-    fig.suptitle(f"guided back-propagation ({args.checkpoint}); layer: "
-                 f"{args.layer or 'last conv'}", fontsize=8)
+    fig.suptitle(
+        f"guided back-propagation ({args.checkpoint}); layer: {args.layer or 'last conv'}",
+        fontsize=8,
+    )
     fig.tight_layout()
     fig.savefig(args.output, dpi=110)
     plt.close(fig)

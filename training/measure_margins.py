@@ -9,6 +9,7 @@ m_x = ((W - w) / 2) / w and m_y = ((H - h) / 2) / h, i.e. how much a detector bo
 each side to cover the whole training crop. Also prints the box centre offset. The numbers are a
 basis for the exported crop_margin_x/y (pass them to training.export --crop-margin-x/-y).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,12 +26,15 @@ def measure(images: np.ndarray, scale: int = 4):
     for img in images:
         big = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
         H, W = big.shape
-        faces = cascade.detectMultiScale(big, scaleFactor=1.1, minNeighbors=5,
-                                         minSize=(W // 4, H // 4))
+        faces = cascade.detectMultiScale(
+            big, scaleFactor=1.1, minNeighbors=5, minSize=(W // 4, H // 4)
+        )
         if len(faces) != 1:
             continue
         x, y, w, h = faces[0]
-        rows.append(((W - w) / 2 / w, (H - h) / 2 / h, (x + w / 2) / W - 0.5, (y + h / 2) / H - 0.5))
+        rows.append(
+            ((W - w) / 2 / w, (H - h) / 2 / h, (x + w / 2) / W - 0.5, (y + h / 2) / H - 0.5)
+        )
     return np.array(rows)
 
 

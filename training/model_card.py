@@ -9,6 +9,7 @@ checkpoint, and the JSON outputs of `training.evaluate` and `training.anchor_com
 Cards are committed, so they name paths relative to the repository root (runs/..., ../shared/data/...),
 never a directory of the machine they were written on; `main` refuses a card that does.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,9 +19,9 @@ import re
 import tempfile
 from pathlib import Path
 
+from face_analysis.core.model_files import file_sha256
 from training import checkpoint
 from training.evaluate import load_onnx
-from face_analysis.core.model_files import file_sha256
 from training.train import load_stage, plot_curves
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,13 +48,23 @@ def pct(v):
 
 def stage_recipe(stage) -> str:
     a, n = stage["args"], len(stage["history"])
-    return (f"{n} of {a['epochs']} planned epochs, seed {a['seed']}"
-            + (", from the weights of the previous stage (`--init-weights`)" if a.get("init_weights") else "")
-            + f"; AdamW lr {a['lr']:g}, weight decay {a['weight_decay']:g}, batch {a['batch_size']}, "
-            f"{a['lr_scheduler']} schedule ({a['lr_warmup_epochs']} warm-up epochs), "
-            f"label smoothing {a['label_smoothing']:g}"
-            + (f", FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "")
-            + (", gender-conflict images dropped from training" if a.get("drop_gender_conflict") else ""))
+    return (
+        f"{n} of {a['epochs']} planned epochs, seed {a['seed']}"
+        + (
+            ", from the weights of the previous stage (`--init-weights`)"
+            if a.get("init_weights")
+            else ""
+        )
+        + f"; AdamW lr {a['lr']:g}, weight decay {a['weight_decay']:g}, batch {a['batch_size']}, "
+        f"{a['lr_scheduler']} schedule ({a['lr_warmup_epochs']} warm-up epochs), "
+        f"label smoothing {a['label_smoothing']:g}"
+        + (f", FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "")
+        + (
+            ", gender-conflict images dropped from training"
+            if a.get("drop_gender_conflict")
+            else ""
+        )
+    )
 
 
 def main(argv=None):
@@ -61,11 +72,15 @@ def main(argv=None):
     p.add_argument("--model", required=True)
     p.add_argument("--checkpoint", required=True)
     p.add_argument("--eval-json", required=True)
-    p.add_argument("--final-checkpoint", default=None, help="last checkpoint of the run (total epochs/time)")
+    p.add_argument(
+        "--final-checkpoint", default=None, help="last checkpoint of the run (total epochs/time)"
+    )
     p.add_argument("--anchor-json", default=None)
     p.add_argument("--commands-file", required=True)
     p.add_argument("--notes-file", default=None)
-    p.add_argument("--extra-json", default=None, help="optional {title: eval-json} of other variants")
+    p.add_argument(
+        "--extra-json", default=None, help="optional {title: eval-json} of other variants"
+    )
     p.add_argument("--curves-png", default=None, help="also plot the curves of all stages here")
     p.add_argument("--output", required=True)
     a = p.parse_args(argv)
@@ -81,53 +96,88 @@ def main(argv=None):
     sel_epochs = sum(len(st["history"]) for st in earlier) + ck["epoch"] + 1
     sel_time = sum(st["train_time_s"] for st in earlier) + ck["train_time_s"]
     if a.curves_png:
-        plot_curves([dict(h, epoch=i) for i, h in enumerate(hist)], a.curves_png,
-                    f"{spec.task} {args['arch']}" + (f" ({len(stages)} stages)" if earlier else ""))
+        plot_curves(
+            [dict(h, epoch=i) for i, h in enumerate(hist)],
+            a.curves_png,
+            f"{spec.task} {args['arch']}" + (f" ({len(stages)} stages)" if earlier else ""),
+        )
     model_path = Path(a.model)
-    aug = "none" if args["no_augment"] else (
-        "rotation ±{:g}°, shift ±{:g}, zoom ±{:g}, horizontal flip (batched affine_grid/grid_sample)"
-        .format(args["rotation"], args["shift"], args["zoom"]))
+    aug = (
+        "none"
+        if args["no_augment"]
+        else (
+            "rotation ±{:g}°, shift ±{:g}, zoom ±{:g}, horizontal flip (batched affine_grid/grid_sample)".format(
+                args["rotation"], args["shift"], args["zoom"]
+            )
+        )
+    )
     L = [f"# Model card: `{model_path.name}` ({spec.task})", ""]
-    L += ["Mini-Xception (Arriaga, Plöger & Valdenegro 2017) trained from scratch in this repository "
-          "(`training/`). All figures below were produced by the commands listed at the end; "
-          "accuracies are of the shipped ONNX file run with onnxruntime through the inference "
-          "preprocessing (`face_analysis.core.preprocess`).", ""]
+    L += [
+        "Mini-Xception (Arriaga, Plöger & Valdenegro 2017) trained from scratch in this repository "
+        "(`training/`). All figures below were produced by the commands listed at the end; "
+        "accuracies are of the shipped ONNX file run with onnxruntime through the inference "
+        "preprocessing (`face_analysis.core.preprocess`).",
+        "",
+    ]
     L += ["## Summary", "", "| item | value |", "|---|---|"]
-    L += [f"| file | `models/{model_path.name}` |",
-          f"| size | {model_path.stat().st_size:,d} bytes |",
-          f"| sha256 | `{file_sha256(model_path)}` |",
-          f"| architecture | {args['arch']}, {ck['num_params']:,d} trainable parameters "
-          f"(+ BatchNorm running statistics) |",
-          f"| input | `input` float32 (N, 1, {spec.input_size}, {spec.input_size}), gray, "
-          f"x * {spec.pixel_scale:.8g} + ({spec.pixel_offset:g}) |",
-          f"| output | `probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)} |",
-          f"| crop margins (metadata) | x {spec.crop_margin_x:g}, y {spec.crop_margin_y:g} of the detector box per side |",
-          f"| training data | `{Path(ck['data_path']).name}` ({repo_relative(ck['data_path'])}) |",
-          f"| epochs run | {len(hist)}"
-          + (f" in {len(stages)} stages (selected checkpoint: epoch {ck['epoch']} of stage {len(stages)}, "
-             f"epoch {sel_epochs - 1} overall," if earlier else f" (selected checkpoint: epoch {ck['epoch']}")
-          + f" by best validation accuracy {pct(ck['best_acc'])}) |"]
-    L += [f"| {f'stage {i + 1}' if earlier else 'recipe'} | {stage_recipe(st)} |" for i, st in enumerate(stages)]
-    L += [f"| augmentation | {aug} |",
-          f"| training time | {total_time / 60:.1f} min wall for all {len(hist)} epochs "
-          f"({sel_time / 60:.1f} min up to the selected epoch); CPU, "
-          + " / ".join(str(st["args"]["threads"]) for st in stages)
-          + " thread(s)" + (" per stage" if earlier else "") + " on a 2-core machine shared with other jobs |"]
+    L += [
+        f"| file | `models/{model_path.name}` |",
+        f"| size | {model_path.stat().st_size:,d} bytes |",
+        f"| sha256 | `{file_sha256(model_path)}` |",
+        f"| architecture | {args['arch']}, {ck['num_params']:,d} trainable parameters "
+        f"(+ BatchNorm running statistics) |",
+        f"| input | `input` float32 (N, 1, {spec.input_size}, {spec.input_size}), gray, "
+        f"x * {spec.pixel_scale:.8g} + ({spec.pixel_offset:g}) |",
+        f"| output | `probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)} |",
+        f"| crop margins (metadata) | x {spec.crop_margin_x:g}, y {spec.crop_margin_y:g} "
+        "of the detector box per side |",
+        f"| training data | `{Path(ck['data_path']).name}` ({repo_relative(ck['data_path'])}) |",
+        f"| epochs run | {len(hist)}"
+        + (
+            f" in {len(stages)} stages (selected checkpoint: epoch {ck['epoch']} of stage {len(stages)}, "
+            f"epoch {sel_epochs - 1} overall,"
+            if earlier
+            else f" (selected checkpoint: epoch {ck['epoch']}"
+        )
+        + f" by best validation accuracy {pct(ck['best_acc'])}) |",
+    ]
+    L += [
+        f"| {f'stage {i + 1}' if earlier else 'recipe'} | {stage_recipe(st)} |"
+        for i, st in enumerate(stages)
+    ]
+    L += [
+        f"| augmentation | {aug} |",
+        f"| training time | {total_time / 60:.1f} min wall for all {len(hist)} epochs "
+        f"({sel_time / 60:.1f} min up to the selected epoch); CPU, "
+        + " / ".join(str(st["args"]["threads"]) for st in stages)
+        + " thread(s)"
+        + (" per stage" if earlier else "")
+        + " on a 2-core machine shared with other jobs |",
+    ]
     L += ["", "## Measured accuracy", ""]
     if spec.task == "emotion":
         L += ["| split | N | accuracy |", "|---|---|---|"]
         for k in ("PrivateTest", "PublicTest", "PublicTest+PrivateTest"):
             L.append(f"| FER-2013 {k} | {ev[k]['n']} | {pct(ev[k]['acc'])} |")
-        L += ["", "PublicTest is the validation split used for checkpoint selection/early stopping, so "
-              "PrivateTest is the clean held-out number; PublicTest+PrivateTest is the split the "
-              "paper's 66 % is quoted on.", ""]
+        L += [
+            "",
+            "PublicTest is the validation split used for checkpoint selection/early stopping, so "
+            "PrivateTest is the clean held-out number; PublicTest+PrivateTest is the split the "
+            "paper's 66 % is quoted on.",
+            "",
+        ]
         L += ["| class | PrivateTest | PublicTest+PrivateTest |", "|---|---|---|"]
         for c in spec.labels:
-            L.append(f"| {c} | {pct(ev['PrivateTest']['per_class'][c])} | "
-                     f"{pct(ev['PublicTest+PrivateTest']['per_class'][c])} |")
-        L += ["", f"Confusion matrices (row-normalised): `{model_path.stem}_confusion.png` "
-              f"(PublicTest+PrivateTest), `{model_path.stem}_confusion_private.png` (PrivateTest); "
-              f"training curves: `{model_path.stem}_curves.png`."]
+            L.append(
+                f"| {c} | {pct(ev['PrivateTest']['per_class'][c])} | "
+                f"{pct(ev['PublicTest+PrivateTest']['per_class'][c])} |"
+            )
+        L += [
+            "",
+            f"Confusion matrices (row-normalised): `{model_path.stem}_confusion.png` "
+            f"(PublicTest+PrivateTest), `{model_path.stem}_confusion_private.png` (PrivateTest); "
+            f"training curves: `{model_path.stem}_curves.png`.",
+        ]
     else:
         L += ["| subset (UTKFace test split) | N | accuracy |", "|---|---|---|"]
         for k, v in ev.items():
@@ -136,16 +186,32 @@ def main(argv=None):
         L += ["", "| class | accuracy |", "|---|---|"]
         L += [f"| {c} | {pct(v)} |" for c, v in ev["test"]["per_class"].items()]
         L += ["", "| race | N | accuracy | male | female |", "|---|---|---|---|---|"]
-        L += [f"| {k} | {v['n']} | {pct(v['acc'])} | {pct(v['per_class']['male'])} | "
-              f"{pct(v['per_class']['female'])} |" for k, v in ev["per_race"].items()]
-        L += ["", f"Confusion matrix (row-normalised): `{model_path.stem}_confusion.png`; training curves: `{model_path.stem}_curves.png`."]
+        L += [
+            f"| {k} | {v['n']} | {pct(v['acc'])} | {pct(v['per_class']['male'])} | "
+            f"{pct(v['per_class']['female'])} |"
+            for k, v in ev["per_race"].items()
+        ]
+        L += [
+            "",
+            f"Confusion matrix (row-normalised): `{model_path.stem}_confusion.png`; "
+            f"training curves: `{model_path.stem}_curves.png`.",
+        ]
     if a.anchor_json:
         an = json.loads(Path(a.anchor_json).read_text())
-        L += ["", "## Side by side with the paper's published weights", "",
-              "Same images, same metric; the anchor is the paper's Keras HDF5 loaded by "
-              "`training/anchor_compare.py` into a PyTorch re-implementation (64x64 input).", "",
-              "| subset | N | paper anchor | this model |", "|---|---|---|---|"]
-        L += [f"| {k} | {v['n']} | {pct(v['anchor_acc'])} | {pct(v['ours_acc'])} |" for k, v in an.items()]
+        L += [
+            "",
+            "## Side by side with the paper's published weights",
+            "",
+            "Same images, same metric; the anchor is the paper's Keras HDF5 loaded by "
+            "`training/anchor_compare.py` into a PyTorch re-implementation (64x64 input).",
+            "",
+            "| subset | N | paper anchor | this model |",
+            "|---|---|---|---|",
+        ]
+        L += [
+            f"| {k} | {v['n']} | {pct(v['anchor_acc'])} | {pct(v['ours_acc'])} |"
+            for k, v in an.items()
+        ]
     if a.extra_json:
         extra = json.loads(Path(a.extra_json).read_text())
         L += ["", "## Variants measured (not shipped unless stated)", ""]
@@ -153,17 +219,35 @@ def main(argv=None):
             r = json.loads(Path(path).read_text())["results"]
             keys = [k for k in r if k != "per_race"]
             L.append(f"- {title}: " + "; ".join(f"{k} {pct(r[k]['acc'])}" for k in keys))
-    L += ["", "## Training curves", "", "| stage | epoch | lr | train loss | train acc | val loss | val acc | s |",
-          "|---|---|---|---|---|---|---|---|"]
-    L += [f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | {h['train_acc']:.4f} | {h['val_loss']:.4f} | "
-          f"{h['val_acc']:.4f} | {h['epoch_time_s']} |" for h in hist]
+    L += [
+        "",
+        "## Training curves",
+        "",
+        "| stage | epoch | lr | train loss | train acc | val loss | val acc | s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    L += [
+        f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | "
+        f"{h['train_acc']:.4f} | {h['val_loss']:.4f} | {h['val_acc']:.4f} | {h['epoch_time_s']} |"
+        for h in hist
+    ]
     if a.notes_file:
         L += ["", Path(a.notes_file).read_text().strip()]
-    L += ["", "## Exact commands", "", "```bash", Path(a.commands_file).read_text().strip(), "```", ""]
+    L += [
+        "",
+        "## Exact commands",
+        "",
+        "```bash",
+        Path(a.commands_file).read_text().strip(),
+        "```",
+        "",
+    ]
     text = "\n".join(L)
     if found := machine_paths(text):
-        raise SystemExit(f"{a.output} not written: the card would name absolute paths {found}; write "
-                         "them relative to the repository root (e.g. runs/...) in the commands/notes files")
+        raise SystemExit(
+            f"{a.output} not written: the card would name absolute paths {found}; write "
+            "them relative to the repository root (e.g. runs/...) in the commands/notes files"
+        )
     Path(a.output).write_text(text)
     print(f"wrote {a.output}")
 

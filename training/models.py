@@ -9,6 +9,7 @@
 
 Both return logits; the softmax is added at export time (see `training/export.py`).
 """
+
 from __future__ import annotations
 
 import torch
@@ -43,8 +44,9 @@ class SeparableConv2d(nn.Sequential):
 
     def __init__(self, in_ch: int, out_ch: int, kernel_size: int = 3):
         super().__init__()
-        self.depthwise = nn.Conv2d(in_ch, in_ch, kernel_size, padding=kernel_size // 2,
-                                   groups=in_ch, bias=False)
+        self.depthwise = nn.Conv2d(
+            in_ch, in_ch, kernel_size, padding=kernel_size // 2, groups=in_ch, bias=False
+        )
         self.pointwise = nn.Conv2d(in_ch, out_ch, 1, bias=False)
 
 
@@ -53,8 +55,9 @@ class ResidualModule(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int, bn_eps: float = 1e-5, tf_pool: bool = False):
         super().__init__()
-        self.shortcut = nn.Sequential(nn.Conv2d(in_ch, out_ch, 1, stride=2, bias=False),
-                                      nn.BatchNorm2d(out_ch, eps=bn_eps))
+        self.shortcut = nn.Sequential(
+            nn.Conv2d(in_ch, out_ch, 1, stride=2, bias=False), nn.BatchNorm2d(out_ch, eps=bn_eps)
+        )
         self.sep1 = SeparableConv2d(in_ch, out_ch)
         self.bn1 = nn.BatchNorm2d(out_ch, eps=bn_eps)
         self.relu = nn.ReLU()
@@ -72,12 +75,23 @@ class ResidualModule(nn.Module):
 class MiniXception(nn.Module):
     """The paper's mini-Xception (Fig. 4). Input (N, 1, S, S); output logits (N, num_classes)."""
 
-    def __init__(self, num_classes: int, in_channels: int = 1, bn_eps: float = 1e-5,
-                 tf_pool: bool = False, widths=(16, 32, 64, 128)):
+    def __init__(
+        self,
+        num_classes: int,
+        in_channels: int = 1,
+        bn_eps: float = 1e-5,
+        tf_pool: bool = False,
+        widths=(16, 32, 64, 128),
+    ):
         super().__init__()
         self.stem = nn.Sequential(
-            nn.Conv2d(in_channels, 8, 3, bias=False), nn.BatchNorm2d(8, eps=bn_eps), nn.ReLU(),
-            nn.Conv2d(8, 8, 3, bias=False), nn.BatchNorm2d(8, eps=bn_eps), nn.ReLU())
+            nn.Conv2d(in_channels, 8, 3, bias=False),
+            nn.BatchNorm2d(8, eps=bn_eps),
+            nn.ReLU(),
+            nn.Conv2d(8, 8, 3, bias=False),
+            nn.BatchNorm2d(8, eps=bn_eps),
+            nn.ReLU(),
+        )
         modules, ch = [], 8
         for width in widths:
             modules.append(ResidualModule(ch, width, bn_eps, tf_pool))
@@ -98,14 +112,22 @@ class SequentialFCN(nn.Module):
         super().__init__()
 
         def block(cin, cout, k):
-            return [nn.Conv2d(cin, cout, k, padding=k // 2), nn.BatchNorm2d(cout),
-                    nn.Conv2d(cout, cout, k, padding=k // 2), nn.BatchNorm2d(cout), nn.ReLU(),
-                    nn.AvgPool2d(2, ceil_mode=True), nn.Dropout(dropout)]
+            return [
+                nn.Conv2d(cin, cout, k, padding=k // 2),
+                nn.BatchNorm2d(cout),
+                nn.Conv2d(cout, cout, k, padding=k // 2),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(),
+                nn.AvgPool2d(2, ceil_mode=True),
+                nn.Dropout(dropout),
+            ]
 
-        layers = (block(in_channels, 16, 7) + block(16, 32, 5) + block(32, 64, 3)
-                  + block(64, 128, 3))
-        layers += [nn.Conv2d(128, 256, 3, padding=1), nn.BatchNorm2d(256),
-                   nn.Conv2d(256, num_classes, 3, padding=1)]
+        layers = block(in_channels, 16, 7) + block(16, 32, 5) + block(32, 64, 3) + block(64, 128, 3)
+        layers += [
+            nn.Conv2d(128, 256, 3, padding=1),
+            nn.BatchNorm2d(256),
+            nn.Conv2d(256, num_classes, 3, padding=1),
+        ]
         self.features = nn.Sequential(*layers)
         self.pool = nn.AdaptiveAvgPool2d(1)
 

@@ -15,6 +15,7 @@ log.json, curves.png, spec.json.
 Reading order: `main` -> `load_data` -> `fit` (per epoch: `train_one_epoch`, `score_split` on the
 validation split, `write_epoch_outputs`); `--test-only` -> `score_val_and_test`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -45,45 +46,77 @@ DEFAULT_CROP_MARGIN = {"emotion": 0.10, "gender": 0.12}
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description="face_analysis emotion/gender training", add_help=add_help)
+    p = argparse.ArgumentParser(
+        description="face_analysis emotion/gender training", add_help=add_help
+    )
     p.add_argument("--task", choices=["emotion", "gender"], required=True)
-    p.add_argument("--data-path", default=None,
-                   help="dataset file or folder (fer2013.npz|fer2013.csv / utkface_gray64.npz|image "
-                        "folder); default ../shared/data/<file> relative to the repository root")
+    p.add_argument(
+        "--data-path",
+        default=None,
+        help="dataset file or folder (fer2013.npz|fer2013.csv / utkface_gray64.npz|image "
+        "folder); default ../shared/data/<file> relative to the repository root",
+    )
     p.add_argument("--arch", default="mini_xception", choices=["mini_xception", "sequential_fcn"])
     p.add_argument("--input-size", type=int, default=48)
     p.add_argument("--pixel-scale", type=float, default=2.0 / 255.0)
     p.add_argument("--pixel-offset", type=float, default=-1.0)
-    p.add_argument("--crop-margin-x", type=float, default=None,
-                   help="detector-box margin stored in the model metadata (default: 0.10 emotion, 0.12 "
-                        "gender, measured with training.measure_margins); does not affect training")
+    p.add_argument(
+        "--crop-margin-x",
+        type=float,
+        default=None,
+        help="detector-box margin stored in the model metadata (default: 0.10 emotion, 0.12 "
+        "gender, measured with training.measure_margins); does not affect training",
+    )
     p.add_argument("--crop-margin-y", type=float, default=None)
     p.add_argument("--epochs", type=int, default=60)
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--weight-decay", type=float, default=1e-4, help="AdamW-style decoupled decay (0: Adam)")
-    p.add_argument("--lr-scheduler", default="cosine", choices=["cosine", "onecycle", "plateau", "none"])
+    p.add_argument(
+        "--weight-decay", type=float, default=1e-4, help="AdamW-style decoupled decay (0: Adam)"
+    )
+    p.add_argument(
+        "--lr-scheduler", default="cosine", choices=["cosine", "onecycle", "plateau", "none"]
+    )
     p.add_argument("--lr-warmup-epochs", type=int, default=1)
     p.add_argument("--label-smoothing", type=float, default=0.0)
-    p.add_argument("--ferplus-alpha", type=float, default=0.0,
-                   help="emotion only: target = (1-a)*one-hot(FER label) + a*FER+ vote distribution")
-    p.add_argument("--patience", type=int, default=15, help="early stopping: epochs without val improvement")
+    p.add_argument(
+        "--ferplus-alpha",
+        type=float,
+        default=0.0,
+        help="emotion only: target = (1-a)*one-hot(FER label) + a*FER+ vote distribution",
+    )
+    p.add_argument(
+        "--patience", type=int, default=15, help="early stopping: epochs without val improvement"
+    )
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--rotation", type=float, default=10.0)
     p.add_argument("--shift", type=float, default=0.1)
     p.add_argument("--zoom", type=float, default=0.1)
-    p.add_argument("--drop-gender-conflict", action="store_true",
-                   help="gender only: drop images whose near-duplicate group has both genders (train)")
+    p.add_argument(
+        "--drop-gender-conflict",
+        action="store_true",
+        help="gender only: drop images whose near-duplicate group has both genders (train)",
+    )
     p.add_argument("--eval-flip", action="store_true", help="test-time horizontal-flip averaging")
-    p.add_argument("--limit", type=int, default=0, help="use only the first N images of each split (debug/tests)")
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="use only the first N images of each split (debug/tests)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--output-dir", default="runs/default")
-    p.add_argument("--resume", default="", help="checkpoint to resume from (or to test with --test-only)")
-    p.add_argument("--init-weights", default="",
-                   help="start a new training stage from this checkpoint's model weights, with a fresh "
-                        "optimizer and LR schedule (a warm restart); the earlier stages are recorded in "
-                        "the new checkpoints")
+    p.add_argument(
+        "--resume", default="", help="checkpoint to resume from (or to test with --test-only)"
+    )
+    p.add_argument(
+        "--init-weights",
+        default="",
+        help="start a new training stage from this checkpoint's model weights, with a fresh "
+        "optimizer and LR schedule (a warm restart); the earlier stages are recorded in "
+        "the new checkpoints",
+    )
     p.add_argument("--test-only", action="store_true")
     p.add_argument("--no-progress", action="store_true", help="disable tqdm bars")
     p.add_argument("--no-plot", action="store_true")
@@ -94,9 +127,15 @@ def make_spec(args) -> PreprocessSpec:
     default = DEFAULT_CROP_MARGIN[args.task]
     mx = args.crop_margin_x if args.crop_margin_x is not None else default
     my = args.crop_margin_y if args.crop_margin_y is not None else default
-    return PreprocessSpec(task=args.task, labels=tuple(TASK_LABELS[args.task]),
-                          input_size=args.input_size, pixel_scale=args.pixel_scale,
-                          pixel_offset=args.pixel_offset, crop_margin_x=mx, crop_margin_y=my)
+    return PreprocessSpec(
+        task=args.task,
+        labels=tuple(TASK_LABELS[args.task]),
+        input_size=args.input_size,
+        pixel_scale=args.pixel_scale,
+        pixel_offset=args.pixel_offset,
+        crop_margin_x=mx,
+        crop_margin_y=my,
+    )
 
 
 def set_seed(seed: int):
@@ -126,14 +165,20 @@ def load_data(args, input_size: int) -> tuple[dict[str, Split], str]:
     splits = {}
     for name, sid in (("train", tr), ("val", va), ("test", te)):
         sub = arrays.subset(arrays.split == sid)
-        if name == "train" and args.task == "gender" and args.drop_gender_conflict \
-                and "gender_conflict" in sub.extras:
+        if (
+            name == "train"
+            and args.task == "gender"
+            and args.drop_gender_conflict
+            and "gender_conflict" in sub.extras
+        ):
             sub = sub.subset(~sub.extras["gender_conflict"].astype(bool))
         if args.limit:
             sub = sub.subset(np.arange(len(sub)) < args.limit)
         targets = None
         if name == "train" and args.task == "emotion" and args.ferplus_alpha > 0:
-            targets = D.soft_targets(sub.labels, sub.extras.get("ferplus_votes"), args.ferplus_alpha)
+            targets = D.soft_targets(
+                sub.labels, sub.extras.get("ferplus_votes"), args.ferplus_alpha
+            )
         splits[name] = Split(sub, input_size, targets)
     return splits, str(path)
 
@@ -145,8 +190,13 @@ def batch_augment_from_args(args) -> D.BatchAugment:
 def build_scheduler(args, optimizer, steps_per_epoch):
     """Returns (scheduler, per_step_callable or None, per_epoch_callable(val_acc) or None)."""
     if args.lr_scheduler == "onecycle":
-        s = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=args.lr, epochs=args.epochs,
-                                                steps_per_epoch=steps_per_epoch, pct_start=0.15)
+        s = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer,
+            max_lr=args.lr,
+            epochs=args.epochs,
+            steps_per_epoch=steps_per_epoch,
+            pct_start=0.15,
+        )
         return s, s.step, None
     if args.lr_scheduler == "cosine":
         total = args.epochs * steps_per_epoch
@@ -156,18 +206,30 @@ def build_scheduler(args, optimizer, steps_per_epoch):
             if step < warm:
                 return (step + 1) / warm
             return 0.5 * (1 + np.cos(np.pi * min(1.0, (step - warm) / max(1, total - warm))))
+
         s = torch.optim.lr_scheduler.LambdaLR(optimizer, f)
         return s, s.step, None
     if args.lr_scheduler == "plateau":  # the paper's ReduceLROnPlateau (factor 0.1, patience/4)
-        s = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=0.1,
-                                                       patience=max(1, args.patience // 4))
+        s = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            optimizer, mode="max", factor=0.1, patience=max(1, args.patience // 4)
+        )
         return s, None, s.step
     s = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda _: 1.0)
     return s, None, None
 
 
-def train_one_epoch(model, optimizer, scheduler_step, split: Split, spec, args, epoch, augment,
-                    generator, progress=True):
+def train_one_epoch(
+    model,
+    optimizer,
+    scheduler_step,
+    split: Split,
+    spec,
+    args,
+    epoch,
+    augment,
+    generator,
+    progress=True,
+):
     model.train()
     n = len(split)
     perm = torch.randperm(n, generator=generator)
@@ -175,7 +237,7 @@ def train_one_epoch(model, optimizer, scheduler_step, split: Split, spec, args, 
     nb = (n + args.batch_size - 1) // args.batch_size
     bar = tqdm(range(nb), desc=f"epoch {epoch}", disable=not progress, leave=False, file=sys.stdout)
     for b in bar:
-        idx = perm[b * args.batch_size:(b + 1) * args.batch_size]
+        idx = perm[b * args.batch_size : (b + 1) * args.batch_size]
         if len(idx) < 2:  # BatchNorm needs more than one sample
             continue
         x = split.pixels[idx].to(torch.float32)
@@ -204,7 +266,7 @@ def predict_probs(model, pixels: torch.Tensor, spec, batch_size=512, flip=False)
     model.eval()
     out = []
     for i in range(0, len(pixels), batch_size):
-        x = D.normalize_tensor(pixels[i:i + batch_size], spec)
+        x = D.normalize_tensor(pixels[i : i + batch_size], spec)
         p = F.softmax(model(x), 1)
         if flip:
             p = (p + F.softmax(model(torch.flip(x, dims=[3])), 1)) / 2
@@ -222,22 +284,28 @@ def score_split(model, split: Split, spec, flip=False) -> dict:
     for c, name in enumerate(spec.labels):
         m = y == c
         per_class[name] = (pred[m] == c).float().mean().item() if m.any() else float("nan")
-    return {"loss": loss, "acc": (pred == y).float().mean().item(), "per_class": per_class,
-            "n": int(len(y))}
+    return {
+        "loss": loss,
+        "acc": (pred == y).float().mean().item(),
+        "per_class": per_class,
+        "n": int(len(y)),
+    }
 
 
 def plot_curves(history, path, title):
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     ep = [h["epoch"] for h in history]
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].plot(ep, [h["train_loss"] for h in history], label="train")
     ax[0].plot(ep, [h["val_loss"] for h in history], label="val")
-    ax[0].set_xlabel("epoch"), ax[0].set_ylabel("loss"), ax[0].legend(), ax[0].grid(alpha=.3)
+    ax[0].set_xlabel("epoch"), ax[0].set_ylabel("loss"), ax[0].legend(), ax[0].grid(alpha=0.3)
     ax[1].plot(ep, [h["train_acc"] for h in history], label="train")
     ax[1].plot(ep, [h["val_acc"] for h in history], label="val")
-    ax[1].set_xlabel("epoch"), ax[1].set_ylabel("accuracy"), ax[1].legend(), ax[1].grid(alpha=.3)
+    ax[1].set_xlabel("epoch"), ax[1].set_ylabel("accuracy"), ax[1].legend(), ax[1].grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -261,11 +329,20 @@ def score_val_and_test(model, splits, spec, flip: bool) -> dict:
     for name in ("val", "test"):
         r = score_split(model, splits[name], spec, flip=flip)
         res[name] = r
-        print(f"{name}: acc {r['acc']:.4f} loss {r['loss']:.4f} n {r['n']} per class "
-              + ", ".join(f"{k} {v:.3f}" for k, v in r["per_class"].items()), flush=True)
+        print(
+            f"{name}: acc {r['acc']:.4f} loss {r['loss']:.4f} n {r['n']} per class "
+            + ", ".join(f"{k} {v:.3f}" for k, v in r["per_class"].items()),
+            flush=True,
+        )
     val, test = splits["val"].arrays, splits["test"].arrays
-    both = Split(D.FaceArrays(np.concatenate([val.images, test.images]), np.concatenate([val.labels, test.labels]),
-                              np.zeros(len(val) + len(test))), spec.input_size)
+    both = Split(
+        D.FaceArrays(
+            np.concatenate([val.images, test.images]),
+            np.concatenate([val.labels, test.labels]),
+            np.zeros(len(val) + len(test)),
+        ),
+        spec.input_size,
+    )
     r = score_split(model, both, spec, flip=flip)
     print(f"val+test: acc {r['acc']:.4f} n {r['n']}", flush=True)
     res["val+test"] = r
@@ -275,8 +352,15 @@ def score_val_and_test(model, splits, spec, flip: bool) -> dict:
 def load_stage(path):
     """(stages, spec, weights) of a checkpoint: the stages it continues plus itself as the last."""
     ck = checkpoint.load(path)
-    own = {"checkpoint": str(path), "epoch": ck["epoch"], "args": ck["args"], "history": ck["history"],
-           "train_time_s": ck["train_time_s"], "best_acc": ck["best_acc"], "best_epoch": ck["best_epoch"]}
+    own = {
+        "checkpoint": str(path),
+        "epoch": ck["epoch"],
+        "args": ck["args"],
+        "history": ck["history"],
+        "train_time_s": ck["train_time_s"],
+        "best_acc": ck["best_acc"],
+        "best_epoch": ck["best_epoch"],
+    }
     return ck.get("stages", []) + [own], PreprocessSpec.from_metadata(ck["spec"]), ck["model"]
 
 
@@ -286,8 +370,10 @@ def init_from_stage(model, path, spec) -> list:
     if src_spec.input_size != spec.input_size or tuple(src_spec.labels) != tuple(spec.labels):
         raise SystemExit(f"--init-weights {path}: trained for {src_spec}, not {spec}")
     model.load_state_dict(weights)
-    print(f"initialised from {path} ({len(stages[-1]['history'])} epochs); new optimizer and schedule",
-          flush=True)
+    print(
+        f"initialised from {path} ({len(stages[-1]['history'])} epochs); new optimizer and schedule",
+        flush=True,
+    )
     return stages
 
 
@@ -325,39 +411,70 @@ def fit(model, spec, splits, data_path: str, stages: list, resumed: dict | None,
     bad_epochs = 0 if best_epoch < 0 else (start_epoch - 1 - best_epoch)
     for epoch in range(start_epoch, args.epochs):
         t = time.time()
-        tr = train_one_epoch(model, optimizer, step_fn, splits["train"], spec, args, epoch, augment,
-                             generator, progress=not args.no_progress)
+        tr = train_one_epoch(
+            model,
+            optimizer,
+            step_fn,
+            splits["train"],
+            spec,
+            args,
+            epoch,
+            augment,
+            generator,
+            progress=not args.no_progress,
+        )
         va = score_split(model, splits["val"], spec)
         dt = time.time() - t
         train_time += dt
         if epoch_fn is not None:
             epoch_fn(va["acc"])
-        rec = {"epoch": epoch, "lr": optimizer.param_groups[0]["lr"], "train_loss": tr["loss"],
-               "train_acc": tr["acc"], "val_loss": va["loss"], "val_acc": va["acc"],
-               "epoch_time_s": round(dt, 1)}
+        rec = {
+            "epoch": epoch,
+            "lr": optimizer.param_groups[0]["lr"],
+            "train_loss": tr["loss"],
+            "train_acc": tr["acc"],
+            "val_loss": va["loss"],
+            "val_acc": va["acc"],
+            "epoch_time_s": round(dt, 1),
+        }
         history.append(rec)
         improved = va["acc"] > best_acc
         if improved:
             best_acc, best_epoch, bad_epochs = va["acc"], epoch, 0
         else:
             bad_epochs += 1
-        ckpt = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                "lr_scheduler": scheduler.state_dict(), "epoch": epoch, "args": vars(args),
-                "spec": spec.to_metadata(), "best_acc": best_acc, "best_epoch": best_epoch,
-                "history": history, "train_time_s": train_time, "rng": generator.get_state(),
-                "data_path": data_path, "num_params": count_parameters(model), "stages": stages}
+        ckpt = {
+            "model": model.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "lr_scheduler": scheduler.state_dict(),
+            "epoch": epoch,
+            "args": vars(args),
+            "spec": spec.to_metadata(),
+            "best_acc": best_acc,
+            "best_epoch": best_epoch,
+            "history": history,
+            "train_time_s": train_time,
+            "rng": generator.get_state(),
+            "data_path": data_path,
+            "num_params": count_parameters(model),
+            "stages": stages,
+        }
         write_epoch_outputs(ckpt, improved, args, out)
-        print(f"{datetime.datetime.now(datetime.timezone.utc):%H:%M:%S} epoch {epoch}: "
-              f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | val loss {va['loss']:.4f} "
-              f"acc {va['acc']:.4f} | best {best_acc:.4f}@{best_epoch} | lr {rec['lr']:.2e} | {dt:.0f}s",
-              flush=True)
+        print(
+            f"{datetime.datetime.now(datetime.UTC):%H:%M:%S} epoch {epoch}: "
+            f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | val loss {va['loss']:.4f} "
+            f"acc {va['acc']:.4f} | best {best_acc:.4f}@{best_epoch} | lr {rec['lr']:.2e} | {dt:.0f}s",
+            flush=True,
+        )
         if bad_epochs >= args.patience:
             print(f"early stopping: no val improvement for {args.patience} epochs", flush=True)
             break
     with open(out / "spec.json", "w") as f:
         json.dump(spec.to_metadata(), f, indent=1)
-    print(f"done: best val acc {best_acc:.4f} at epoch {best_epoch}; training time {train_time:.0f}s",
-          flush=True)
+    print(
+        f"done: best val acc {best_acc:.4f} at epoch {best_epoch}; training time {train_time:.0f}s",
+        flush=True,
+    )
     return {"best_acc": best_acc, "best_epoch": best_epoch, "history": history}
 
 
@@ -369,14 +486,19 @@ def main(args):
     if resumed is not None and args.init_weights:
         raise SystemExit("--init-weights starts a new stage; it cannot be combined with --resume")
     spec = make_spec(args)
-    if resumed is not None and args.test_only:  # test a checkpoint with the preprocessing it was trained with
+    if (
+        resumed is not None and args.test_only
+    ):  # test a checkpoint with the preprocessing it was trained with
         spec = PreprocessSpec.from_metadata(resumed["spec"])
     model = build_model(args.arch, len(spec.labels))
     print(f"{args.arch}: {count_parameters(model):,d} parameters; spec {spec}", flush=True)
     t0 = time.time()
     splits, data_path = load_data(args, spec.input_size)
-    print(f"data {data_path}: train {len(splits['train'])}, val {len(splits['val'])}, "
-          f"test {len(splits['test'])} ({time.time() - t0:.1f}s)", flush=True)
+    print(
+        f"data {data_path}: train {len(splits['train'])}, val {len(splits['val'])}, "
+        f"test {len(splits['test'])} ({time.time() - t0:.1f}s)",
+        flush=True,
+    )
     # earlier training stages this run continues (--init-weights), oldest first
     stages = init_from_stage(model, args.init_weights, spec) if args.init_weights else []
     if args.test_only:

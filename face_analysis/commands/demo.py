@@ -2,6 +2,7 @@
 robot.launch.py, a result recorder (faces/analysis -> frames.jsonl + summary.json, faces/overlay
 -> overlay.mp4) and the bag player (with a progress bar), then stops them all once the recording
 has been played. Importable without ROS; the processes need the built package."""
+
 from __future__ import annotations
 
 import argparse
@@ -26,16 +27,27 @@ def default_recording() -> Path:
 
 def add(subparsers, common: argparse.ArgumentParser) -> None:
     parser = subparsers.add_parser(
-        "demo", help="run the ROS 2 graph on a recording; overlay video, results, summary",
-        description=__doc__.split("\n\n")[0])
-    parser.add_argument("bag", nargs="?", help="rosbag2 recording (default: the bundled "
-                                               "samples/faces_demo)")
-    parser.add_argument("-o", "--output-dir", default="output/demo", metavar="OUTDIR",
-                        help="where overlay.mp4, frames.jsonl, summary.json and the logs go "
-                             "(default: %(default)s)")
-    parser.add_argument("--launch-arg", action="append", default=[], metavar="NAME:=VALUE",
-                        help="extra robot.launch.py argument, repeatable "
-                             "(e.g. single_process:=false)")
+        "demo",
+        help="run the ROS 2 graph on a recording; overlay video, results, summary",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument(
+        "bag", nargs="?", help="rosbag2 recording (default: the bundled samples/faces_demo)"
+    )
+    parser.add_argument(
+        "-o",
+        "--output-dir",
+        default="output/demo",
+        metavar="OUTDIR",
+        help="where overlay.mp4, frames.jsonl, summary.json and the logs go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--launch-arg",
+        action="append",
+        default=[],
+        metavar="NAME:=VALUE",
+        help="extra robot.launch.py argument, repeatable (e.g. single_process:=false)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -80,25 +92,61 @@ def run(args: argparse.Namespace) -> int:
 
     def start(name, cmd, **kwargs):
         log = open(out / f"{name}.log", "w")
-        return subprocess.Popen(cmd, stdout=kwargs.pop("stdout", log), stderr=subprocess.STDOUT,
-                                start_new_session=True, **kwargs)
+        return subprocess.Popen(
+            cmd,
+            stdout=kwargs.pop("stdout", log),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            **kwargs,
+        )
 
     print(f"face-analysis demo: {bag} -> {out}/ (logs: {out}/*.log)")
-    launch = start("launch", ["ros2", "launch", "face_analysis", "robot.launch.py",
-                              f"camera_topic:={CAMERA_TOPIC}", *args.launch_arg])
-    recorder = start("recorder", [python, "-m", "face_analysis.ros.tools.result_recorder", "-o",
-                                  str(out), "--idle-timeout", "120"])
+    launch = start(
+        "launch",
+        [
+            "ros2",
+            "launch",
+            "face_analysis",
+            "robot.launch.py",
+            f"camera_topic:={CAMERA_TOPIC}",
+            *args.launch_arg,
+        ],
+    )
+    recorder = start(
+        "recorder",
+        [
+            python,
+            "-m",
+            "face_analysis.ros.tools.result_recorder",
+            "-o",
+            str(out),
+            "--idle-timeout",
+            "120",
+        ],
+    )
     try:
         if not _wait_until_subscribed([CAMERA_TOPIC, "/faces/analysis"], timeout=90):
-            print(f"face-analysis demo: the nodes or the recorder did not start; see "
-                  f"{out}/launch.log and {out}/recorder.log", file=sys.stderr)
+            print(
+                f"face-analysis demo: the nodes or the recorder did not start; see "
+                f"{out}/launch.log and {out}/recorder.log",
+                file=sys.stderr,
+            )
             return 1
-        player = subprocess.run([python, "-m", "face_analysis.commands.play", str(bag),
-                                 "--decode", "--topic", CAMERA_TOPIC,
-                                 "--wait-for-subscriber", "60"])
+        player = subprocess.run(
+            [
+                python,
+                "-m",
+                "face_analysis.commands.play",
+                str(bag),
+                "--decode",
+                "--topic",
+                CAMERA_TOPIC,
+                "--wait-for-subscriber",
+                "60",
+            ]
+        )
         if player.returncode != 0:
-            print(f"face-analysis demo: the player failed; see {out}/launch.log",
-                  file=sys.stderr)
+            print(f"face-analysis demo: the player failed; see {out}/launch.log", file=sys.stderr)
             return player.returncode
         time.sleep(SETTLE_S)
     finally:
@@ -106,8 +154,11 @@ def run(args: argparse.Namespace) -> int:
         launch_code = _stop(launch)
     print((out / "recorder.log").read_text(), end="")
     if recorder_code != 0 or launch_code != 0:
-        print(f"face-analysis demo: recorder exit {recorder_code}, launch exit {launch_code}; "
-              f"see {out}/*.log", file=sys.stderr)
+        print(
+            f"face-analysis demo: recorder exit {recorder_code}, launch exit {launch_code}; "
+            f"see {out}/*.log",
+            file=sys.stderr,
+        )
         return 1
     print(f"face-analysis demo: overlay video, results and summary in {out}/")
     return 0

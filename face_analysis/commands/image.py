@@ -1,4 +1,5 @@
 """`face-analysis image PHOTO`: faces, gender and emotion of one image (the paper's image demo)."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,12 +16,17 @@ from .options import config_from_args
 
 
 def add(subparsers, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("image", parents=[common], help="analyse one image",
-                                   description="Detect and classify the faces of one image.")
+    parser = subparsers.add_parser(
+        "image",
+        parents=[common],
+        help="analyse one image",
+        description="Detect and classify the faces of one image.",
+    )
     parser.add_argument("path", help="image file (anything OpenCV reads)")
     parser.add_argument("-o", "--output", help="write the overlay here (e.g. out.png)")
-    parser.add_argument("--json", action="store_true",
-                        help="print the faces as JSON instead of one line per face")
+    parser.add_argument(
+        "--json", action="store_true", help="print the faces as JSON instead of one line per face"
+    )
     parser.set_defaults(func=run)
 
 
@@ -33,8 +39,17 @@ def run(args: argparse.Namespace) -> int:
     if args.output:
         write_image(args.output, draw_results(image, results))
     if args.json:
-        print(json.dumps({"image": args.path, "width": image.shape[1], "height": image.shape[0],
-                          "faces": [result_to_dict(r) for r in results]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "image": args.path,
+                    "width": image.shape[1],
+                    "height": image.shape[0],
+                    "faces": [result_to_dict(r) for r in results],
+                },
+                indent=2,
+            )
+        )
     else:
         print(f"{args.path}: {len(results)} face(s)")
         for result in results:

@@ -1,5 +1,6 @@
 """`face-analysis video CLIP`: faces of every frame with tracking and smoothing, an overlay video,
 JSON lines, and a summary per track at the end."""
+
 from __future__ import annotations
 
 import argparse
@@ -19,12 +20,17 @@ from .options import config_from_args
 
 
 def add(subparsers, common: argparse.ArgumentParser) -> None:
-    parser = subparsers.add_parser("video", parents=[common], help="analyse a video file",
-                                   description="Track and classify the faces of a video.")
+    parser = subparsers.add_parser(
+        "video",
+        parents=[common],
+        help="analyse a video file",
+        description="Track and classify the faces of a video.",
+    )
     parser.add_argument("path", help="video file (anything OpenCV's VideoCapture opens)")
     parser.add_argument("-o", "--output", help="write the overlay video here (.mp4)")
-    parser.add_argument("--jsonl", metavar="OUT.jsonl",
-                        help="write one JSON line per frame with its faces")
+    parser.add_argument(
+        "--jsonl", metavar="OUT.jsonl", help="write one JSON line per frame with its faces"
+    )
     parser.add_argument("--max-frames", type=int, default=0, help="stop after N frames (0: all)")
     parser.set_defaults(func=run)
 
@@ -60,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
                     writer = writer or open_writer(args.output, fps, frame.shape)
                     writer.write(draw_results(frame, results))
                 if log:
-                    log.write(json.dumps({"frame": frames,
-                                          "faces": [result_to_dict(r) for r in results]}) + "\n")
+                    log.write(
+                        json.dumps({"frame": frames, "faces": [result_to_dict(r) for r in results]})
+                        + "\n"
+                    )
                 frames, faces = frames + 1, faces + len(results)
                 progress.update()
     finally:
@@ -70,9 +78,11 @@ def run(args: argparse.Namespace) -> int:
             writer.release()
         if log:
             log.close()
-    print(f"{args.path}: {frames} frames, {faces} faces, {len(final)} tracks; analysis "
-          f"{frames / seconds if seconds else 0.0:.1f} fps ({1000 * seconds / max(frames, 1):.1f} "
-          "ms/frame)" + (f"; overlay -> {args.output}" if args.output else ""))
+    print(
+        f"{args.path}: {frames} frames, {faces} faces, {len(final)} tracks; analysis "
+        f"{frames / seconds if seconds else 0.0:.1f} fps ({1000 * seconds / max(frames, 1):.1f} "
+        "ms/frame)" + (f"; overlay -> {args.output}" if args.output else "")
+    )
     for track_id in sorted(final):
         print(f"  track #{track_id}: {seen[track_id]} frames, last " + describe(final[track_id]))
     return 0

@@ -7,10 +7,11 @@ robot is not. A detector's axis-aligned box around a face tilted by angle a is w
 upright face, so the width is first brought back to the upright face's, then the square is turned
 by a (a similarity transform from the two eye landmarks) and sampled to the model's input size.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -35,8 +36,14 @@ def upright_size(width: float, height: float, angle: float) -> tuple[float, floa
     return w, h
 
 
-def aligned_crop(gray: np.ndarray, box: Sequence[float], landmarks: Sequence[Sequence[float]],
-                 size: int, margin_x: float, margin_y: float) -> np.ndarray:
+def aligned_crop(
+    gray: np.ndarray,
+    box: Sequence[float],
+    landmarks: Sequence[Sequence[float]],
+    size: int,
+    margin_x: float,
+    margin_y: float,
+) -> np.ndarray:
     """uint8 (size, size) crop of the face in a box with area: a square of the upright face's
     width grown by margin_x of it left and right and margin_y top and bottom, eyes level; pixels
     outside the image repeat its border."""
@@ -53,12 +60,18 @@ def aligned_crop(gray: np.ndarray, box: Sequence[float], landmarks: Sequence[Seq
     shrink = max(w, h) / size
     if shrink > 1.5:
         gray, matrix = _area_shrunk(gray, matrix, size, shrink)
-    return cv2.warpAffine(gray, matrix, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        gray,
+        matrix,
+        (size, size),
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
 
 
-def _area_shrunk(gray: np.ndarray, matrix: np.ndarray, size: int,
-                 shrink: float) -> tuple[np.ndarray, np.ndarray]:
+def _area_shrunk(
+    gray: np.ndarray, matrix: np.ndarray, size: int, shrink: float
+) -> tuple[np.ndarray, np.ndarray]:
     """The image region the crop samples, shrunk by `shrink` with an area filter (bilinear
     sampling alone aliases a large face), and the inverse map onto that smaller image."""
     corners = matrix @ np.array([[0, size, 0, size], [0, 0, size, size], [1, 1, 1, 1]], float)
@@ -68,9 +81,11 @@ def _area_shrunk(gray: np.ndarray, matrix: np.ndarray, size: int,
     ry1 = min(height, math.ceil(corners[1].max()) + 2)
     if rx1 - rx0 < 2 or ry1 - ry0 < 2:
         return gray, matrix  # the crop lies outside the image: border pixels either way
-    small = cv2.resize(gray[ry0:ry1, rx0:rx1],
-                       (max(1, round((rx1 - rx0) / shrink)), max(1, round((ry1 - ry0) / shrink))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        gray[ry0:ry1, rx0:rx1],
+        (max(1, round((rx1 - rx0) / shrink)), max(1, round((ry1 - ry0) / shrink))),
+        interpolation=cv2.INTER_AREA,
+    )
     factors = np.array([small.shape[1] / (rx1 - rx0), small.shape[0] / (ry1 - ry0)])
     # Pixel centres: x_small = (x - rx0 + 0.5) * factor - 0.5.
     shifted = matrix - np.array([[0, 0, rx0], [0, 0, ry0]], float)

@@ -3,10 +3,11 @@
 Everything about a head's input (size, normalisation, crop margins) and output (label order)
 comes from the PreprocessSpec stored in the model's metadata, never from constants here.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -26,8 +27,10 @@ def session_options(intra_op_threads: int = 1, inter_op_threads: int = 1) -> ort
     """Thread counts fixed explicitly: onnxruntime's default (all cores) fights the detector and
     the video decoder for the CPU, and for these ~60k-parameter nets one thread is fastest."""
     if intra_op_threads < 0 or inter_op_threads < 0:
-        raise ConfigError("thread counts must be >= 0 (0 lets onnxruntime choose), got "
-                          f"intra_op={intra_op_threads}, inter_op={inter_op_threads}")
+        raise ConfigError(
+            "thread counts must be >= 0 (0 lets onnxruntime choose), got "
+            f"intra_op={intra_op_threads}, inter_op={inter_op_threads}"
+        )
     options = ort.SessionOptions()
     options.intra_op_num_threads = intra_op_threads
     options.inter_op_num_threads = inter_op_threads
@@ -42,22 +45,28 @@ def check_providers(providers: Sequence[str]) -> list[str]:
     available = ort.get_available_providers()
     missing = [p for p in providers if p not in available]
     if not providers or missing:
-        raise ConfigError(f"execution providers {list(providers)} not usable; this onnxruntime "
-                          f"offers {available}")
+        raise ConfigError(
+            f"execution providers {list(providers)} not usable; this onnxruntime offers {available}"
+        )
     return list(providers)
 
 
 class OnnxHead:
     """One classification head: (N, 1, S, S) float32 in, (N, C) probabilities out."""
 
-    def __init__(self, path: str, options: Optional[ort.SessionOptions] = None,
-                 providers: Sequence[str] = DEFAULT_PROVIDERS):
+    def __init__(
+        self,
+        path: str,
+        options: ort.SessionOptions | None = None,
+        providers: Sequence[str] = DEFAULT_PROVIDERS,
+    ):
         self.path = str(path)
         self.sha256 = verify_model(self.path)  # models/MANIFEST.json: a tampered file fails here
         providers = check_providers(providers)
         try:
-            self.session = ort.InferenceSession(self.path, sess_options=options or session_options(),
-                                                providers=providers)
+            self.session = ort.InferenceSession(
+                self.path, sess_options=options or session_options(), providers=providers
+            )
         except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
             raise ModelError(f"{self.path}: not a loadable ONNX model ({exc})") from exc
         metadata = self.session.get_modelmeta().custom_metadata_map
@@ -71,19 +80,27 @@ class OnnxHead:
         inputs = {i.name: i for i in self.session.get_inputs()}
         outputs = {o.name: o for o in self.session.get_outputs()}
         if INPUT_NAME not in inputs or OUTPUT_NAME not in outputs:
-            raise ModelError(f"{self.path}: expected input '{INPUT_NAME}' and output "
-                             f"'{OUTPUT_NAME}', found inputs {list(inputs)} outputs {list(outputs)}")
+            raise ModelError(
+                f"{self.path}: expected input '{INPUT_NAME}' and output "
+                f"'{OUTPUT_NAME}', found inputs {list(inputs)} outputs {list(outputs)}"
+            )
         size, shape = self.spec.input_size, inputs[INPUT_NAME].shape
         # Symbolic dims (the batch, usually) are strings; only fixed ones can be checked.
         if not _dims_match(shape, (None, 1, size, size)):
-            raise ModelError(f"{self.path}: input shape {shape} does not match the metadata's "
-                             f"(N, 1, {size}, {size})")
+            raise ModelError(
+                f"{self.path}: input shape {shape} does not match the metadata's "
+                f"(N, 1, {size}, {size})"
+            )
         if isinstance(shape[0], int):
-            raise ModelError(f"{self.path}: batch dimension is fixed to {shape[0]}; export it as "
-                             "a dynamic axis so all faces of a frame run in one batch")
+            raise ModelError(
+                f"{self.path}: batch dimension is fixed to {shape[0]}; export it as "
+                "a dynamic axis so all faces of a frame run in one batch"
+            )
         if not _dims_match(outputs[OUTPUT_NAME].shape, (None, len(self.spec.labels))):
-            raise ModelError(f"{self.path}: output shape {outputs[OUTPUT_NAME].shape} does not "
-                             f"match the metadata's {len(self.spec.labels)} labels")
+            raise ModelError(
+                f"{self.path}: output shape {outputs[OUTPUT_NAME].shape} does not "
+                f"match the metadata's {len(self.spec.labels)} labels"
+            )
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         """(N, C) float32 probabilities for a prepared (N, 1, S, S) batch."""
@@ -91,10 +108,11 @@ class OnnxHead:
         return np.asarray(probs, dtype=np.float32).reshape(len(batch), len(self.spec.labels))
 
 
-def _dims_match(shape: Sequence, expected: Sequence[Optional[int]]) -> bool:
+def _dims_match(shape: Sequence, expected: Sequence[int | None]) -> bool:
     return len(shape) == len(expected) and all(
         want is None or not isinstance(have, int) or have == want
-        for have, want in zip(shape, expected))
+        for have, want in zip(shape, expected)
+    )
 
 
 class FaceClassifier:
@@ -104,9 +122,15 @@ class FaceClassifier:
     (core/align.py); faces without landmarks are cut axis-aligned either way.
     """
 
-    def __init__(self, emotion_model: Optional[str], gender_model: Optional[str],
-                 intra_op_threads: int = 1, inter_op_threads: int = 1,
-                 providers: Sequence[str] = DEFAULT_PROVIDERS, align: bool = ALIGN):
+    def __init__(
+        self,
+        emotion_model: str | None,
+        gender_model: str | None,
+        intra_op_threads: int = 1,
+        inter_op_threads: int = 1,
+        providers: Sequence[str] = DEFAULT_PROVIDERS,
+        align: bool = ALIGN,
+    ):
         if emotion_model is None and gender_model is None:
             raise ConfigError("FaceClassifier needs at least one of emotion_model, gender_model")
         self.align = align
@@ -116,8 +140,11 @@ class FaceClassifier:
 
     @property
     def heads(self) -> dict[str, OnnxHead]:
-        return {name: head for name, head in (("emotion", self.emotion), ("gender", self.gender))
-                if head is not None}
+        return {
+            name: head
+            for name, head in (("emotion", self.emotion), ("gender", self.gender))
+            if head is not None
+        }
 
     @property
     def min_image_size(self) -> int:
@@ -138,8 +165,9 @@ class FaceClassifier:
             # Heads exported with identical preprocessing share one batch.
             key = dataclasses.replace(head.spec, task="", labels=())
             if key not in batches:
-                batches[key] = prepare_batch(gray, [f.as_tuple() for f in faces], head.spec,
-                                             landmarks)
+                batches[key] = prepare_batch(
+                    gray, [f.as_tuple() for f in faces], head.spec, landmarks
+                )
             probs = head.predict(batches[key])
             for result, row in zip(results, probs):
                 setattr(result, name, ClassScores(head.spec.labels, row))

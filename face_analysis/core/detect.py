@@ -6,11 +6,13 @@
 
 DETECTORS.md says why each was chosen, how they measure, and what else was checked.
 """
+
 from __future__ import annotations
 
 import inspect
 import os
-from typing import Callable, Optional, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -53,14 +55,22 @@ class HaarDetector:
     with the pixel count); boxes are mapped back to the input image.
     """
 
-    def __init__(self, scale_factor: float = 1.3, min_neighbors: int = 5, min_size: int = 24,
-                 min_relative_size: float = 0.04, downscale: float = 1.0,
-                 cascade: Optional[str] = None):
+    def __init__(
+        self,
+        scale_factor: float = 1.3,
+        min_neighbors: int = 5,
+        min_size: int = 24,
+        min_relative_size: float = 0.04,
+        downscale: float = 1.0,
+        cascade: str | None = None,
+    ):
         if not scale_factor > 1.0:
             raise ConfigError(f"haar: scale_factor must be > 1, got {scale_factor}")
         if min_neighbors < 0 or min_size < 1:
-            raise ConfigError(f"haar: need min_neighbors >= 0 and min_size >= 1, "
-                              f"got {min_neighbors} and {min_size}")
+            raise ConfigError(
+                f"haar: need min_neighbors >= 0 and min_size >= 1, "
+                f"got {min_neighbors} and {min_size}"
+            )
         if not 0.0 <= min_relative_size < 1.0:
             raise ConfigError(f"haar: min_relative_size must be in [0, 1), got {min_relative_size}")
         if not downscale >= 1.0:
@@ -72,8 +82,9 @@ class HaarDetector:
             self._cascade = cv2.CascadeClassifier(path)
             loaded = not self._cascade.empty()
         except (cv2.error, SystemError) as exc:  # a malformed XML raises from the constructor
-            raise ModelError(f"{path}: OpenCV could not load it as a cascade classifier "
-                             f"({exc})") from exc
+            raise ModelError(
+                f"{path}: OpenCV could not load it as a cascade classifier ({exc})"
+            ) from exc
         if not loaded:
             raise ModelError(f"{path}: OpenCV could not load it as a cascade classifier")
         self.scale_factor, self.min_neighbors = float(scale_factor), int(min_neighbors)
@@ -85,17 +96,23 @@ class HaarDetector:
         min_face = max(self.min_size, self.min_relative_size * min(gray.shape))
         scale = self.downscale
         if scale > 1.0:
-            gray = cv2.resize(gray, None, fx=1.0 / scale, fy=1.0 / scale,
-                              interpolation=cv2.INTER_AREA)
+            gray = cv2.resize(
+                gray, None, fx=1.0 / scale, fy=1.0 / scale, interpolation=cv2.INTER_AREA
+            )
         min_px = max(1, round(min_face / scale))
-        rects = self._cascade.detectMultiScale(gray, scaleFactor=self.scale_factor,
-                                               minNeighbors=self.min_neighbors,
-                                               minSize=(min_px, min_px))
+        rects = self._cascade.detectMultiScale(
+            gray,
+            scaleFactor=self.scale_factor,
+            minNeighbors=self.min_neighbors,
+            minSize=(min_px, min_px),
+        )
         # OpenCV's parallel search returns faces in a varying order; sort left to right so
         # that runs (and new track ids) are reproducible. Haar has no calibrated confidence:
         # score 1.0, as the detection message documents.
-        return [FaceBox(x * scale, y * scale, (x + w) * scale, (y + h) * scale, 1.0)
-                for x, y, w, h in sorted(np.asarray(rects).reshape(-1, 4).tolist())]
+        return [
+            FaceBox(x * scale, y * scale, (x + w) * scale, (y + h) * scale, 1.0)
+            for x, y, w, h in sorted(np.asarray(rects).reshape(-1, 4).tolist())
+        ]
 
 
 class BlazeFaceDetector:
@@ -112,7 +129,9 @@ class BlazeFaceDetector:
 
     def __init__(self, model: str = "full", min_confidence: float = 0.5, tile_size: int = 0):
         if model not in self.MODELS:
-            raise ConfigError(f"blazeface: model must be one of {sorted(self.MODELS)}, got {model!r}")
+            raise ConfigError(
+                f"blazeface: model must be one of {sorted(self.MODELS)}, got {model!r}"
+            )
         if not 0.0 <= min_confidence <= 1.0:
             raise ConfigError(f"blazeface: min_confidence must be in [0, 1], got {min_confidence}")
         if tile_size < 0 or 0 < tile_size < 64:
@@ -126,8 +145,9 @@ class BlazeFaceDetector:
             ) from exc
         # The legacy "solutions" API runs the .tflite models bundled in the wheel; the newer
         # Tasks API would need a model file downloaded at run time.
-        self._mp = face_detection.FaceDetection(model_selection=self.MODELS[model],
-                                                min_detection_confidence=min_confidence)
+        self._mp = face_detection.FaceDetection(
+            model_selection=self.MODELS[model], min_detection_confidence=min_confidence
+        )
         self.tile_size = int(tile_size)
 
     def detect(self, image: np.ndarray) -> list[FaceBox]:
@@ -135,17 +155,20 @@ class BlazeFaceDetector:
         if image.ndim == 2 or image.shape[2] == 1:
             rgb = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
         else:
-            rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB if image.shape[2] == 3
-                               else cv2.COLOR_BGRA2RGB)
+            rgb = cv2.cvtColor(
+                image, cv2.COLOR_BGR2RGB if image.shape[2] == 3 else cv2.COLOR_BGRA2RGB
+            )
         if not self.tile_size:
             return self._detect_rgb(rgb)
         height, width = rgb.shape[:2]
         boxes = []
         for y in tile_origins(height, self.tile_size, self.TILE_OVERLAP):
             for x in tile_origins(width, self.tile_size, self.TILE_OVERLAP):
-                tile = np.ascontiguousarray(rgb[y:y + self.tile_size, x:x + self.tile_size])
-                boxes += [FaceBox(b.x_min + x, b.y_min + y, b.x_max + x, b.y_max + y, b.score)
-                          for b in self._detect_rgb(tile)]
+                tile = np.ascontiguousarray(rgb[y : y + self.tile_size, x : x + self.tile_size])
+                boxes += [
+                    FaceBox(b.x_min + x, b.y_min + y, b.x_max + x, b.y_max + y, b.score)
+                    for b in self._detect_rgb(tile)
+                ]
         return suppress_overlaps(boxes)
 
     def _detect_rgb(self, rgb: np.ndarray) -> list[FaceBox]:

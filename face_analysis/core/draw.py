@@ -1,9 +1,10 @@
 """The overlay: a box per face coloured by gender (paper Fig. 6: blue men, red women), with
-track id, labels and confidences, and the detector's landmarks where it gives them. Sizes scale with the image so text stays readable from
-640x480 to 1920x1080 and beyond."""
+track id, labels and confidences, and the detector's landmarks where it gives them. Sizes scale
+with the image so text stays readable from 640x480 to 1920x1080 and beyond."""
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -12,8 +13,12 @@ from .image import to_bgr
 from .types import ClassScores, FaceResult
 
 # BGR. Keyed by label name, so models with other gender label spellings still get colours.
-GENDER_COLOURS = {"male": (255, 0, 0), "man": (255, 0, 0),
-                  "female": (0, 0, 255), "woman": (0, 0, 255)}
+GENDER_COLOURS = {
+    "male": (255, 0, 0),
+    "man": (255, 0, 0),
+    "female": (0, 0, 255),
+    "woman": (0, 0, 255),
+}
 NO_GENDER_COLOUR = (0, 200, 0)
 TEXT_COLOUR = (255, 255, 255)
 LANDMARK_COLOUR = (0, 255, 255)  # yellow: visible on both gender colours
@@ -28,11 +33,15 @@ def face_colour(result: FaceResult) -> tuple[int, int, int]:
 
 def face_caption(result: FaceResult) -> list[str]:
     """Caption lines, e.g. ['#3 female 0.93', 'happy 0.71']."""
-    def text(scores: Optional[ClassScores]) -> str:
+
+    def text(scores: ClassScores | None) -> str:
         return f"{scores.label} {scores.confidence:.2f}" if scores is not None else ""
 
-    first = " ".join(part for part in (f"#{result.track_id}" if result.track_id >= 0 else "",
-                                       text(result.gender)) if part)
+    first = " ".join(
+        part
+        for part in (f"#{result.track_id}" if result.track_id >= 0 else "", text(result.gender))
+        if part
+    )
     return [line for line in (first, text(result.emotion)) if line]
 
 
@@ -51,24 +60,35 @@ def draw_results(image: np.ndarray, results: Sequence[FaceResult]) -> np.ndarray
         x0, y0, x1, y1 = (int(round(v)) for v in result.box.as_tuple())
         cv2.rectangle(canvas, (x0, y0), (x1 - 1, y1 - 1), colour, line_width)
         for x, y in result.box.landmarks or ():
-            cv2.circle(canvas, (int(round(x)), int(round(y))), line_width, LANDMARK_COLOUR, -1,
-                       cv2.LINE_AA)
+            cv2.circle(
+                canvas, (int(round(x)), int(round(y))), line_width, LANDMARK_COLOUR, -1, cv2.LINE_AA
+            )
         lines = face_caption(result)
         sizes = [cv2.getTextSize(line, FONT, font_scale, thickness) for line in lines]
         line_height = max((h + base for (_, h), base in sizes), default=0) + 2 * pad
         block_width = max((w for (w, _), _ in sizes), default=0) + 2 * pad
-        left, top = caption_origin((x0, y0, x1, y1), (block_width, line_height * len(lines)),
-                                   (width, height))
-        for i, (line, ((w, h), base)) in enumerate(zip(lines, sizes)):
+        left, top = caption_origin(
+            (x0, y0, x1, y1), (block_width, line_height * len(lines)), (width, height)
+        )
+        for i, (line, ((w, h), _base)) in enumerate(zip(lines, sizes)):
             row = top + i * line_height
             cv2.rectangle(canvas, (left, row), (left + w + 2 * pad, row + line_height), colour, -1)
-            cv2.putText(canvas, line, (left + pad, row + pad + h), FONT,
-                        font_scale, TEXT_COLOUR, thickness, cv2.LINE_AA)
+            cv2.putText(
+                canvas,
+                line,
+                (left + pad, row + pad + h),
+                FONT,
+                font_scale,
+                TEXT_COLOUR,
+                thickness,
+                cv2.LINE_AA,
+            )
     return canvas
 
 
-def caption_origin(box: tuple[int, int, int, int], block: tuple[int, int],
-                   image: tuple[int, int]) -> tuple[int, int]:
+def caption_origin(
+    box: tuple[int, int, int, int], block: tuple[int, int], image: tuple[int, int]
+) -> tuple[int, int]:
     """Top-left corner of a caption block: above the box, else below it (a face at the image
     top), else inside its top edge (a face filling the image); always within the image, so no
     caption is cut off at an edge."""

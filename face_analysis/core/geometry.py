@@ -1,7 +1,8 @@
 """Box overlap, shared by the tracker and the detector evaluation."""
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -12,10 +13,12 @@ def iou_matrix(boxes_a: Sequence[FaceBox], boxes_b: Sequence[FaceBox]) -> np.nda
     """(len(a), len(b)) intersection-over-union of every pair."""
     a = np.array([b.as_tuple() for b in boxes_a], dtype=np.float64).reshape(-1, 4)
     b = np.array([b.as_tuple() for b in boxes_b], dtype=np.float64).reshape(-1, 4)
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]),
-                 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]),
-                 0, None)
+    ix = np.clip(
+        np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None
+    )
+    iy = np.clip(
+        np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None
+    )
     inter = ix * iy
     area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
     area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
@@ -56,8 +59,9 @@ def greedy_match(iou: np.ndarray, threshold: float) -> list[tuple[int, int]]:
     return pairs
 
 
-def recall(detections: Sequence[FaceBox], truth: Sequence[FaceBox],
-           threshold: float = 0.5) -> tuple[int, int]:
+def recall(
+    detections: Sequence[FaceBox], truth: Sequence[FaceBox], threshold: float = 0.5
+) -> tuple[int, int]:
     """(found, len(truth)): true faces matched one-to-one by a detection with IoU >= threshold."""
     return len(greedy_match(iou_matrix(truth, detections), threshold)), len(truth)
 

@@ -5,9 +5,8 @@ al. 2022). Corners of a small gray copy are followed by pyramidal Lucas-Kanade o
 a similarity transform (shift, zoom, roll) is fitted to them with RANSAC, so moving people are
 outliers. Too few corners or inliers (a cut, a blank wall) give no transform rather than a
 wrong one."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 import cv2
 import numpy as np
@@ -23,17 +22,18 @@ RANSAC_PX = 1.0  # of the small copy
 
 class GlobalMotion:
     def __init__(self):
-        self._previous: Optional[np.ndarray] = None
+        self._previous: np.ndarray | None = None
 
     def reset(self) -> None:
         self._previous = None
 
-    def transform(self, frame: np.ndarray) -> Optional[np.ndarray]:
+    def transform(self, frame: np.ndarray) -> np.ndarray | None:
         """2x3 similarity mapping the previous frame's pixels to this frame's, or None."""
         gray = to_gray(check_image(frame))
         scale = gray.shape[1] / WIDTH
-        small = cv2.resize(gray, (WIDTH, max(1, round(gray.shape[0] / scale))),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            gray, (WIDTH, max(1, round(gray.shape[0] / scale))), interpolation=cv2.INTER_AREA
+        )
         previous, self._previous = self._previous, small
         if previous is None or previous.shape != small.shape:
             return None
@@ -44,9 +44,9 @@ class GlobalMotion:
         found = status.ravel() == 1
         if found.sum() < MIN_INLIERS:
             return None
-        matrix, inliers = cv2.estimateAffinePartial2D(corners[found], moved[found],
-                                                      method=cv2.RANSAC,
-                                                      ransacReprojThreshold=RANSAC_PX)
+        matrix, inliers = cv2.estimateAffinePartial2D(
+            corners[found], moved[found], method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX
+        )
         if matrix is None or inliers.sum() < MIN_INLIERS:
             return None
         matrix[:, 2] *= scale  # the shift in full-size pixels; the linear part is scale-free

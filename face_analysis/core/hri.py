@@ -6,12 +6,12 @@ circumplex (valence: unpleasant -1 .. pleasant 1; arousal: calm -1 .. excited 1)
 values after Russell & Mehrabian (1977); neutral is the origin. They are derived from the
 classifier's probabilities, not measured.
 """
+
 from __future__ import annotations
 
 import random
 import re
 import string
-from typing import Optional
 
 import cv2
 import numpy as np
@@ -20,11 +20,24 @@ from .image import to_bgr
 from .types import ClassScores, FaceBox
 
 # FER-2013 label -> hri_msgs/Expression constant (fear is 'scared' there).
-EXPRESSIONS = {"angry": "angry", "disgust": "disgusted", "fear": "scared", "happy": "happy",
-               "sad": "sad", "surprise": "surprised", "neutral": "neutral"}
-VALENCE_AROUSAL = {"angry": (-0.51, 0.59), "disgust": (-0.60, 0.35), "fear": (-0.64, 0.60),
-                   "happy": (0.81, 0.51), "sad": (-0.63, -0.27), "surprise": (0.40, 0.67),
-                   "neutral": (0.0, 0.0)}
+EXPRESSIONS = {
+    "angry": "angry",
+    "disgust": "disgusted",
+    "fear": "scared",
+    "happy": "happy",
+    "sad": "sad",
+    "surprise": "surprised",
+    "neutral": "neutral",
+}
+VALENCE_AROUSAL = {
+    "angry": (-0.51, 0.59),
+    "disgust": (-0.60, 0.35),
+    "fear": (-0.64, 0.60),
+    "happy": (0.81, 0.51),
+    "sad": (-0.63, -0.27),
+    "surprise": (0.40, 0.67),
+    "neutral": (0.0, 0.0),
+}
 # Our gender labels -> hri_msgs/SoftBiometrics constants (FEMALE=1, MALE=2).
 GENDERS = {"female": 1, "male": 2}
 
@@ -45,7 +58,7 @@ class FaceIds:
     number. Unique and never reused, since track ids never are, and the token keeps a restarted
     node from reusing the ids of the previous run."""
 
-    def __init__(self, token: Optional[str] = None):
+    def __init__(self, token: str | None = None):
         self.token = token or "".join(random.choices(string.ascii_lowercase, k=2))
 
     def __call__(self, track_id: int) -> str:
@@ -56,18 +69,27 @@ def expression(scores: ClassScores) -> tuple[str, float, float, float]:
     """(expression constant, confidence, valence, arousal) of an emotion head's output."""
     coords = np.array([VALENCE_AROUSAL.get(label, (0.0, 0.0)) for label in scores.labels])
     valence, arousal = (scores.probs[:, None] * coords).sum(axis=0) / max(scores.probs.sum(), 1e-9)
-    return (EXPRESSIONS.get(scores.label, scores.label), scores.confidence, float(valence),
-            float(arousal))
+    return (
+        EXPRESSIONS.get(scores.label, scores.label),
+        scores.confidence,
+        float(valence),
+        float(arousal),
+    )
 
 
 def normalized_roi(box: FaceBox, shape) -> tuple[float, float, float, float]:
     height, width = shape[:2]
-    return (min(max(box.x_min / width, 0.0), 1.0), min(max(box.y_min / height, 0.0), 1.0),
-            min(max(box.x_max / width, 0.0), 1.0), min(max(box.y_max / height, 0.0), 1.0))
+    return (
+        min(max(box.x_min / width, 0.0), 1.0),
+        min(max(box.y_min / height, 0.0), 1.0),
+        min(max(box.x_max / width, 0.0), 1.0),
+        min(max(box.y_max / height, 0.0), 1.0),
+    )
 
 
-def cropped_face(frame: np.ndarray, box: FaceBox, width: int = 128,
-                 height: int = 128) -> np.ndarray:
+def cropped_face(
+    frame: np.ndarray, box: FaceBox, width: int = 128, height: int = 128
+) -> np.ndarray:
     """REP-155 `cropped`: the square around the box centre, CROP_MARGIN larger per side (clipped
     to the image), scaled to fit width x height, centred and zero-padded. BGR."""
     image = to_bgr(frame)
@@ -81,11 +103,10 @@ def cropped_face(frame: np.ndarray, box: FaceBox, width: int = 128,
     w, h = max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))
     out = np.zeros((height, width, 3), np.uint8)
     top, left = (height - h) // 2, (width - w) // 2
-    out[top:top + h, left:left + w] = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA
-                                                 if scale < 1 else cv2.INTER_LINEAR)
+    out[top : top + h, left : left + w] = cv2.resize(
+        crop, (w, h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    )
     return out
-
-
 
 
 def face_in_crop(width: int, height: int) -> FaceBox:

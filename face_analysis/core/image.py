@@ -1,9 +1,10 @@
 """Checks and conversions of input frames and boxes, done once at the edge of the core so that
 OpenCV and onnxruntime only ever see arrays and boxes they accept."""
+
 from __future__ import annotations
 
 import math
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -11,7 +12,7 @@ import numpy as np
 from .preprocess import PreprocessError
 from .types import FaceBox
 
-BoxLike = Union[FaceBox, Sequence[float]]
+BoxLike = FaceBox | Sequence[float]
 
 
 def check_image(image: np.ndarray, min_size: int = 1) -> np.ndarray:
@@ -28,8 +29,9 @@ def check_image(image: np.ndarray, min_size: int = 1) -> np.ndarray:
         raise PreprocessError(f"expected a gray, BGR or BGRA image, got shape {image.shape}")
     height, width = image.shape[:2]
     if height < min_size or width < min_size:
-        raise PreprocessError(f"image is {width}x{height}, smaller than the model input "
-                              f"{min_size}x{min_size}")
+        raise PreprocessError(
+            f"image is {width}x{height}, smaller than the model input {min_size}x{min_size}"
+        )
     # OpenCV rejects negative strides (e.g. a flipped view) with an obscure assertion.
     return np.ascontiguousarray(image)
 

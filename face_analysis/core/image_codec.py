@@ -4,6 +4,7 @@ message classes of recorded bags decode alike.
 
 Decoded frames are uint8 BGR (H, W, 3) for colour encodings and uint8 gray (H, W) for mono ones.
 """
+
 from __future__ import annotations
 
 import cv2
@@ -51,8 +52,10 @@ def decode_image(msg) -> np.ndarray:
     """A sensor_msgs/Image (anything with its fields) as a uint8 BGR or gray array."""
     encoding = str(msg.encoding)
     if encoding not in _RAW:
-        raise ImageEncodingError(f"unsupported encoding '{encoding}' (supported: "
-                                 f"{', '.join(SUPPORTED_ENCODINGS)})", "unsupported encoding")
+        raise ImageEncodingError(
+            f"unsupported encoding '{encoding}' (supported: {', '.join(SUPPORTED_ENCODINGS)})",
+            "unsupported encoding",
+        )
     channels, depth, conversion = _RAW[encoding]
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
     if height <= 0 or width <= 0:
@@ -61,12 +64,15 @@ def decode_image(msg) -> np.ndarray:
     if channels == 2 and width % 2:
         raise ImageEncodingError(f"{encoding} needs an even width, got {width}", "bad step")
     if step < row_bytes:
-        raise ImageEncodingError(f"step {step} is smaller than width x pixel size = {row_bytes}",
-                                 "bad step")
+        raise ImageEncodingError(
+            f"step {step} is smaller than width x pixel size = {row_bytes}", "bad step"
+        )
     buffer = _byte_array(msg.data)
     if buffer.size < step * (height - 1) + row_bytes:
-        raise ImageEncodingError(f"data has {buffer.size} bytes, {height} rows of step {step} "
-                                 f"need {step * height}", "truncated data")
+        raise ImageEncodingError(
+            f"data has {buffer.size} bytes, {height} rows of step {step} need {step * height}",
+            "truncated data",
+        )
     rows = np.lib.stride_tricks.as_strided(buffer, shape=(height, row_bytes), strides=(step, 1))
     if depth == 2:
         big_endian = bool(msg.is_bigendian)
@@ -82,13 +88,16 @@ def decode_compressed(msg) -> np.ndarray:
     """A sensor_msgs/CompressedImage (jpeg or png) as a uint8 BGR or gray array."""
     data = _byte_array(msg.data)
     if data.size == 0:
-        raise ImageEncodingError(f"compressed image ({msg.format or 'no format'}) has no data",
-                                 "corrupt compressed")
+        raise ImageEncodingError(
+            f"compressed image ({msg.format or 'no format'}) has no data", "corrupt compressed"
+        )
     image = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
     if image is None:
-        raise ImageEncodingError(f"compressed image ({msg.format or 'no format'}, {data.size} "
-                                 "bytes) could not be decoded: corrupt or not jpeg/png",
-                                 "corrupt compressed")
+        raise ImageEncodingError(
+            f"compressed image ({msg.format or 'no format'}, {data.size} "
+            "bytes) could not be decoded: corrupt or not jpeg/png",
+            "corrupt compressed",
+        )
     if image.dtype != np.uint8:
         image = (image >> 8).astype(np.uint8)
     if image.ndim == 3 and image.shape[2] == 4:
@@ -101,13 +110,15 @@ def encode_image(image: np.ndarray, msg, encoding: str = "bgr8"):
     if encoding == "bgr8":
         pixels = image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     elif encoding == "rgb8":
-        pixels = cv2.cvtColor(image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR),
-                              cv2.COLOR_BGR2RGB)
+        pixels = cv2.cvtColor(
+            image if image.ndim == 3 else cv2.cvtColor(image, cv2.COLOR_GRAY2BGR), cv2.COLOR_BGR2RGB
+        )
     elif encoding == "mono8":
         pixels = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     else:
-        raise ImageEncodingError(f"encoding to '{encoding}' is not supported (bgr8, rgb8, mono8)",
-                                 "unsupported encoding")
+        raise ImageEncodingError(
+            f"encoding to '{encoding}' is not supported (bgr8, rgb8, mono8)", "unsupported encoding"
+        )
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)
     msg.height, msg.width = pixels.shape[:2]
     msg.encoding = encoding

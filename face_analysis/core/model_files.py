@@ -11,6 +11,7 @@ sha256 differs raises ModelError naming the file, the expected sha256 and its so
 manifest lists (a user's own model, the tests' stand-ins) is loaded: its sha256 is logged and
 returned, so a caller can report exactly which weights it runs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -18,7 +19,6 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Optional, Union
 
 from .errors import ModelError
 
@@ -26,7 +26,7 @@ MANIFEST = "MANIFEST.json"
 _log = logging.getLogger(__name__)
 
 
-def file_sha256(path: Union[str, Path]) -> str:
+def file_sha256(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -34,13 +34,13 @@ def file_sha256(path: Union[str, Path]) -> str:
     return digest.hexdigest()
 
 
-def _absolute(path: Union[str, Path]) -> Path:
+def _absolute(path: str | Path) -> Path:
     # Lexically, not resolving links: in a colcon --symlink-install share/ each model file is a
     # link into the checkout, and the share's own manifest governs it.
     return Path(os.path.abspath(path))
 
 
-def find_manifest(path: Union[str, Path]) -> Optional[Path]:
+def find_manifest(path: str | Path) -> Path | None:
     """The nearest MANIFEST.json in the folder of `path` or above it, if any."""
     for folder in _absolute(path).parents:
         if (folder / MANIFEST).is_file():
@@ -55,7 +55,7 @@ def _read(manifest: Path) -> dict:
         raise ModelError(f"{manifest}: unreadable model manifest ({exc})") from exc
 
 
-def manifest_entry(path: Union[str, Path]) -> Optional[tuple[Path, str, dict]]:
+def manifest_entry(path: str | Path) -> tuple[Path, str, dict] | None:
     """(manifest, key, entry) of the manifest listing `path`, or None if none does."""
     manifest = find_manifest(path)
     if manifest is None:
@@ -65,12 +65,15 @@ def manifest_entry(path: Union[str, Path]) -> Optional[tuple[Path, str, dict]]:
     return (manifest, key, entry) if entry else None
 
 
-def verify_model(path: Union[str, Path]) -> str:
+def verify_model(path: str | Path) -> str:
     """The file's sha256, after checking it against its manifest (see the module docstring)."""
     listed = manifest_entry(path)
     if not Path(path).is_file():
-        where = (f"; expected sha256 {listed[2]['sha256']}, get it from: {listed[2]['source']}"
-                 if listed else "")
+        where = (
+            f"; expected sha256 {listed[2]['sha256']}, get it from: {listed[2]['source']}"
+            if listed
+            else ""
+        )
         raise ModelError(f"{path}: model file not found{where}")
     actual = file_sha256(path)
     if listed is None:
@@ -78,13 +81,15 @@ def verify_model(path: Union[str, Path]) -> str:
         return actual
     manifest, key, entry = listed
     if actual != entry["sha256"]:
-        raise ModelError(f"{path}: sha256 {actual} differs from {entry['sha256']} listed for "
-                         f"'{key}' in {manifest}: the file is altered or corrupt. Get the original "
-                         f"from: {entry['source']}")
+        raise ModelError(
+            f"{path}: sha256 {actual} differs from {entry['sha256']} listed for "
+            f"'{key}' in {manifest}: the file is altered or corrupt. Get the original "
+            f"from: {entry['source']}"
+        )
     return actual
 
 
-def record_model(path: Union[str, Path], source: str) -> Optional[Path]:
+def record_model(path: str | Path, source: str) -> Path | None:
     """Write `path`'s sha256 into the manifest governing it (training's export calls this when it
     writes into models/); the manifest, or None where no manifest governs the file."""
     manifest = find_manifest(path)

@@ -4,11 +4,12 @@ Training writes a `PreprocessSpec` into each exported ONNX model's metadata; inf
 back from there, so the input size, normalisation, crop margin and label order are never
 repeated as constants anywhere else.
 """
+
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, asdict
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
 
 import cv2
 import numpy as np
@@ -49,15 +50,17 @@ class PreprocessSpec:
         return out
 
     @classmethod
-    def from_metadata(cls, metadata: Mapping[str, str], source: str = "model") -> "PreprocessSpec":
+    def from_metadata(cls, metadata: Mapping[str, str], source: str = "model") -> PreprocessSpec:
         """Inverse of `to_metadata`; `source` names the model file in error messages."""
         values = {}
         for name in cls.__dataclass_fields__:
             key = METADATA_PREFIX + name
             if key not in metadata:
                 if name in ("task", "labels", "input_size"):
-                    raise PreprocessError(f"{source}: metadata key '{key}' is missing; "
-                                          "was it exported by face_analysis training?")
+                    raise PreprocessError(
+                        f"{source}: metadata key '{key}' is missing; "
+                        "was it exported by face_analysis training?"
+                    )
                 continue
             try:
                 values[name] = json.loads(metadata[key])
@@ -90,8 +93,9 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     raise PreprocessError(f"expected a gray, BGR or BGRA image, got shape {image.shape}")
 
 
-def expand_box(box: Sequence[float], spec: PreprocessSpec,
-               image_shape: Sequence[int]) -> tuple[int, int, int, int]:
+def expand_box(
+    box: Sequence[float], spec: PreprocessSpec, image_shape: Sequence[int]
+) -> tuple[int, int, int, int]:
     """(x_min, y_min, x_max, y_max) grown by the spec's margins and clipped to the image."""
     x0, y0, x1, y1 = (float(v) for v in box)
     if not (x1 > x0 and y1 > y0):
@@ -129,20 +133,29 @@ def square_box(box: Sequence[float]) -> tuple[float, float, float, float]:
     return x0, centre_y - half, x1, centre_y + half
 
 
-def face_pixels(gray: np.ndarray, box: Sequence[float], spec: PreprocessSpec,
-                landmarks: Optional[Sequence[Sequence[float]]] = None) -> np.ndarray:
+def face_pixels(
+    gray: np.ndarray,
+    box: Sequence[float],
+    spec: PreprocessSpec,
+    landmarks: Sequence[Sequence[float]] | None = None,
+) -> np.ndarray:
     """uint8 (S, S) model pixels of one face: the squared box grown by the spec's margins, turned
     so the eyes are level when landmarks are given (align.py), else cut axis-aligned."""
     if landmarks is not None:
         expand_box(box, spec, gray.shape)  # the same checks of the box
-        return aligned_crop(gray, box, landmarks, spec.input_size, spec.crop_margin_x,
-                            spec.crop_margin_y)
+        return aligned_crop(
+            gray, box, landmarks, spec.input_size, spec.crop_margin_x, spec.crop_margin_y
+        )
     x0, y0, x1, y1 = expand_box(square_box(box), spec, gray.shape)
     return resize_face(gray[y0:y1, x0:x1], spec.input_size)
 
 
-def prepare_batch(gray: np.ndarray, boxes: Sequence[Sequence[float]], spec: PreprocessSpec,
-                  landmarks: Optional[Sequence] = None) -> np.ndarray:
+def prepare_batch(
+    gray: np.ndarray,
+    boxes: Sequence[Sequence[float]],
+    spec: PreprocessSpec,
+    landmarks: Sequence | None = None,
+) -> np.ndarray:
     """All faces of one gray frame as one float32 (N, 1, S, S) batch; `landmarks`, one entry
     (five points or None) per box, aligns the faces that have them."""
     size = spec.input_size

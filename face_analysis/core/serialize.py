@@ -1,20 +1,26 @@
 """FaceResult -> plain JSON-able dicts (CLI --json, logs, evaluation files)."""
-from __future__ import annotations
 
-from typing import Optional
+from __future__ import annotations
 
 from .types import ClassScores, FaceResult
 
 
-def scores_to_dict(scores: Optional[ClassScores]) -> Optional[dict]:
+def scores_to_dict(scores: ClassScores | None) -> dict | None:
     if scores is None:
         return None
-    return {"label": scores.label, "confidence": round(scores.confidence, 4),
-            "probs": {label: round(float(p), 4) for label, p in zip(scores.labels, scores.probs)}}
+    return {
+        "label": scores.label,
+        "confidence": round(scores.confidence, 4),
+        "probs": {label: round(float(p), 4) for label, p in zip(scores.labels, scores.probs)},
+    }
 
 
 def result_to_dict(result: FaceResult) -> dict:
     box = result.box
-    return {"box": [round(v, 1) for v in box.as_tuple()], "score": round(box.score, 4),
-            "track_id": result.track_id, "gender": scores_to_dict(result.gender),
-            "emotion": scores_to_dict(result.emotion)}
+    return {
+        "box": [round(v, 1) for v in box.as_tuple()],
+        "score": round(box.score, 4),
+        "track_id": result.track_id,
+        "gender": scores_to_dict(result.gender),
+        "emotion": scores_to_dict(result.emotion),
+    }

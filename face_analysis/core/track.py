@@ -29,12 +29,13 @@ only when they continue a track, which the classifier needs to know before it ru
 Each head's probabilities are smoothed by an exponential moving average per track, so a label
 only changes when the evidence has shifted for a few frames, not on one noisy frame.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -56,7 +57,7 @@ _F[:4, 4:] = np.eye(4)  # position += velocity, per frame
 _H = np.eye(4, 8)
 
 
-def _in_view(box: FaceBox, image_size: Optional[tuple[int, int]]) -> bool:
+def _in_view(box: FaceBox, image_size: tuple[int, int] | None) -> bool:
     """Whether the box's centre lies in the image (always, when the size is unknown)."""
     if image_size is None:
         return True
@@ -65,8 +66,9 @@ def _in_view(box: FaceBox, image_size: Optional[tuple[int, int]]) -> bool:
 
 
 def _measurement(box: FaceBox) -> np.ndarray:
-    return np.array([(box.x_min + box.x_max) / 2, (box.y_min + box.y_max) / 2,
-                     box.width, box.height])
+    return np.array(
+        [(box.x_min + box.x_max) / 2, (box.y_min + box.y_max) / 2, box.width, box.height]
+    )
 
 
 class BoxFilter:
@@ -76,8 +78,9 @@ class BoxFilter:
         z = _measurement(box)
         self.mean = np.concatenate([z, np.zeros(4)])
         size = np.tile(z[2:], 2)
-        self.cov = np.diag(np.concatenate([2 * MEASUREMENT_STD * size,
-                                           INITIAL_VELOCITY_STD * size]) ** 2)
+        self.cov = np.diag(
+            np.concatenate([2 * MEASUREMENT_STD * size, INITIAL_VELOCITY_STD * size]) ** 2
+        )
 
     def predict(self) -> None:
         size = np.tile(self.mean[2:4], 4)
@@ -92,8 +95,9 @@ class BoxFilter:
         velocities by its linear part."""
         linear = matrix[:, :2]
         zoom = np.sqrt(abs(np.linalg.det(linear)))
-        transform = np.kron(np.eye(2), np.block([[linear, np.zeros((2, 2))],
-                                                 [np.zeros((2, 2)), zoom * np.eye(2)]]))
+        transform = np.kron(
+            np.eye(2), np.block([[linear, np.zeros((2, 2))], [np.zeros((2, 2)), zoom * np.eye(2)]])
+        )
         self.mean = transform @ self.mean
         self.mean[:2] += matrix[:, 2]
         self.cov = transform @ self.cov @ transform.T
@@ -148,15 +152,22 @@ class FaceTracker:
     this many frames for it to come back; it is not in `tracks` meanwhile (0: expire at once).
     """
 
-    def __init__(self, iou_threshold: float = 0.3, smoothing_alpha: float = 0.5,
-                 max_missed: int = 5, high_score: float = 0.0, max_away: int = 0):
+    def __init__(
+        self,
+        iou_threshold: float = 0.3,
+        smoothing_alpha: float = 0.5,
+        max_missed: int = 5,
+        high_score: float = 0.0,
+        max_away: int = 0,
+    ):
         if not 0.0 < iou_threshold <= 1.0:
             raise ConfigError(f"iou_threshold must be in (0, 1], got {iou_threshold}")
         if not 0.0 < smoothing_alpha <= 1.0:
             raise ConfigError(f"smoothing_alpha must be in (0, 1], got {smoothing_alpha}")
         if max_missed < 0 or max_away < 0:
-            raise ConfigError(f"max_missed and max_away must be >= 0, got {max_missed} and "
-                              f"{max_away}")
+            raise ConfigError(
+                f"max_missed and max_away must be >= 0, got {max_missed} and {max_away}"
+            )
         if not 0.0 <= high_score <= 1.0:
             raise ConfigError(f"high_score must be in [0, 1], got {high_score}")
         self.iou_threshold, self.alpha, self.max_missed = iou_threshold, smoothing_alpha, max_missed
@@ -169,8 +180,12 @@ class FaceTracker:
     def reset(self) -> None:
         self.tracks, self.away = [], []
 
-    def track(self, boxes: Sequence[FaceBox], camera_motion: Optional[np.ndarray] = None,
-              image_size: Optional[tuple[int, int]] = None) -> list[tuple[int, int]]:
+    def track(
+        self,
+        boxes: Sequence[FaceBox],
+        camera_motion: np.ndarray | None = None,
+        image_size: tuple[int, int] | None = None,
+    ) -> list[tuple[int, int]]:
         """Associate the frame's boxes with the tracks and advance them by one frame.
         camera_motion: the 2x3 similarity by which the scene moved since the last frame
         (global_motion.py), None if unknown; image_size: (width, height), to tell which
@@ -215,8 +230,9 @@ class FaceTracker:
                 self.tracks.append(assigned[index])
         return [(index, assigned[index].track_id) for index in sorted(assigned)]
 
-    def _match(self, tracks: Sequence[Track], boxes: Sequence[FaceBox],
-               strict: bool) -> list[tuple[int, int]]:
+    def _match(
+        self, tracks: Sequence[Track], boxes: Sequence[FaceBox], strict: bool
+    ) -> list[tuple[int, int]]:
         """Greedy pairs (track, box); strict: by overlap only, as a low-score box is no
         evidence enough to follow a track's wide gate (ByteTrack's second stage)."""
         if not tracks or not boxes:
@@ -234,19 +250,26 @@ class FaceTracker:
         """Each result's head probabilities averaged with its track's (results carry track ids
         from track())."""
         by_id = {track.track_id: track for track in self.tracks}
-        return [dataclasses.replace(result, **{
+        return [
+            dataclasses.replace(
+                result,
+                **{
                     head: self._smooth(by_id[result.track_id], head, getattr(result, head))
-                    for head in HEADS}) for result in results]
+                    for head in HEADS
+                },
+            )
+            for result in results
+        ]
 
     def update(self, results: Sequence[FaceResult]) -> list[FaceResult]:
         """track() and smooth() in one, for results already classified: the kept ones, with
         track ids set and each head's probabilities smoothed."""
         kept = self.track([result.box for result in results])
-        return self.smooth([dataclasses.replace(results[index], track_id=track_id)
-                            for index, track_id in kept])
+        return self.smooth(
+            [dataclasses.replace(results[index], track_id=track_id) for index, track_id in kept]
+        )
 
-    def _smooth(self, track: Track, head: str,
-                scores: Optional[ClassScores]) -> Optional[ClassScores]:
+    def _smooth(self, track: Track, head: str, scores: ClassScores | None) -> ClassScores | None:
         if scores is None:
             return None
         previous = track.scores.get(head)

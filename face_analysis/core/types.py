@@ -1,11 +1,10 @@
 """Small value types passed along the pipeline: image -> detect -> classify -> track -> output."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 import numpy as np
-
 
 # The subject's right eye is on the image's left (as OpenCV's FaceDetectorYN orders them).
 LANDMARKS = ("right_eye", "left_eye", "nose_tip", "right_mouth_corner", "left_mouth_corner")
@@ -26,7 +25,7 @@ class FaceBox:
     x_max: float
     y_max: float
     score: float = 1.0
-    landmarks: Optional[tuple[tuple[float, float], ...]] = field(default=None, compare=False)
+    landmarks: tuple[tuple[float, float], ...] | None = field(default=None, compare=False)
 
     @property
     def width(self) -> float:
@@ -66,8 +65,8 @@ class FaceResult:
 
     box: FaceBox
     track_id: int = -1
-    emotion: Optional[ClassScores] = None
-    gender: Optional[ClassScores] = None
+    emotion: ClassScores | None = None
+    gender: ClassScores | None = None
     extra: dict = field(default_factory=dict)
 
 

@@ -10,10 +10,10 @@ OpenCV's cv2.FaceDetectorYN does around the same file; the tests check both agre
 The weights are third-party data (Apache-2.0), not part of this repository: scripts/setup_env.sh
 installs them into models/yunet/ with their LICENSE, and models/MANIFEST.json holds their sha256.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import cv2
 import numpy as np
@@ -53,9 +53,15 @@ class YuNetDetector:
     model: the .onnx file (default: the installed yunet_s_dynamic.onnx, checked against
     models/MANIFEST.json)."""
 
-    def __init__(self, score_threshold: float = 0.6, nms_threshold: float = 0.3,
-                 min_size: float = 0.0, downscale: float = 1.5, threads: int = 1,
-                 model: Optional[str] = None):
+    def __init__(
+        self,
+        score_threshold: float = 0.6,
+        nms_threshold: float = 0.3,
+        min_size: float = 0.0,
+        downscale: float = 1.5,
+        threads: int = 1,
+        model: str | None = None,
+    ):
         if not 0.0 <= score_threshold <= 1.0:
             raise ConfigError(f"yunet: score_threshold must be in [0, 1], got {score_threshold}")
         if not 0.0 < nms_threshold <= 1.0:
@@ -67,14 +73,19 @@ class YuNetDetector:
         self.path = str(model or default_model_path())
         self.sha256 = verify_model(self.path)
         try:
-            self.session = ort.InferenceSession(self.path, sess_options=session_options(threads, 1),
-                                                providers=list(DEFAULT_PROVIDERS))
+            self.session = ort.InferenceSession(
+                self.path,
+                sess_options=session_options(threads, 1),
+                providers=list(DEFAULT_PROVIDERS),
+            )
         except Exception as exc:  # onnxruntime raises its own untyped errors for bad files
             raise ModelError(f"{self.path}: not a loadable ONNX model ({exc})") from exc
         outputs = {o.name for o in self.session.get_outputs()}
         if [i.name for i in self.session.get_inputs()] != ["input"] or not outputs >= set(OUTPUTS):
-            raise ModelError(f"{self.path}: not a YuNet model (expected input 'input' and "
-                             f"outputs {list(OUTPUTS)})")
+            raise ModelError(
+                f"{self.path}: not a YuNet model (expected input 'input' and "
+                f"outputs {list(OUTPUTS)})"
+            )
         self.score_threshold, self.nms_threshold = float(score_threshold), float(nms_threshold)
         self.min_size, self.downscale = float(min_size), float(downscale)
         self._blobs: dict[tuple[int, int], np.ndarray] = {}
@@ -102,8 +113,13 @@ class YuNetDetector:
         blob[0, :, :height, :width] = bgr.transpose(2, 0, 1)
         return blob
 
-    def _decode(self, outputs: list[np.ndarray], shape: tuple[int, ...],
-                scale: tuple[float, float], image_shape: tuple[int, int]) -> list[FaceBox]:
+    def _decode(
+        self,
+        outputs: list[np.ndarray],
+        shape: tuple[int, ...],
+        scale: tuple[float, float],
+        image_shape: tuple[int, int],
+    ) -> list[FaceBox]:
         """Faces in the image of `image_shape`, from the network's outputs on an image of `shape`
         that was shrunk by `scale` (x, y)."""
         padded_width = -(-shape[1] // DIVISOR) * DIVISOR
@@ -113,12 +129,13 @@ class YuNetDetector:
             # cls and obj leave sigmoids, so sqrt(cls * obj) >= t is cls * obj >= t * t: the
             # square root is taken for the few anchors kept only.
             product = cls[:, 0] * obj[:, 0]
-            cells = np.flatnonzero(product >= self.score_threshold ** 2)
+            cells = np.flatnonzero(product >= self.score_threshold**2)
             if not len(cells):
                 continue
             # Cell (row, col) of each kept anchor, as the corner the offsets are measured from.
-            corner = np.stack([cells % (padded_width // stride), cells // (padded_width // stride)],
-                              axis=1).astype(np.float32)
+            corner = np.stack(
+                [cells % (padded_width // stride), cells // (padded_width // stride)], axis=1
+            ).astype(np.float32)
             centre = (corner + bbox[cells, :2]) * stride
             size = np.exp(bbox[cells, 2:]) * stride
             boxes.append(np.concatenate([centre - size / 2, size], axis=1))
@@ -126,22 +143,28 @@ class YuNetDetector:
             scores.append(np.sqrt(np.clip(product[cells], 0, 1)))
         if not scores:
             return []
-        scores, boxes, points = np.concatenate(scores), np.concatenate(boxes), np.concatenate(points)
+        scores, boxes, points = (
+            np.concatenate(scores),
+            np.concatenate(boxes),
+            np.concatenate(points),
+        )
         if scale != (1.0, 1.0):
             boxes *= np.tile(np.float32(scale), 2)
             points *= np.float32(scale)
         if self.min_size:
             large = boxes[:, 2:].min(axis=1) >= self.min_size
             scores, boxes, points = scores[large], boxes[large], points[large]
-        keep = cv2.dnn.NMSBoxes(boxes.tolist(), scores.tolist(), self.score_threshold,
-                                self.nms_threshold)
+        keep = cv2.dnn.NMSBoxes(
+            boxes.tolist(), scores.tolist(), self.score_threshold, self.nms_threshold
+        )
         faces = []
         for k in np.asarray(keep, dtype=int).reshape(-1).tolist():
             x, y, w, h = boxes[k].tolist()
             landmarks = tuple(map(tuple, points[k].tolist()))
             try:
-                faces.append(clip_box(FaceBox(x, y, x + w, y + h, float(scores[k]), landmarks),
-                                      image_shape))
+                faces.append(
+                    clip_box(FaceBox(x, y, x + w, y + h, float(scores[k]), landmarks), image_shape)
+                )
             except PreprocessError:
                 continue  # wholly in the padding or off the frame: nothing to classify
         return faces
@@ -156,11 +179,13 @@ def fixed_shape_model(path: str, width: int, height: int) -> bytes:
     model = onnx.load(path)
     padded = (1, 3, -(-height // DIVISOR) * DIVISOR, -(-width // DIVISOR) * DIVISOR)
     session = ort.InferenceSession(path, providers=list(DEFAULT_PROVIDERS))
-    outputs = session.run([o.name for o in model.graph.output],
-                          {"input": np.zeros(padded, np.float32)})
+    outputs = session.run(
+        [o.name for o in model.graph.output], {"input": np.zeros(padded, np.float32)}
+    )
     del model.graph.value_info[:]  # stale symbolic shapes of the intermediate tensors
     for value, dims in [(model.graph.input[0], padded)] + [
-            (o, a.shape) for o, a in zip(model.graph.output, outputs)]:
+        (o, a.shape) for o, a in zip(model.graph.output, outputs)
+    ]:
         shape = value.type.tensor_type.shape
         shape.ClearField("dim")
         for size in dims:

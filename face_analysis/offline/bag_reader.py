@@ -1,12 +1,13 @@
 """Reading camera frames back from a rosbag2 bag, with a clear message for each way a bag can
 be unusable, and per-frame errors (undecodable message, unsupported encoding) handed to the
 caller instead of raised, so one bad frame does not end a whole evaluation or replay."""
+
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
 
 import numpy as np
 from rosbags.rosbag2 import Reader, ReaderError
@@ -34,8 +35,8 @@ class BagFrame:
     topic: str
     msgtype: str
     log_time_ns: int
-    msg: Optional[object]  # the deserialized message; None when it could not be
-    error: Optional[str] = None
+    msg: object | None  # the deserialized message; None when it could not be
+    error: str | None = None
 
     @property
     def stamp_ns(self) -> int:
@@ -76,15 +77,16 @@ class ImageBag:
     A truncated mcap (a recorder that died before writing the file's index and end marker) is
     still read up to its last complete message; `problems` then says what was lost."""
 
-    def __init__(self, path: str | Path, topic: Optional[str] = None):
+    def __init__(self, path: str | Path, topic: str | None = None):
         self.path = Path(path)
         self.problems: list[str] = []
-        self._reader: Optional[Reader] = None
-        self._salvage: Optional[SalvagedMcap] = None
+        self._reader: Reader | None = None
+        self._salvage: SalvagedMcap | None = None
         try:
             self._reader = open_reader(self.path)
-            self.topics = [TopicInfo(c.topic, c.msgtype, c.msgcount)
-                           for c in self._reader.connections]
+            self.topics = [
+                TopicInfo(c.topic, c.msgtype, c.msgcount) for c in self._reader.connections
+            ]
         except BagError as exc:
             self._salvage = self._try_salvage(exc)
             self.topics = [TopicInfo(*entry) for entry in self._salvage.topics()]
@@ -110,31 +112,37 @@ class ImageBag:
         if salvage.stopped is None:
             self.problems.append(f"{error}; read its {count} messages from {files[0].name} alone")
         elif count:
-            self.problems.append(f"{error}; read the {count} complete messages before the damage "
-                                 f"({salvage.stopped})")
+            self.problems.append(
+                f"{error}; read the {count} complete messages before the damage ({salvage.stopped})"
+            )
         else:
-            raise BagError(f"{error}; no complete message before the damage "
-                           f"({salvage.stopped})") from None
+            raise BagError(
+                f"{error}; no complete message before the damage ({salvage.stopped})"
+            ) from None
         return salvage
 
     @property
     def image_topics(self) -> list[TopicInfo]:
         return [t for t in self.topics if t.msgtype in IMAGE_TYPES]
 
-    def _choose(self, wanted: Optional[str]) -> TopicInfo:
+    def _choose(self, wanted: str | None) -> TopicInfo:
         listing = ", ".join(f"{t.name} [{t.msgtype}]" for t in self.topics) or "none"
         if wanted is not None:
             match = [t for t in self.topics if t.name == wanted]
             if not match:
                 raise BagError(f"{self.path}: no topic {wanted!r} (topics: {listing})")
             if match[0].msgtype not in IMAGE_TYPES:
-                raise BagError(f"{self.path}: topic {wanted} has type {match[0].msgtype}, not "
-                               f"{IMAGE} or {COMPRESSED_IMAGE}")
+                raise BagError(
+                    f"{self.path}: topic {wanted} has type {match[0].msgtype}, not "
+                    f"{IMAGE} or {COMPRESSED_IMAGE}"
+                )
             return match[0]
         candidates = self.image_topics
         if not candidates:
-            raise BagError(f"{self.path}: no image topic ({IMAGE} or {COMPRESSED_IMAGE}) in the "
-                           f"bag (topics: {listing})")
+            raise BagError(
+                f"{self.path}: no image topic ({IMAGE} or {COMPRESSED_IMAGE}) in the "
+                f"bag (topics: {listing})"
+            )
         return max(candidates, key=lambda t: (t.msgtype == IMAGE, t.count))
 
     def _raw_messages(self) -> Iterator[tuple[int, bytes]]:
@@ -147,8 +155,10 @@ class ImageBag:
                 yield timestamp, data
         except (ReaderError, OSError, ValueError, sqlite3.DatabaseError) as exc:
             # A damaged sqlite page or chunk mid-file: keep what was read, say what was not.
-            self.problems.append(f"{self.path}: reading stopped early, the bag is corrupt "
-                                 f"({type(exc).__name__}: {exc})")
+            self.problems.append(
+                f"{self.path}: reading stopped early, the bag is corrupt "
+                f"({type(exc).__name__}: {exc})"
+            )
 
     def frames(self) -> Iterator[BagFrame]:
         """The topic's messages in log-time order, deserialized; a message that does not
@@ -165,7 +175,7 @@ class ImageBag:
         if self._reader is not None:
             self._reader.close()
 
-    def __enter__(self) -> "ImageBag":
+    def __enter__(self) -> ImageBag:
         return self
 
     def __exit__(self, *exc_info) -> None:

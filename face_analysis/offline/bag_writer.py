@@ -1,10 +1,10 @@
 """Writing rosbag2 bags with `rosbags`: camera frames as sensor_msgs/Image and/or
 CompressedImage (jpeg), stamped as a camera driver would stamp them."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Optional
 
 import cv2
 import numpy as np
@@ -46,8 +46,15 @@ class ImageBagWriter:
     (jpeg CompressedImage on `topic`/compressed), or "both". Each message is logged at its
     header stamp, as if recorded live with no delay."""
 
-    def __init__(self, path: str | Path, storage: str = "mcap", topic: str = "/camera/image_raw",
-                 images: str = "raw", jpeg_quality: int = 90, encoding: str = "bgr8"):
+    def __init__(
+        self,
+        path: str | Path,
+        storage: str = "mcap",
+        topic: str = "/camera/image_raw",
+        images: str = "raw",
+        jpeg_quality: int = 90,
+        encoding: str = "bgr8",
+    ):
         if images not in IMAGE_MODES:
             raise FaceAnalysisError(f"images must be one of {IMAGE_MODES}, got {images!r}")
         if not 1 <= jpeg_quality <= 100:
@@ -56,20 +63,30 @@ class ImageBagWriter:
         self.count = 0
         self._writer = open_writer(path, storage)
         store = typestore()
-        self._raw = (self._writer.add_connection(topic, IMAGE, typestore=store)
-                     if images in ("raw", "both") else None)
-        self._compressed = (self._writer.add_connection(compressed_topic(topic), COMPRESSED_IMAGE,
-                                                        typestore=store)
-                            if images in ("compressed", "both") else None)
+        self._raw = (
+            self._writer.add_connection(topic, IMAGE, typestore=store)
+            if images in ("raw", "both")
+            else None
+        )
+        self._compressed = (
+            self._writer.add_connection(compressed_topic(topic), COMPRESSED_IMAGE, typestore=store)
+            if images in ("compressed", "both")
+            else None
+        )
 
     def write(self, image: np.ndarray, stamp_ns: int, frame_id: str) -> None:
         store, head = typestore(), header(stamp_ns, frame_id)
         if self._raw is not None:
             fields = encode_image(image, SimpleNamespace(), self.encoding)
             msg = store.types[IMAGE](
-                header=head, height=fields.height, width=fields.width, encoding=fields.encoding,
-                is_bigendian=fields.is_bigendian, step=fields.step,
-                data=np.frombuffer(fields.data, dtype=np.uint8))
+                header=head,
+                height=fields.height,
+                width=fields.width,
+                encoding=fields.encoding,
+                is_bigendian=fields.is_bigendian,
+                step=fields.step,
+                data=np.frombuffer(fields.data, dtype=np.uint8),
+            )
             self._writer.write(self._raw, stamp_ns, store.serialize_cdr(msg, IMAGE))
         if self._compressed is not None:
             ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
@@ -78,16 +95,18 @@ class ImageBagWriter:
             # compressed_image_transport's format string: source encoding; codec and result.
             kind = "bgr8" if image.ndim == 3 else "mono8"
             msg = store.types[COMPRESSED_IMAGE](
-                header=head, format=f"{kind}; jpeg compressed {kind}", data=jpeg.reshape(-1))
-            self._writer.write(self._compressed, stamp_ns,
-                               store.serialize_cdr(msg, COMPRESSED_IMAGE))
+                header=head, format=f"{kind}; jpeg compressed {kind}", data=jpeg.reshape(-1)
+            )
+            self._writer.write(
+                self._compressed, stamp_ns, store.serialize_cdr(msg, COMPRESSED_IMAGE)
+            )
         self.count += 1
 
     def close(self) -> None:
         self._writer.close()
 
-    def __enter__(self) -> "ImageBagWriter":
+    def __enter__(self) -> ImageBagWriter:
         return self
 
-    def __exit__(self, *exc_info: Optional[object]) -> None:
+    def __exit__(self, *exc_info: object | None) -> None:
         self.close()

@@ -6,11 +6,12 @@ Coordinates are continuous pixel-edge coordinates (a pixel i covers [i, i+1)), t
 FaceBox. A view (cx, cy, scale) shows the photo point (cx, cy) at the frame centre, and one frame
 pixel spans `scale` photo pixels.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 import cv2
 import numpy as np
@@ -39,8 +40,9 @@ def fit_scale(photo_size: tuple[int, int], frame_size: tuple[int, int]) -> float
     return max(photo_size[0] / frame_size[0], photo_size[1] / frame_size[1])
 
 
-def pan_zoom_path(photo_size: tuple[int, int], frame_size: tuple[int, int], n_frames: int,
-                  zoom: float = 2.0) -> Iterator[View]:
+def pan_zoom_path(
+    photo_size: tuple[int, int], frame_size: tuple[int, int], n_frames: int, zoom: float = 2.0
+) -> Iterator[View]:
     """Start on the whole photo, zoom in to `zoom` x while panning left to right (with a gentle
     vertical sway), and zoom back out: a hand-held sweep over a group photo. Where the view is
     smaller than the photo it stays inside it, so no black border enters mid-sweep."""
@@ -63,8 +65,9 @@ def _within(half: float, extent: float, fraction: float) -> float:
     return half + fraction * (extent - 2 * half)
 
 
-def render(photo: np.ndarray, view: View, frame_size: tuple[int, int],
-           pyramid: Optional[dict] = None) -> np.ndarray:
+def render(
+    photo: np.ndarray, view: View, frame_size: tuple[int, int], pyramid: dict | None = None
+) -> np.ndarray:
     """The frame a camera with this view sees; black outside the photo.
 
     Zoomed out, one frame pixel covers several photo pixels; warpAffine alone would alias, so
@@ -73,8 +76,9 @@ def render(photo: np.ndarray, view: View, frame_size: tuple[int, int],
     if factor > 1:
         cache = pyramid if pyramid is not None else {}
         if factor not in cache:
-            cache[factor] = cv2.resize(photo, None, fx=1.0 / factor, fy=1.0 / factor,
-                                       interpolation=cv2.INTER_AREA)
+            cache[factor] = cv2.resize(
+                photo, None, fx=1.0 / factor, fy=1.0 / factor, interpolation=cv2.INTER_AREA
+            )
         source = cache[factor]
     else:
         source = photo
@@ -83,8 +87,17 @@ def render(photo: np.ndarray, view: View, frame_size: tuple[int, int],
     fx, fy = source.shape[1] / photo.shape[1], source.shape[0] / photo.shape[0]
     width, height = frame_size
     sx, sy = view.scale * fx, view.scale * fy  # source pixels per frame pixel
-    matrix = np.array([
-        [1 / sx, 0.0, (0.5 - view.cx * fx) / sx + width / 2 - 0.5],
-        [0.0, 1 / sy, (0.5 - view.cy * fy) / sy + height / 2 - 0.5]])
-    return cv2.warpAffine(source, matrix, (width, height), flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    matrix = np.array(
+        [
+            [1 / sx, 0.0, (0.5 - view.cx * fx) / sx + width / 2 - 0.5],
+            [0.0, 1 / sy, (0.5 - view.cy * fy) / sy + height / 2 - 0.5],
+        ]
+    )
+    return cv2.warpAffine(
+        source,
+        matrix,
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )

@@ -6,12 +6,12 @@ and, when it names the person of each face, tracking metrics (see metrics.py).
 Latency is the time of FaceAnalyzer.analyze per frame (detect, classify, track); the frames per
 second cover the whole loop, reading and decoding the bag included. Its command line:
 face_analysis.commands.evaluate (`face-analysis evaluate BAG`)."""
+
 from __future__ import annotations
 
 import json
 import time
 from pathlib import Path
-from typing import Optional
 
 from tqdm import tqdm
 
@@ -33,10 +33,16 @@ def default_results_path(bag: Path) -> Path:
     return bag.with_name(bag.stem + "_analysis" if bag.is_file() else bag.name + "_analysis")
 
 
-def evaluate_bag(bag_path: str | Path, analyzer: FaceAnalyzer, out_dir: str | Path,
-                 topic: Optional[str] = None, ground_truth: Optional[str | Path] = None,
-                 results_bag: Optional[str | Path] = None, max_frames: int = 0,
-                 progress: bool = False) -> dict:
+def evaluate_bag(
+    bag_path: str | Path,
+    analyzer: FaceAnalyzer,
+    out_dir: str | Path,
+    topic: str | None = None,
+    ground_truth: str | Path | None = None,
+    results_bag: str | Path | None = None,
+    max_frames: int = 0,
+    progress: bool = False,
+) -> dict:
     """Run the analyzer over every frame of the bag's image topic; returns the summary.
 
     Frames that cannot be used (undecodable message, unsupported encoding, image the models
@@ -72,23 +78,30 @@ def evaluate_bag(bag_path: str | Path, analyzer: FaceAnalyzer, out_dir: str | Pa
                 writer.close()
         wall_s = time.perf_counter() - start
         builder.problems.extend(bag.problems)
-        summary = {"bag": str(bag_path), "topic": bag.topic.name, "msgtype": bag.topic.msgtype,
-                   **builder.summary(wall_s)}
+        summary = {
+            "bag": str(bag_path),
+            "topic": bag.topic.name,
+            "msgtype": bag.topic.msgtype,
+            **builder.summary(wall_s),
+        }
     if scorer is not None:
         summary["ground_truth"] = str(ground_truth)
         summary["detection"] = scorer.detection()
         summary["classification"] = scorer.classification()
         summary["tracking"] = scorer.tracking()
     try:
-        plot = plot_emotions(builder.emotion_series, out_dir / PLOT_FILE,
-                             start_ns=builder.first_stamp_ns)
+        plot = plot_emotions(
+            builder.emotion_series, out_dir / PLOT_FILE, start_ns=builder.first_stamp_ns
+        )
     except ImportError:
         plot = None
         summary["problems"].append("no plot: matplotlib is not installed")
-    summary["outputs"] = {"frames": str(out_dir / FRAMES_FILE),
-                          "summary": str(out_dir / SUMMARY_FILE),
-                          "plot": str(plot) if plot else None,
-                          "results_bag": str(results_bag) if results_bag else None}
+    summary["outputs"] = {
+        "frames": str(out_dir / FRAMES_FILE),
+        "summary": str(out_dir / SUMMARY_FILE),
+        "plot": str(plot) if plot else None,
+        "results_bag": str(results_bag) if results_bag else None,
+    }
     (out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     return summary
 

@@ -1,11 +1,12 @@
 """Frames for a recording, all of one size: stills (held, or swept by the virtual camera) and
 video files (resampled to the recording's frame rate). Each frame carries the ground truth of
 its photo's faces when the photo has a face CSV, mapped into the frame."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -22,16 +23,21 @@ MOTIONS = ("none", "pan-zoom")
 class SourceFrame:
     image: np.ndarray
     source: str
-    truth: Optional[list[TrueFace]]  # None: not annotated
+    truth: list[TrueFace] | None  # None: not annotated
 
 
 def is_video(path: str | Path) -> bool:
     return Path(path).suffix.lower() in VIDEO_SUFFIXES
 
 
-def still_frames(path: str | Path, frame_size: tuple[int, int], n_frames: int,
-                 motion: str = "pan-zoom", zoom: float = 2.0,
-                 faces: Optional[Sequence[TrueFace]] = None) -> Iterator[SourceFrame]:
+def still_frames(
+    path: str | Path,
+    frame_size: tuple[int, int],
+    n_frames: int,
+    motion: str = "pan-zoom",
+    zoom: float = 2.0,
+    faces: Sequence[TrueFace] | None = None,
+) -> Iterator[SourceFrame]:
     photo = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if photo is None:
         raise FaceAnalysisError(f"{path}: cannot read it as an image")
@@ -56,8 +62,13 @@ def still_frames(path: str | Path, frame_size: tuple[int, int], n_frames: int,
         yield SourceFrame(render(photo, view, frame_size, pyramid), Path(path).name, truth)
 
 
-def video_frames(path: str | Path, frame_size: tuple[int, int], fps: float,
-                 start_s: float = 0.0, seconds: Optional[float] = None) -> Iterator[SourceFrame]:
+def video_frames(
+    path: str | Path,
+    frame_size: tuple[int, int],
+    fps: float,
+    start_s: float = 0.0,
+    seconds: float | None = None,
+) -> Iterator[SourceFrame]:
     """The video's frames at the recording's rate (each output time shows the source frame
     shown at that moment), letterboxed into frame_size."""
     capture = cv2.VideoCapture(str(path))
@@ -81,7 +92,7 @@ def video_frames(path: str | Path, frame_size: tuple[int, int], fps: float,
         capture.release()
 
 
-def video_fps(path: str | Path) -> Optional[float]:
+def video_fps(path: str | Path) -> float | None:
     capture = cv2.VideoCapture(str(path))
     try:
         return (capture.get(cv2.CAP_PROP_FPS) or None) if capture.isOpened() else None

@@ -14,13 +14,14 @@ Two formats:
   not annotated and take no part in the detection metrics. A line with no faces says the frame
   truly has none (its detections all count as false positives).
 """
+
 from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional
 
 from ..core.errors import FaceAnalysisError
 from ..core.types import FaceBox
@@ -39,7 +40,7 @@ class GroundTruthError(FaceAnalysisError, ValueError):
 class TrueFace:
     box: FaceBox
     labels: dict = field(default_factory=dict)  # head -> label, only the known ones
-    person: Optional[str] = None  # who it is, stable over the frames of one source
+    person: str | None = None  # who it is, stable over the frames of one source
 
     def to_dict(self) -> dict:
         person = {"person": self.person} if self.person is not None else {}
@@ -54,8 +55,12 @@ class FrameTruth:
     faces: list[TrueFace]
 
     def to_dict(self) -> dict:
-        return {"stamp_ns": self.stamp_ns, "frame": self.frame, "source": self.source,
-                "faces": [face.to_dict() for face in self.faces]}
+        return {
+            "stamp_ns": self.stamp_ns,
+            "frame": self.frame,
+            "source": self.source,
+            "faces": [face.to_dict() for face in self.faces],
+        }
 
 
 def read_face_csv(path: str | Path) -> list[TrueFace]:
@@ -76,18 +81,24 @@ def read_face_csv(path: str | Path) -> list[TrueFace]:
         try:
             box = FaceBox(*(float(row[key]) for key in ("x_min", "y_min", "x_max", "y_max")))
         except (KeyError, TypeError, ValueError) as exc:
-            raise GroundTruthError(f"{path}:{line}: needs numeric x_min,y_min,x_max,y_max "
-                                   f"columns ({exc})") from exc
+            raise GroundTruthError(
+                f"{path}:{line}: needs numeric x_min,y_min,x_max,y_max columns ({exc})"
+            ) from exc
         labels = {head: row[head].strip() for head in LABEL_HEADS if (row.get(head) or "").strip()}
         faces.append(TrueFace(box, labels, person))
     return faces
 
 
-def visible_part(box: FaceBox, frame_size: tuple[int, int]) -> Optional[FaceBox]:
+def visible_part(box: FaceBox, frame_size: tuple[int, int]) -> FaceBox | None:
     """The box clipped to the frame, or None when less than MIN_VISIBLE_FRACTION is in view."""
     width, height = frame_size
-    clipped = FaceBox(max(box.x_min, 0.0), max(box.y_min, 0.0), min(box.x_max, float(width)),
-                      min(box.y_max, float(height)), box.score)
+    clipped = FaceBox(
+        max(box.x_min, 0.0),
+        max(box.y_min, 0.0),
+        min(box.x_max, float(width)),
+        min(box.y_max, float(height)),
+        box.score,
+    )
     if clipped.width <= 0 or clipped.height <= 0:
         return None
     if clipped.width * clipped.height < MIN_VISIBLE_FRACTION * box.width * box.height:
@@ -116,14 +127,22 @@ def read_ground_truth(path: str | Path) -> dict[int, FrameTruth]:
                 continue
             try:
                 entry = json.loads(line)
-                faces = [TrueFace(FaceBox(*map(float, face["box"])),
-                                  {h: face[h] for h in LABEL_HEADS if face.get(h)},
-                                  face.get("person"))
-                         for face in entry["faces"]]
+                faces = [
+                    TrueFace(
+                        FaceBox(*map(float, face["box"])),
+                        {h: face[h] for h in LABEL_HEADS if face.get(h)},
+                        face.get("person"),
+                    )
+                    for face in entry["faces"]
+                ]
                 frames[int(entry["stamp_ns"])] = FrameTruth(
-                    int(entry["stamp_ns"]), int(entry.get("frame", -1)),
-                    str(entry.get("source", "")), faces)
+                    int(entry["stamp_ns"]),
+                    int(entry.get("frame", -1)),
+                    str(entry.get("source", "")),
+                    faces,
+                )
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise GroundTruthError(f"{path}:{line_no}: not a ground-truth line "
-                                       f"({type(exc).__name__}: {exc})") from exc
+                raise GroundTruthError(
+                    f"{path}:{line_no}: not a ground-truth line ({type(exc).__name__}: {exc})"
+                ) from exc
     return frames

@@ -4,11 +4,12 @@ A recorder killed mid-recording leaves an MCAP without its summary and end magic
 `rosbags` refuses to open. The records before the damage are still complete, so this walks them
 in file order (https://mcap.dev/spec: opcode u8, length u64, body; chunks hold records of their
 own) and stops at the first one that is cut off or malformed."""
+
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, Optional
 
 from rosbags.rosbag2 import ReaderError
 from rosbags.rosbag2.storage_mcap import decompress
@@ -27,7 +28,7 @@ def _string(body: bytes, pos: int) -> tuple[str, int]:
     end = pos + 4 + size
     if end > len(body):
         raise _Cut("string runs past its record")
-    return body[pos + 4:end].decode(), end
+    return body[pos + 4 : end].decode(), end
 
 
 class SalvagedMcap:
@@ -37,12 +38,12 @@ class SalvagedMcap:
         data = path.read_bytes()
         if not data.startswith(MAGIC):
             raise ReaderError(f"{path} does not start with the MCAP magic")
-        self.stopped: Optional[str] = None  # why reading ended before the file's end, if it did
+        self.stopped: str | None = None  # why reading ended before the file's end, if it did
         schemas: dict[int, str] = {}
         self.channels: dict[int, tuple[str, str]] = {}  # id -> (topic, msgtype)
         self.complete_messages: list[tuple[int, int, bytes]] = []  # (channel, log time, payload)
         try:
-            self._walk(data[len(MAGIC):], schemas)
+            self._walk(data[len(MAGIC) :], schemas)
         except (_Cut, struct.error, UnicodeDecodeError, ReaderError) as exc:
             self.stopped = str(exc)
 
@@ -52,7 +53,7 @@ class SalvagedMcap:
             if pos + 9 > len(data):
                 raise _Cut(f"record header cut off at byte {pos}")
             op, size = struct.unpack_from("<BQ", data, pos)
-            body = data[pos + 9:pos + 9 + size]
+            body = data[pos + 9 : pos + 9 + size]
             if len(body) < size and op != OP_CHUNK:
                 raise _Cut(f"record at byte {pos} needs {size} bytes, {len(body)} left")
             if op == OP_SCHEMA:
@@ -76,7 +77,7 @@ class SalvagedMcap:
         _, _, raw_size, crc = struct.unpack_from("<QQQI", body)
         compression, pos = _string(body, 28)
         (length,) = struct.unpack_from("<Q", body, pos)
-        records = body[pos + 8:pos + 8 + length]
+        records = body[pos + 8 : pos + 8 + length]
         if len(body) == size and len(records) == length:
             self._walk(decompress(records, compression, raw_size, crc), schemas)
         elif compression == "":
@@ -90,8 +91,10 @@ class SalvagedMcap:
         counts: dict[int, int] = {}
         for channel_id, _, _ in self.complete_messages:
             counts[channel_id] = counts.get(channel_id, 0) + 1
-        return [(topic, msgtype, counts.get(cid, 0))
-                for cid, (topic, msgtype) in sorted(self.channels.items())]
+        return [
+            (topic, msgtype, counts.get(cid, 0))
+            for cid, (topic, msgtype) in sorted(self.channels.items())
+        ]
 
     def messages(self, topic: str) -> Iterator[tuple[int, bytes]]:
         """(log time, payload) of the topic's complete messages, in log-time order."""

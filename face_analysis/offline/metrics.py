@@ -14,11 +14,12 @@ same IoU >= 0.5 candidates, so its counts can differ from the greedy ones above 
 two): IDF1 (the share of faces given the identity their person holds longest), ID switches,
 MOTA, and tracks per person (distinct track ids on the annotated frames / distinct people).
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -27,24 +28,34 @@ from ..core.types import FaceBox
 from .ground_truth import LABEL_HEADS, FrameTruth, TrueFace
 
 MATCH_IOU = 0.5
-MOT_METRICS = {"idf1": "idf1", "id_switches": "num_switches",
-               "fragmentations": "num_fragmentations", "mota": "mota"}
+MOT_METRICS = {
+    "idf1": "idf1",
+    "id_switches": "num_switches",
+    "fragmentations": "num_fragmentations",
+    "mota": "mota",
+}
 
 
-def match_faces(truth: Sequence[FaceBox], detected: Sequence[FaceBox],
-                threshold: float = MATCH_IOU) -> list[tuple[int, int]]:
+def match_faces(
+    truth: Sequence[FaceBox], detected: Sequence[FaceBox], threshold: float = MATCH_IOU
+) -> list[tuple[int, int]]:
     """(truth index, detection index) pairs, as described in the module docstring."""
     return greedy_match(iou_matrix(truth, detected), threshold)
 
 
-def _ratio(num: int, den: int) -> Optional[float]:
+def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
 def _detection_scores(counts: Counter) -> dict:
     tp, fp, fn = (counts[k] for k in ("true_positives", "false_positives", "false_negatives"))
-    return {"true_positives": tp, "false_positives": fp, "false_negatives": fn,
-            "precision": _ratio(tp, tp + fp), "recall": _ratio(tp, tp + fn)}
+    return {
+        "true_positives": tp,
+        "false_positives": fp,
+        "false_negatives": fn,
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+    }
 
 
 @dataclass
@@ -59,14 +70,13 @@ class GroundTruthScorer:
     by_source: dict = field(default_factory=dict)
     labels: dict = field(default_factory=lambda: {head: Counter() for head in LABEL_HEADS})
     seen: set = field(default_factory=set)
-    identities: Optional["IdentityScorer"] = None
+    identities: IdentityScorer | None = None
 
     def __post_init__(self):
-        if self.truth and all(face.person for frame in self.truth.values()
-                              for face in frame.faces):
+        if self.truth and all(face.person for frame in self.truth.values() for face in frame.faces):
             self.identities = IdentityScorer(self.threshold)
 
-    def add(self, stamp_ns: int, faces: Sequence[dict]) -> Optional[dict]:
+    def add(self, stamp_ns: int, faces: Sequence[dict]) -> dict | None:
         """This frame's TP/FP/FN, or None if it is not annotated."""
         frame = self.truth.get(stamp_ns)
         if frame is None:
@@ -74,8 +84,11 @@ class GroundTruthScorer:
         self.seen.add(stamp_ns)
         detected = [FaceBox(*face["box"]) for face in faces]
         pairs = match_faces([t.box for t in frame.faces], detected, self.threshold)
-        result = {"true_positives": len(pairs), "false_positives": len(detected) - len(pairs),
-                  "false_negatives": len(frame.faces) - len(pairs)}
+        result = {
+            "true_positives": len(pairs),
+            "false_positives": len(detected) - len(pairs),
+            "false_negatives": len(frame.faces) - len(pairs),
+        }
         self.counts.update(result)
         self.by_source.setdefault(frame.source, Counter()).update(result)
         for t, d in pairs:
@@ -93,13 +106,18 @@ class GroundTruthScorer:
             self.labels[head]["correct"] += predicted["label"] == wanted
 
     def detection(self) -> dict:
-        return {"iou_threshold": self.threshold, "annotated_frames": len(self.seen),
-                "annotated_frames_not_evaluated": len(self.truth) - len(self.seen),
-                **_detection_scores(self.counts),
-                "by_source": {source: _detection_scores(counts)
-                              for source, counts in sorted(self.by_source.items())}}
+        return {
+            "iou_threshold": self.threshold,
+            "annotated_frames": len(self.seen),
+            "annotated_frames_not_evaluated": len(self.truth) - len(self.seen),
+            **_detection_scores(self.counts),
+            "by_source": {
+                source: _detection_scores(counts)
+                for source, counts in sorted(self.by_source.items())
+            },
+        }
 
-    def tracking(self) -> Optional[dict]:
+    def tracking(self) -> dict | None:
         """None when the ground truth has no person ids (files written before they existed) or
         no annotated frame was analysed."""
         if self.identities is None or not self.identities.accumulators:
@@ -107,9 +125,15 @@ class GroundTruthScorer:
         return self.identities.scores()
 
     def classification(self) -> dict:
-        return {head: {"correct": c["correct"], "total": c["total"],
-                       "accuracy": _ratio(c["correct"], c["total"])}
-                for head, c in self.labels.items() if c["total"]}
+        return {
+            head: {
+                "correct": c["correct"],
+                "total": c["total"],
+                "accuracy": _ratio(c["correct"], c["total"]),
+            }
+            for head, c in self.labels.items()
+            if c["total"]
+        }
 
 
 class IdentityScorer:
@@ -118,14 +142,20 @@ class IdentityScorer:
     def __init__(self, threshold: float = MATCH_IOU):
         # Imported here: only evaluation needs motmetrics (and its pandas), not the robot.
         import motmetrics
+
         self._mm, self.threshold = motmetrics, threshold
         self.accumulators: dict = {}  # source -> MOTAccumulator
         self.people: dict = {}  # source -> set of person ids
         self.tracks: dict = {}  # source -> set of track ids
         self._numbers: dict = {}  # person id -> number: motmetrics 1.4 keeps ids as floats
 
-    def add(self, stamp_ns: int, frame: FrameTruth, detected: Sequence[FaceBox],
-            track_ids: Sequence[int]) -> None:
+    def add(
+        self,
+        stamp_ns: int,
+        frame: FrameTruth,
+        detected: Sequence[FaceBox],
+        track_ids: Sequence[int],
+    ) -> None:
         iou = iou_matrix([t.box for t in frame.faces], detected)
         # motmetrics takes distances; NaN marks a pair that may not match.
         distance = np.where(iou >= self.threshold, 1.0 - iou, np.nan)
@@ -138,20 +168,34 @@ class IdentityScorer:
     def scores(self) -> dict:
         sources = sorted(self.accumulators)
         table = self._mm.metrics.create().compute_many(
-            [self.accumulators[s] for s in sources], names=sources,
-            metrics=list(MOT_METRICS.values()), generate_overall=True)
+            [self.accumulators[s] for s in sources],
+            names=sources,
+            metrics=list(MOT_METRICS.values()),
+            generate_overall=True,
+        )
         by_source = {s: self._row(table.loc[s], self.people[s], self.tracks[s]) for s in sources}
         people = set().union(*self.people.values())
         tracks = set().union(*self.tracks.values())
-        return {"library": f"motmetrics {self._mm.__version__}", "iou_threshold": self.threshold,
-                **self._row(table.loc["OVERALL"], people, tracks), "by_source": by_source}
+        return {
+            "library": f"motmetrics {self._mm.__version__}",
+            "iou_threshold": self.threshold,
+            **self._row(table.loc["OVERALL"], people, tracks),
+            "by_source": by_source,
+        }
 
     @staticmethod
     def _row(row, people: set, tracks: set) -> dict:
         values = {}
         for key, column in MOT_METRICS.items():
             value = float(row[column])
-            values[key] = int(value) if key in ("id_switches", "fragmentations") else (
-                None if np.isnan(value) else round(value, 4))
-        return {"people": len(people), "tracks": len(tracks),
-                "tracks_per_person": _ratio(len(tracks), len(people)), **values}
+            values[key] = (
+                int(value)
+                if key in ("id_switches", "fragmentations")
+                else (None if np.isnan(value) else round(value, 4))
+            )
+        return {
+            "people": len(people),
+            "tracks": len(tracks),
+            "tracks_per_person": _ratio(len(tracks), len(people)),
+            **values,
+        }

@@ -1,12 +1,13 @@
 """Emotion over time per track, one panel per track (the longest tracks first)."""
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 
-def plot_emotions(series: dict[int, list], path: str | Path, max_tracks: int = 8,
-                  start_ns: Optional[int] = None) -> Optional[Path]:
+def plot_emotions(
+    series: dict[int, list], path: str | Path, max_tracks: int = 8, start_ns: int | None = None
+) -> Path | None:
     """series: track -> [(stamp_ns, {label: probability})]; times are counted from start_ns
     (default: the first plotted sample). None when there is nothing to plot (no emotion head,
     or no face)."""
@@ -21,13 +22,20 @@ def plot_emotions(series: dict[int, list], path: str | Path, max_tracks: int = 8
 
     start = start_ns if start_ns is not None else min(series[t][0][0] for t in tracks)
     labels = list(series[tracks[0]][0][1])
-    fig, axes = plt.subplots(len(tracks), 1, figsize=(9, 1.8 * len(tracks) + 0.8),
-                             sharex=True, squeeze=False)
+    fig, axes = plt.subplots(
+        len(tracks), 1, figsize=(9, 1.8 * len(tracks) + 0.8), sharex=True, squeeze=False
+    )
     for ax, track in zip(axes[:, 0], tracks):
         times = [(stamp - start) / 1e9 for stamp, _ in series[track]]
         for label in labels:
-            ax.plot(times, [probs.get(label, 0.0) for _, probs in series[track]], ".-",
-                    markersize=3, linewidth=1, label=label)
+            ax.plot(
+                times,
+                [probs.get(label, 0.0) for _, probs in series[track]],
+                ".-",
+                markersize=3,
+                linewidth=1,
+                label=label,
+            )
         ax.set_ylim(0, 1)
         ax.set_ylabel(f"track #{track}")
         ax.grid(alpha=0.3)

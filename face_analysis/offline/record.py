@@ -1,12 +1,13 @@
 """A rosbag2 recording of camera frames made from videos and photos, stamped as a camera at the
 given rate would stamp them, with ground truth for photos whose face boxes are known (see
 ground_truth.py). Its command line: face_analysis.commands.record."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
 
 from tqdm import tqdm
 
@@ -21,34 +22,46 @@ STILL_SECONDS = 4.0  # a photo's sweep unless --seconds says otherwise
 
 @dataclass
 class RecordOptions:
-    fps: Optional[float] = None  # None: the first video's rate, else DEFAULT_FPS
-    start_ns: Optional[int] = None  # None: now
+    fps: float | None = None  # None: the first video's rate, else DEFAULT_FPS
+    start_ns: int | None = None  # None: now
     frame_id: str = "camera"
     frame_size: tuple[int, int] = (640, 480)
     motion: str = "pan-zoom"
     zoom: float = 2.0
-    seconds: Optional[float] = None  # per input: a still's length (STILL_SECONDS), a video's cap
+    seconds: float | None = None  # per input: a still's length (STILL_SECONDS), a video's cap
     video_start_s: float = 0.0
     faces: dict = field(default_factory=dict)  # photo file name -> face CSV path
 
 
-def frames_of(inputs: Sequence[str | Path], options: RecordOptions,
-              fps: float) -> Iterator[SourceFrame]:
+def frames_of(
+    inputs: Sequence[str | Path], options: RecordOptions, fps: float
+) -> Iterator[SourceFrame]:
     for path in inputs:
         if is_video(path):
-            yield from video_frames(path, options.frame_size, fps, options.video_start_s,
-                                    options.seconds)
+            yield from video_frames(
+                path, options.frame_size, fps, options.video_start_s, options.seconds
+            )
         else:
             csv = options.faces.get(Path(path).name)
             seconds = STILL_SECONDS if options.seconds is None else options.seconds
-            yield from still_frames(path, options.frame_size, max(1, round(seconds * fps)),
-                                    options.motion, options.zoom,
-                                    read_face_csv(csv) if csv else None)
+            yield from still_frames(
+                path,
+                options.frame_size,
+                max(1, round(seconds * fps)),
+                options.motion,
+                options.zoom,
+                read_face_csv(csv) if csv else None,
+            )
 
 
-def record(inputs: Sequence[str | Path], bag: str | Path, writer: dict,
-           options: RecordOptions, ground_truth: Optional[str | Path] = None,
-           progress: bool = False) -> dict:
+def record(
+    inputs: Sequence[str | Path],
+    bag: str | Path,
+    writer: dict,
+    options: RecordOptions,
+    ground_truth: str | Path | None = None,
+    progress: bool = False,
+) -> dict:
     """Write all frames of `inputs`, in order, into a new bag; `writer` holds ImageBagWriter's
     keyword arguments. Returns counts and the time span."""
     missing = [str(p) for p in inputs if not Path(p).is_file()]
@@ -60,8 +73,10 @@ def record(inputs: Sequence[str | Path], bag: str | Path, writer: dict,
         raise FaceAnalysisError(f"fps must be > 0, got {fps}")
     start_ns = options.start_ns if options.start_ns is not None else time.time_ns()
     truth: list[FrameTruth] = []
-    with ImageBagWriter(bag, **writer) as out, tqdm(unit="frame", desc="recording",
-                                                    disable=not progress) as bar:
+    with (
+        ImageBagWriter(bag, **writer) as out,
+        tqdm(unit="frame", desc="recording", disable=not progress) as bar,
+    ):
         for index, frame in enumerate(frames_of(inputs, options, fps)):
             # Stamps from the frame index, not accumulated, so no rounding drift builds up.
             stamp_ns = start_ns + round(index * 1e9 / fps)
@@ -74,5 +89,10 @@ def record(inputs: Sequence[str | Path], bag: str | Path, writer: dict,
         raise FaceAnalysisError("the inputs gave no frame (an empty video, or --seconds 0?)")
     if truth and ground_truth:
         write_ground_truth(ground_truth, truth)
-    return {"frames": count, "fps": fps, "start_ns": start_ns,
-            "end_ns": start_ns + round((count - 1) * 1e9 / fps), "annotated_frames": len(truth)}
+    return {
+        "frames": count,
+        "fps": fps,
+        "start_ns": start_ns,
+        "end_ns": start_ns + round((count - 1) * 1e9 / fps),
+        "annotated_frames": len(truth),
+    }

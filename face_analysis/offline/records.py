@@ -6,18 +6,28 @@ implementation serves both.
      "faces": [<face_analysis.core.serialize.result_to_dict(...)>, ...]}
     {"frame": 13, "stamp_ns": ..., "frame_id": "...", "skipped": "unsupported encoding ..."}
 """
+
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 from ..core.serialize import result_to_dict
 from ..core.types import FaceResult
 
 
-def frame_record(frame: int, stamp_ns: int, frame_id: str, results: Sequence[FaceResult],
-                 latency_ms: Optional[float] = None) -> dict:
-    record = {"frame": frame, "stamp_ns": stamp_ns, "frame_id": frame_id,
-              "faces": [result_to_dict(r) for r in results]}
+def frame_record(
+    frame: int,
+    stamp_ns: int,
+    frame_id: str,
+    results: Sequence[FaceResult],
+    latency_ms: float | None = None,
+) -> dict:
+    record = {
+        "frame": frame,
+        "stamp_ns": stamp_ns,
+        "frame_id": frame_id,
+        "faces": [result_to_dict(r) for r in results],
+    }
     if latency_ms is not None:
         record["latency_ms"] = round(latency_ms, 3)
     return record
@@ -27,12 +37,16 @@ def skipped_record(frame: int, stamp_ns: int, frame_id: str, reason: str) -> dic
     return {"frame": frame, "stamp_ns": stamp_ns, "frame_id": frame_id, "skipped": reason}
 
 
-def _scores(label: str, confidence: float, labels: Sequence[str],
-            probs: Sequence[float]) -> Optional[dict]:
+def _scores(
+    label: str, confidence: float, labels: Sequence[str], probs: Sequence[float]
+) -> dict | None:
     if not label:
         return None  # that head did not run
-    return {"label": str(label), "confidence": round(float(confidence), 4),
-            "probs": {str(name): round(float(p), 4) for name, p in zip(labels, probs)}}
+    return {
+        "label": str(label),
+        "confidence": round(float(confidence), 4),
+        "probs": {str(name): round(float(p), 4) for name, p in zip(labels, probs)},
+    }
 
 
 def analysis_msg_record(frame: int, msg) -> dict:
@@ -41,12 +55,28 @@ def analysis_msg_record(frame: int, msg) -> dict:
     faces = []
     for face in msg.faces:
         det = face.detection
-        faces.append({
-            "box": [round(float(v), 1) for v in (det.x_min, det.y_min, det.x_max, det.y_max)],
-            "score": round(float(det.score), 4), "track_id": int(face.track_id),
-            "gender": _scores(face.gender, face.gender_confidence, msg.gender_labels,
-                              face.gender_probabilities),
-            "emotion": _scores(face.emotion, face.emotion_confidence, msg.emotion_labels,
-                               face.emotion_probabilities)})
-    return {"frame": frame, "stamp_ns": int(stamp.sec) * 10**9 + int(stamp.nanosec),
-            "frame_id": str(msg.header.frame_id), "faces": faces}
+        faces.append(
+            {
+                "box": [round(float(v), 1) for v in (det.x_min, det.y_min, det.x_max, det.y_max)],
+                "score": round(float(det.score), 4),
+                "track_id": int(face.track_id),
+                "gender": _scores(
+                    face.gender,
+                    face.gender_confidence,
+                    msg.gender_labels,
+                    face.gender_probabilities,
+                ),
+                "emotion": _scores(
+                    face.emotion,
+                    face.emotion_confidence,
+                    msg.emotion_labels,
+                    face.emotion_probabilities,
+                ),
+            }
+        )
+    return {
+        "frame": frame,
+        "stamp_ns": int(stamp.sec) * 10**9 + int(stamp.nanosec),
+        "frame_id": str(msg.header.frame_id),
+        "faces": faces,
+    }

@@ -1,9 +1,10 @@
 """Our `faces/analysis` output (face_analysis/msg/FaceAnalysisArray) written into a bag, the
 same messages the ROS pipeline would publish for each recorded frame."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -14,20 +15,26 @@ from .typestore import FACE_ANALYSIS_ARRAY, typestore
 TOPIC = "/faces/analysis"
 
 
-def _head(scores: Optional[ClassScores]) -> tuple[str, float, np.ndarray]:
+def _head(scores: ClassScores | None) -> tuple[str, float, np.ndarray]:
     if scores is None:
         return "", 0.0, np.zeros(0, dtype=np.float32)
     return scores.label, scores.confidence, np.asarray(scores.probs, dtype=np.float32)
 
 
 class ResultsBagWriter:
-    def __init__(self, path: str | Path, labels: dict[str, Sequence[str]],
-                 storage: str = "mcap", topic: str = TOPIC):
+    def __init__(
+        self,
+        path: str | Path,
+        labels: dict[str, Sequence[str]],
+        storage: str = "mcap",
+        topic: str = TOPIC,
+    ):
         self.path = Path(path)
         self.labels = {head: list(labels.get(head, ())) for head in ("emotion", "gender")}
         self._writer = open_writer(path, storage)
-        self._connection = self._writer.add_connection(topic, FACE_ANALYSIS_ARRAY,
-                                                       typestore=typestore())
+        self._connection = self._writer.add_connection(
+            topic, FACE_ANALYSIS_ARRAY, typestore=typestore()
+        )
 
     def write(self, stamp_ns: int, frame_id: str, results: Sequence[FaceResult]) -> None:
         store = typestore()
@@ -37,18 +44,34 @@ class ResultsBagWriter:
             box = result.box
             gender, gender_conf, gender_probs = _head(result.gender)
             emotion, emotion_conf, emotion_probs = _head(result.emotion)
-            faces.append(types["face_analysis/msg/FaceAnalysis"](
-                detection=types["face_analysis/msg/FaceDetection"](
-                    x_min=box.x_min, y_min=box.y_min, x_max=box.x_max, y_max=box.y_max,
-                    score=box.score, landmarks=landmark_array(box)),
-                track_id=result.track_id, gender=gender, gender_confidence=gender_conf,
-                gender_probabilities=gender_probs, emotion=emotion,
-                emotion_confidence=emotion_conf, emotion_probabilities=emotion_probs))
-        msg = types[FACE_ANALYSIS_ARRAY](header=header(stamp_ns, frame_id),
-                                         emotion_labels=self.labels["emotion"],
-                                         gender_labels=self.labels["gender"], faces=faces)
-        self._writer.write(self._connection, stamp_ns,
-                           store.serialize_cdr(msg, FACE_ANALYSIS_ARRAY))
+            faces.append(
+                types["face_analysis/msg/FaceAnalysis"](
+                    detection=types["face_analysis/msg/FaceDetection"](
+                        x_min=box.x_min,
+                        y_min=box.y_min,
+                        x_max=box.x_max,
+                        y_max=box.y_max,
+                        score=box.score,
+                        landmarks=landmark_array(box),
+                    ),
+                    track_id=result.track_id,
+                    gender=gender,
+                    gender_confidence=gender_conf,
+                    gender_probabilities=gender_probs,
+                    emotion=emotion,
+                    emotion_confidence=emotion_conf,
+                    emotion_probabilities=emotion_probs,
+                )
+            )
+        msg = types[FACE_ANALYSIS_ARRAY](
+            header=header(stamp_ns, frame_id),
+            emotion_labels=self.labels["emotion"],
+            gender_labels=self.labels["gender"],
+            faces=faces,
+        )
+        self._writer.write(
+            self._connection, stamp_ns, store.serialize_cdr(msg, FACE_ANALYSIS_ARRAY)
+        )
 
     def close(self) -> None:
         self._writer.close()

@@ -1,10 +1,10 @@
 """The summary of a run over frame records (see records.py): frames, faces per frame, labels
 per track, processing latency and throughput. Built incrementally, so a live recorder needs no
 list of all frames."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from typing import Optional
 
 import numpy as np
 
@@ -15,7 +15,7 @@ PERCENTILES = (50, 90, 99)
 class SummaryBuilder:
     def __init__(self):
         self.frames = 0
-        self.first_stamp_ns: Optional[int] = None  # the time origin of plots
+        self.first_stamp_ns: int | None = None  # the time origin of plots
         self.skipped: Counter = Counter()
         self.faces_per_frame: Counter = Counter()
         self.latencies: list[float] = []
@@ -36,9 +36,14 @@ class SummaryBuilder:
         if record.get("latency_ms") is not None:
             self.latencies.append(float(record["latency_ms"]))
         for face in faces:
-            track = self.tracks.setdefault(face["track_id"], {
-                "frames": 0, "first_stamp_ns": record["stamp_ns"],
-                **{head: Counter() for head in HEADS}})
+            track = self.tracks.setdefault(
+                face["track_id"],
+                {
+                    "frames": 0,
+                    "first_stamp_ns": record["stamp_ns"],
+                    **{head: Counter() for head in HEADS},
+                },
+            )
             track["frames"] += 1
             track["last_stamp_ns"] = record["stamp_ns"]
             for head in HEADS:
@@ -46,9 +51,10 @@ class SummaryBuilder:
                     track[head][face[head]["label"]] += 1
             if face.get("emotion"):
                 self.emotion_series[face["track_id"]].append(
-                    (record["stamp_ns"], face["emotion"]["probs"]))
+                    (record["stamp_ns"], face["emotion"]["probs"])
+                )
 
-    def summary(self, wall_s: Optional[float] = None) -> dict:
+    def summary(self, wall_s: float | None = None) -> dict:
         analysed = sum(self.faces_per_frame.values())
         faces = sum(n * count for n, count in self.faces_per_frame.items())
         latency = None
@@ -65,10 +71,15 @@ class SummaryBuilder:
             "faces_per_frame": {
                 "mean": round(faces / analysed, 3) if analysed else None,
                 "max": max(self.faces_per_frame, default=None),
-                "histogram": {str(n): c for n, c in sorted(self.faces_per_frame.items())}},
-            "tracks": {str(tid): {**{k: v for k, v in t.items() if k not in HEADS},
-                                  **{head: dict(t[head].most_common()) for head in HEADS}}
-                       for tid, t in sorted(self.tracks.items())},
+                "histogram": {str(n): c for n, c in sorted(self.faces_per_frame.items())},
+            },
+            "tracks": {
+                str(tid): {
+                    **{k: v for k, v in t.items() if k not in HEADS},
+                    **{head: dict(t[head].most_common()) for head in HEADS},
+                }
+                for tid, t in sorted(self.tracks.items())
+            },
             "latency_ms": latency,
             "wall_s": round(wall_s, 3) if wall_s is not None else None,
             "fps": round(analysed / wall_s, 2) if wall_s else None,
@@ -79,25 +90,33 @@ def format_table(summary: dict, max_tracks: int = 12) -> str:
     """A plain-text report of a summary (and its `detection`/`tracking`/`classification`, if
     any); the tracks table lists the `max_tracks` longest tracks (all are in the summary)."""
     fpf = summary["faces_per_frame"]
-    lines = [f"frames        {summary['frames']} ({summary['analysed']} analysed, "
-             f"{summary['skipped']['count']} skipped)"]
+    lines = [
+        f"frames        {summary['frames']} ({summary['analysed']} analysed, "
+        f"{summary['skipped']['count']} skipped)"
+    ]
     for reason, count in summary["skipped"]["reasons"].items():
         lines.append(f"  skipped {count:>4}  {reason}")
     lines += [f"  problem  {problem}" for problem in summary["problems"]]
     if fpf["mean"] is not None:
-        lines.append(f"faces/frame   mean {fpf['mean']:.2f}, max {fpf['max']}  "
-                     f"(histogram {fpf['histogram']})")
+        lines.append(
+            f"faces/frame   mean {fpf['mean']:.2f}, max {fpf['max']}  "
+            f"(histogram {fpf['histogram']})"
+        )
     if summary["latency_ms"]:
         lat = summary["latency_ms"]
-        lines.append(f"latency ms    p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  "
-                     f"p99 {lat['p99']:.1f}  max {lat['max']:.1f}")
+        lines.append(
+            f"latency ms    p50 {lat['p50']:.1f}  p90 {lat['p90']:.1f}  "
+            f"p99 {lat['p99']:.1f}  max {lat['max']:.1f}"
+        )
     if summary["fps"] is not None:
         lines.append(f"throughput    {summary['fps']:.1f} frames/s over {summary['wall_s']:.1f} s")
     if summary["tracks"]:
         longest = sorted(summary["tracks"].items(), key=lambda item: -item[1]["frames"])
         shown = longest[:max_tracks]
-        lines.append(f"tracks        {len(longest)}" + (
-            f" (the {len(shown)} longest below)" if len(longest) > len(shown) else ""))
+        lines.append(
+            f"tracks        {len(longest)}"
+            + (f" (the {len(shown)} longest below)" if len(longest) > len(shown) else "")
+        )
         lines.append(f"  {'track':>6} {'frames':>6}  {'gender':<24} emotion")
         for tid, track in shown:
             gender = ", ".join(f"{k} {v}" for k, v in track["gender"].items())
@@ -105,40 +124,53 @@ def format_table(summary: dict, max_tracks: int = 12) -> str:
             lines.append(f"  {'#' + tid:>6} {track['frames']:>6}  {gender:<24} {emotion}")
     detection = summary.get("detection")
     if detection:
-        lines.append(f"detection     IoU >= {detection['iou_threshold']} on "
-                     f"{detection['annotated_frames']} annotated frames: precision "
-                     f"{_ratio(detection['precision'])}, recall {_ratio(detection['recall'])} "
-                     f"(TP {detection['true_positives']}, FP {detection['false_positives']}, "
-                     f"FN {detection['false_negatives']})")
+        lines.append(
+            f"detection     IoU >= {detection['iou_threshold']} on "
+            f"{detection['annotated_frames']} annotated frames: precision "
+            f"{_ratio(detection['precision'])}, recall {_ratio(detection['recall'])} "
+            f"(TP {detection['true_positives']}, FP {detection['false_positives']}, "
+            f"FN {detection['false_negatives']})"
+        )
         for source, score in detection["by_source"].items():
-            lines.append(f"  {source}: precision {_ratio(score['precision'])}, recall "
-                         f"{_ratio(score['recall'])} (TP {score['true_positives']}, FP "
-                         f"{score['false_positives']}, FN {score['false_negatives']})")
+            lines.append(
+                f"  {source}: precision {_ratio(score['precision'])}, recall "
+                f"{_ratio(score['recall'])} (TP {score['true_positives']}, FP "
+                f"{score['false_positives']}, FN {score['false_negatives']})"
+            )
         if detection["annotated_frames_not_evaluated"]:
-            lines.append(f"  {detection['annotated_frames_not_evaluated']} annotated frames "
-                         "were not in the bag or were skipped")
+            lines.append(
+                f"  {detection['annotated_frames_not_evaluated']} annotated frames "
+                "were not in the bag or were skipped"
+            )
     if "tracking" in summary:
         lines += _tracking_lines(summary["tracking"])
     for head, score in (summary.get("classification") or {}).items():
-        lines.append(f"{head + ' acc.':<13} {_ratio(score['accuracy'])} "
-                     f"({score['correct']}/{score['total']} matched faces with a known label)")
+        lines.append(
+            f"{head + ' acc.':<13} {_ratio(score['accuracy'])} "
+            f"({score['correct']}/{score['total']} matched faces with a known label)"
+        )
     return "\n".join(lines)
 
 
-def _tracking_lines(tracking: Optional[dict]) -> list[str]:
+def _tracking_lines(tracking: dict | None) -> list[str]:
     if tracking is None:
-        return ["tracking      n/a: the ground truth names no person per face, or no annotated "
-                "frame was analysed"]
+        return [
+            "tracking      n/a: the ground truth names no person per face, or no annotated "
+            "frame was analysed"
+        ]
 
     def scores(t: dict) -> str:
-        return (f"{t['tracks']} tracks for {t['people']} people "
-                f"({_ratio(t['tracks_per_person'])} per person), IDF1 {_ratio(t['idf1'])}, "
-                f"ID switches {t['id_switches']}, MOTA {_ratio(t['mota'])}")
+        return (
+            f"{t['tracks']} tracks for {t['people']} people "
+            f"({_ratio(t['tracks_per_person'])} per person), IDF1 {_ratio(t['idf1'])}, "
+            f"ID switches {t['id_switches']}, MOTA {_ratio(t['mota'])}"
+        )
 
-    return ([f"tracking      {scores(tracking)} ({tracking['library']}, IoU >= "
-             f"{tracking['iou_threshold']})"] +
-            [f"  {source}: {scores(t)}" for source, t in tracking["by_source"].items()])
+    return [
+        f"tracking      {scores(tracking)} ({tracking['library']}, IoU >= "
+        f"{tracking['iou_threshold']})"
+    ] + [f"  {source}: {scores(t)}" for source, t in tracking["by_source"].items()]
 
 
-def _ratio(value: Optional[float]) -> str:
+def _ratio(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"

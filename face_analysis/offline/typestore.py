@@ -1,6 +1,7 @@
 """The `rosbags` type store used for every bag we read or write: the ROS 2 Kilted standard
 messages plus our own face_analysis/msg definitions, read from the .msg files themselves so
 the bag's message definitions always match what rosidl builds."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -21,8 +22,9 @@ def msg_dir() -> Path:
     """msg/ of the source checkout, else share/face_analysis/msg of an install."""
     folder = resource_dir("msg", marker="FaceAnalysisArray.msg")
     if not (folder / "FaceAnalysisArray.msg").is_file():
-        raise FaceAnalysisError("face_analysis .msg files not found in "
-                                f"{[str(c) for c in resource_dirs('msg')]}")
+        raise FaceAnalysisError(
+            f"face_analysis .msg files not found in {[str(c) for c in resource_dirs('msg')]}"
+        )
     return folder
 
 

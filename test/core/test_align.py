@@ -1,12 +1,13 @@
 """Aligned crops: the same framing as the axis-aligned crop, with the eyes made level."""
+
 import cv2
 import numpy as np
 import pytest
+from face_data import demo_image
 
 from face_analysis.core.align import eye_angle, upright_size
 from face_analysis.core.detect import make_detector
 from face_analysis.core.preprocess import PreprocessSpec, face_pixels, square_box
-from face_data import demo_image
 
 SPEC = PreprocessSpec("gender", ("male", "female"), 64, crop_margin_x=0.12, crop_margin_y=0.12)
 
@@ -48,12 +49,22 @@ def test_turned_face_is_turned_back(portrait, degrees):
     centre = ((face.x_min + face.x_max) / 2, (face.y_min + face.y_max) / 2)
     turn = cv2.getRotationMatrix2D(centre, degrees, 1.0)
     turned = cv2.warpAffine(image, turn, image.shape[::-1], borderMode=cv2.BORDER_REFLECT)
-    corners = np.array([[face.x_min, face.y_min, 1], [face.x_max, face.y_min, 1],
-                        [face.x_min, face.y_max, 1], [face.x_max, face.y_max, 1]]) @ turn.T
+    corners = (
+        np.array(
+            [
+                [face.x_min, face.y_min, 1],
+                [face.x_max, face.y_min, 1],
+                [face.x_min, face.y_max, 1],
+                [face.x_max, face.y_max, 1],
+            ]
+        )
+        @ turn.T
+    )
     box = (*corners.min(axis=0), *corners.max(axis=0))
     landmarks = np.hstack([face.landmarks, np.ones((5, 1))]) @ turn.T
     assert np.degrees(eye_angle(landmarks)) == pytest.approx(
-        np.degrees(eye_angle(face.landmarks)) - degrees)
+        np.degrees(eye_angle(face.landmarks)) - degrees
+    )
     upright = face_pixels(image, face.as_tuple(), SPEC)
     aligned = face_pixels(turned, box, SPEC, landmarks)
     plain = face_pixels(turned, box, SPEC)

@@ -1,18 +1,28 @@
 """Classifier: output shapes, probabilities, one batch per frame, metadata-driven preprocessing,
 and typed errors for bad models and bad input."""
+
 import numpy as np
 import pytest
+from face_data import EMOTIONS, GENDERS, demo_image, make_head
 
 from face_analysis.core.classify import FaceClassifier, OnnxHead
 from face_analysis.core.errors import ConfigError, ModelError
-from face_analysis.core.preprocess import (PreprocessError, PreprocessSpec, expand_box, normalize,
-                                           prepare_batch, resize_face, to_gray)
+from face_analysis.core.preprocess import (
+    PreprocessError,
+    PreprocessSpec,
+    expand_box,
+    normalize,
+    prepare_batch,
+    resize_face,
+    to_gray,
+)
 from face_analysis.core.types import FaceBox
 
-from face_data import EMOTIONS, GENDERS, demo_image, make_head
-
-TEST_IMAGE_BOXES = [FaceBox(306, 347, 422, 463), FaceBox(574, 419, 685, 530),
-                    FaceBox(845, 374, 950, 479)]
+TEST_IMAGE_BOXES = [
+    FaceBox(306, 347, 422, 463),
+    FaceBox(574, 419, 685, 530),
+    FaceBox(845, 374, 950, 479),
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,14 +77,16 @@ def test_preprocessing_is_the_training_transform(classifier):
 
 def test_spec_comes_from_metadata(standin_models):
     head = OnnxHead(standin_models["emotion"])
-    assert head.spec == PreprocessSpec("emotion", EMOTIONS, 64, crop_margin_x=0.1,
-                                       crop_margin_y=0.15)
+    assert head.spec == PreprocessSpec(
+        "emotion", EMOTIONS, 64, crop_margin_x=0.1, crop_margin_y=0.15
+    )
 
 
 def test_single_head(standin_models):
     only_gender = FaceClassifier(None, standin_models["gender"])
-    result = only_gender.classify(demo_image("astronaut_eileen_collins.png"),
-                                  [FaceBox(180, 60, 320, 220)])[0]
+    result = only_gender.classify(
+        demo_image("astronaut_eileen_collins.png"), [FaceBox(180, 60, 320, 220)]
+    )[0]
     assert result.emotion is None and result.gender is not None
 
 
@@ -85,24 +97,32 @@ def test_boxes_partly_outside_are_clipped(classifier):
     assert result[1].box.as_tuple() == (450, 400, 512, 512) and result[1].box.score == 0.8
 
 
-@pytest.mark.parametrize("box, message", [
-    ((600, 600, 700, 700), "no area inside the 512x512 image"),
-    ((10, 10, 10, 50), "no area"),
-    ((float("nan"), 0, 10, 10), "non-finite"),
-    ((1, 2, 3), "needs 4 coordinates"),
-    ("abcd", "not a sequence of numbers")])
+@pytest.mark.parametrize(
+    "box, message",
+    [
+        ((600, 600, 700, 700), "no area inside the 512x512 image"),
+        ((10, 10, 10, 50), "no area"),
+        ((float("nan"), 0, 10, 10), "non-finite"),
+        ((1, 2, 3), "needs 4 coordinates"),
+        ("abcd", "not a sequence of numbers"),
+    ],
+)
 def test_bad_boxes(classifier, box, message):
     with pytest.raises(PreprocessError, match=message):
         classifier.classify(demo_image("astronaut_eileen_collins.png"), [box])
 
 
-@pytest.mark.parametrize("image, message", [
-    (None, "image is None"),
-    (np.zeros((0, 0, 3), np.uint8), "empty"),
-    (np.zeros((100, 100, 3), np.float64), "dtype must be uint8"),
-    (np.zeros((100, 100, 5), np.uint8), "gray, BGR or BGRA"),
-    (np.zeros((100, 100, 3, 1), np.uint8), "gray, BGR or BGRA"),
-    (np.zeros((40, 100, 3), np.uint8), "100x40, smaller than the model input 64x64")])
+@pytest.mark.parametrize(
+    "image, message",
+    [
+        (None, "image is None"),
+        (np.zeros((0, 0, 3), np.uint8), "empty"),
+        (np.zeros((100, 100, 3), np.float64), "dtype must be uint8"),
+        (np.zeros((100, 100, 5), np.uint8), "gray, BGR or BGRA"),
+        (np.zeros((100, 100, 3, 1), np.uint8), "gray, BGR or BGRA"),
+        (np.zeros((40, 100, 3), np.uint8), "100x40, smaller than the model input 64x64"),
+    ],
+)
 def test_bad_images(classifier, image, message):
     with pytest.raises(PreprocessError, match=message):
         classifier.classify(image, [(0, 0, 30, 30)])
@@ -126,15 +146,19 @@ def test_corrupt_model_file(tmp_path):
 
 
 def test_model_without_metadata(tmp_path):
-    path = make_head(tmp_path / "bare.onnx", PreprocessSpec("emotion", EMOTIONS, 64),
-                     metadata=False)
-    with pytest.raises(ModelError, match=r"bare\.onnx: metadata key 'face_analysis.task' is missing"):
+    path = make_head(
+        tmp_path / "bare.onnx", PreprocessSpec("emotion", EMOTIONS, 64), metadata=False
+    )
+    with pytest.raises(
+        ModelError, match=r"bare\.onnx: metadata key 'face_analysis.task' is missing"
+    ):
         OnnxHead(str(path))
 
 
 def test_model_whose_metadata_disagrees_with_its_shape(tmp_path):
     path = make_head(tmp_path / "liar.onnx", PreprocessSpec("emotion", EMOTIONS, 64))
     import onnx
+
     model = onnx.load(str(path))
     onnx.helper.set_model_props(model, PreprocessSpec("gender", GENDERS, 64).to_metadata())
     onnx.save(model, str(path))
@@ -143,8 +167,9 @@ def test_model_whose_metadata_disagrees_with_its_shape(tmp_path):
 
 
 def test_model_with_fixed_batch(tmp_path):
-    path = make_head(tmp_path / "fixed.onnx", PreprocessSpec("emotion", EMOTIONS, 64),
-                     fixed_batch=True)
+    path = make_head(
+        tmp_path / "fixed.onnx", PreprocessSpec("emotion", EMOTIONS, 64), fixed_batch=True
+    )
     with pytest.raises(ModelError, match="batch dimension is fixed"):
         OnnxHead(str(path))
 

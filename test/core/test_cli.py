@@ -1,20 +1,31 @@
 """The face-analysis command: image and video demos, JSON output, clear errors."""
+
 import json
 import re
 
 import cv2
 import pytest
+from face_data import DEMO, TEST_IMAGE_FACES, demo_image, faces_hit
+from paths import REPO
 
 from face_analysis.cli import build_parser, main
 from face_analysis.commands.options import config_from_args
 from face_analysis.core.types import FaceBox
-from face_data import DEMO, TEST_IMAGE_FACES, demo_image, faces_hit
-from paths import REPO
 
 ANALYSING = ("image", "video", "evaluate")
-SHARED_OPTIONS = ("--emotion-model", "--gender-model", "--threads", "--providers", "--detector",
-                  "--detector-setting", "--min-score", "--max-faces", "--iou-threshold",
-                  "--alpha", "--max-missed")
+SHARED_OPTIONS = (
+    "--emotion-model",
+    "--gender-model",
+    "--threads",
+    "--providers",
+    "--detector",
+    "--detector-setting",
+    "--min-score",
+    "--max-faces",
+    "--iou-threshold",
+    "--alpha",
+    "--max-missed",
+)
 
 
 def model_args(models):
@@ -24,8 +35,16 @@ def model_args(models):
 def test_image_json_and_overlay(standin_models, tmp_path, capsys):
     demo_image("oarriaga_test_image.jpg")  # skips without demo data
     out = tmp_path / "out.png"
-    rc = main(["image", str(DEMO / "oarriaga_test_image.jpg"), "-o", str(out), "--json",
-               *model_args(standin_models)])
+    rc = main(
+        [
+            "image",
+            str(DEMO / "oarriaga_test_image.jpg"),
+            "-o",
+            str(out),
+            "--json",
+            *model_args(standin_models),
+        ]
+    )
     assert rc == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["width"], report["height"]) == (2048, 1536)
@@ -33,8 +52,15 @@ def test_image_json_and_overlay(standin_models, tmp_path, capsys):
     assert faces_hit([FaceBox(*f["box"]) for f in faces], TEST_IMAGE_FACES) == 6
     first = faces[0]
     assert set(first) == {"box", "score", "track_id", "gender", "emotion"}
-    assert set(first["emotion"]["probs"]) == {"angry", "disgust", "fear", "happy", "sad",
-                                              "surprise", "neutral"}
+    assert set(first["emotion"]["probs"]) == {
+        "angry",
+        "disgust",
+        "fear",
+        "happy",
+        "sad",
+        "surprise",
+        "neutral",
+    }
     assert first["gender"]["label"] in ("male", "female")
     assert sum(first["gender"]["probs"].values()) == pytest.approx(1.0, abs=1e-3)
     assert cv2.imread(str(out)).shape == (1536, 2048, 3)
@@ -42,9 +68,19 @@ def test_image_json_and_overlay(standin_models, tmp_path, capsys):
 
 def test_image_text_output_and_detector_settings(standin_models, capsys):
     demo_image("astronaut_eileen_collins.png")
-    rc = main(["image", str(DEMO / "astronaut_eileen_collins.png"), *model_args(standin_models),
-               "--detector", "haar", "--detector-setting", "scale_factor=1.1",
-               "--detector-setting", "downscale=2"])
+    rc = main(
+        [
+            "image",
+            str(DEMO / "astronaut_eileen_collins.png"),
+            *model_args(standin_models),
+            "--detector",
+            "haar",
+            "--detector-setting",
+            "scale_factor=1.1",
+            "--detector-setting",
+            "downscale=2",
+        ]
+    )
     assert rc == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("1 face(s)") and lines[1].strip().startswith("face #1 at (")
@@ -55,25 +91,44 @@ def test_video(standin_models, tmp_path, capsys):
     if not clip.is_file():
         pytest.skip(f"{clip} not found")
     out, log = tmp_path / "out.mp4", tmp_path / "faces.jsonl"
-    rc = main(["video", str(clip), "-o", str(out), "--jsonl", str(log), "--max-frames", "8",
-               *model_args(standin_models)])
+    rc = main(
+        [
+            "video",
+            str(clip),
+            "-o",
+            str(out),
+            "--jsonl",
+            str(log),
+            "--max-frames",
+            "8",
+            *model_args(standin_models),
+        ]
+    )
     assert rc == 0
     assert "8 frames" in capsys.readouterr().out
     capture = cv2.VideoCapture(str(out))
     assert int(capture.get(cv2.CAP_PROP_FRAME_COUNT)) == 8
-    assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (640, 360)
+    assert (capture.get(cv2.CAP_PROP_FRAME_WIDTH), capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (
+        640,
+        360,
+    )
     frames = [json.loads(line) for line in log.read_text().splitlines()]
     assert [f["frame"] for f in frames] == list(range(8))
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["image", "/nonexistent.jpg"], "/nonexistent.jpg: cannot read it as an image"),
-    (["video", "/nonexistent.mp4"], "/nonexistent.mp4: cannot open it as a video"),
-    (["image", "{photo}", "--emotion-model", "/nowhere/emotion.onnx"],
-     "/nowhere/emotion.onnx: model file not found"),
-    (["image", "{photo}", "--detector-setting", "speed=3"], "accepted settings"),
-    (["image", "{photo}", "-o", "/tmp/out.unknown-extension"], "cannot write the image"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["image", "/nonexistent.jpg"], "/nonexistent.jpg: cannot read it as an image"),
+        (["video", "/nonexistent.mp4"], "/nonexistent.mp4: cannot open it as a video"),
+        (
+            ["image", "{photo}", "--emotion-model", "/nowhere/emotion.onnx"],
+            "/nowhere/emotion.onnx: model file not found",
+        ),
+        (["image", "{photo}", "--detector-setting", "speed=3"], "accepted settings"),
+        (["image", "{photo}", "-o", "/tmp/out.unknown-extension"], "cannot write the image"),
+    ],
+)
 def test_errors_are_one_clear_line(standin_models, capsys, argv, message):
     demo_image("astronaut_eileen_collins.png")
     argv = [a.replace("{photo}", str(DEMO / "astronaut_eileen_collins.png")) for a in argv]
@@ -91,9 +146,20 @@ def test_bad_setting_syntax_is_a_usage_error(capsys):
 
 
 def test_shared_options_map_onto_the_analyzer_config():
-    args = build_parser().parse_args([
-        "video", "a.mp4", "--max-faces", "3", "--alpha", "0.4", "--iou-threshold", "0.5",
-        "--providers", "CUDAExecutionProvider,CPUExecutionProvider"])
+    args = build_parser().parse_args(
+        [
+            "video",
+            "a.mp4",
+            "--max-faces",
+            "3",
+            "--alpha",
+            "0.4",
+            "--iou-threshold",
+            "0.5",
+            "--providers",
+            "CUDAExecutionProvider,CPUExecutionProvider",
+        ]
+    )
     assert (args.command, args.max_faces, args.alpha) == ("video", 3, 0.4)
     config = config_from_args(args)
     assert (config.max_faces, config.smoothing_alpha, config.iou_threshold) == (3, 0.4, 0.5)

@@ -1,8 +1,10 @@
 """Detectors: faces found on the demo photos, settings checked, optional mediapipe handled."""
+
 import csv
 
 import numpy as np
 import pytest
+from face_data import DEMO, HAS_MEDIAPIPE, TEST_IMAGE_FACES, demo_image, faces_hit
 
 from face_analysis.core.detect import DETECTORS, HaarDetector, make_detector
 from face_analysis.core.errors import ConfigError, DetectorUnavailableError, ModelError
@@ -10,12 +12,14 @@ from face_analysis.core.geometry import recall
 from face_analysis.core.preprocess import PreprocessError
 from face_analysis.core.types import FaceBox
 
-from face_data import DEMO, HAS_MEDIAPIPE, TEST_IMAGE_FACES, demo_image, faces_hit
 
 def solvay_truth():
     with open(DEMO / "solvay_conference_1927_1280_faces.csv") as f:
-        return [FaceBox(*(float(row[k]) for k in ("x_min", "y_min", "x_max", "y_max")))
-                for row in csv.DictReader(f) if row["is_face"] == "1"]
+        return [
+            FaceBox(*(float(row[k]) for k in ("x_min", "y_min", "x_max", "y_max")))
+            for row in csv.DictReader(f)
+            if row["is_face"] == "1"
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +61,16 @@ def test_haar_accepts_gray_and_bgra(haar):
     assert len(haar.detect(gray)) == len(haar.detect(bgra)) == 1
 
 
-@pytest.mark.parametrize("bad, message", [
-    (None, "None"), (np.zeros((0, 10, 3), np.uint8), "empty"),
-    (np.zeros((10, 10, 3), np.float32), "uint8"), (np.zeros((10, 10, 2), np.uint8), "shape"),
-    ([[1, 2], [3, 4]], "numpy array")])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (None, "None"),
+        (np.zeros((0, 10, 3), np.uint8), "empty"),
+        (np.zeros((10, 10, 3), np.float32), "uint8"),
+        (np.zeros((10, 10, 2), np.uint8), "shape"),
+        ([[1, 2], [3, 4]], "numpy array"),
+    ],
+)
 def test_detectors_reject_bad_images(haar, bad, message):
     with pytest.raises(PreprocessError, match=message):
         haar.detect(bad)

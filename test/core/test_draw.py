@@ -1,17 +1,27 @@
 """Overlay: colour by gender, captions, scaling with the image, input left untouched."""
+
 import numpy as np
 import pytest
+from face_data import EMOTIONS, GENDERS
 
-from face_analysis.core.draw import (GENDER_COLOURS, LANDMARK_COLOUR, NO_GENDER_COLOUR,
-                                     caption_origin, draw_results, face_caption)
+from face_analysis.core.draw import (
+    GENDER_COLOURS,
+    LANDMARK_COLOUR,
+    NO_GENDER_COLOUR,
+    caption_origin,
+    draw_results,
+    face_caption,
+)
 from face_analysis.core.preprocess import PreprocessError
 from face_analysis.core.types import ClassScores, FaceBox, FaceResult
 
-from face_data import EMOTIONS, GENDERS
-
 
 def result(gender_index=None, track_id=3, box=(100, 100, 200, 200)):
-    gender = None if gender_index is None else ClassScores(GENDERS, np.eye(2, dtype=np.float32)[gender_index] * 0.8 + 0.1)
+    gender = (
+        None
+        if gender_index is None
+        else ClassScores(GENDERS, np.eye(2, dtype=np.float32)[gender_index] * 0.8 + 0.1)
+    )
     emotion = ClassScores(EMOTIONS, np.eye(7, dtype=np.float32)[3] * 0.65 + 0.05)
     return FaceResult(FaceBox(*box), track_id, emotion, gender)
 
@@ -21,8 +31,10 @@ def test_caption():
     assert face_caption(result(None, track_id=-1)) == ["happy 0.70"]
 
 
-@pytest.mark.parametrize("gender_index, colour", [
-    (0, GENDER_COLOURS["male"]), (1, GENDER_COLOURS["female"]), (None, NO_GENDER_COLOUR)])
+@pytest.mark.parametrize(
+    "gender_index, colour",
+    [(0, GENDER_COLOURS["male"]), (1, GENDER_COLOURS["female"]), (None, NO_GENDER_COLOUR)],
+)
 def test_box_colour_follows_gender(gender_index, colour):
     image = np.zeros((480, 640, 3), np.uint8)
     out = draw_results(image, [result(gender_index)])
@@ -38,8 +50,7 @@ def caption_height(out, column):
 
 def test_text_grows_with_the_image():
     small = draw_results(np.zeros((480, 640, 3), np.uint8), [result(0, box=(100, 300, 200, 400))])
-    large = draw_results(np.zeros((1080, 1920, 3), np.uint8),
-                         [result(0, box=(300, 675, 600, 900))])
+    large = draw_results(np.zeros((1080, 1920, 3), np.uint8), [result(0, box=(300, 675, 600, 900))])
     assert caption_height(large, 302) > 1.5 * caption_height(small, 101) > 0
 
 
@@ -66,7 +77,11 @@ def test_landmarks_are_drawn():
     out = draw_results(np.zeros((480, 640, 3), np.uint8), [face])
     for x, y in landmarks:
         assert tuple(out[y, x]) == LANDMARK_COLOUR
-    assert tuple(draw_results(np.zeros((480, 640, 3), np.uint8), [result(0)])[130, 130]) == (0, 0, 0)
+    assert tuple(draw_results(np.zeros((480, 640, 3), np.uint8), [result(0)])[130, 130]) == (
+        0,
+        0,
+        0,
+    )
 
 
 def test_no_faces_and_bad_image():

@@ -1,13 +1,18 @@
 """sensor_msgs/Image <-> numpy without cv_bridge: every camera encoding, step padding, byte order,
 and a typed error for each kind of bad message."""
+
 from types import SimpleNamespace
 
 import cv2
 import numpy as np
 import pytest
 
-from face_analysis.core.image_codec import (ImageEncodingError, decode_compressed, decode_image,
-                                            encode_image)
+from face_analysis.core.image_codec import (
+    ImageEncodingError,
+    decode_compressed,
+    decode_image,
+    encode_image,
+)
 
 RNG = np.random.default_rng(0)
 BGR = RNG.integers(0, 256, (6, 8, 3), dtype=np.uint8)
@@ -15,11 +20,20 @@ BGR = RNG.integers(0, 256, (6, 8, 3), dtype=np.uint8)
 
 def message(encoding, pixels: np.ndarray, pad: int = 0, big_endian=False):
     height, width = pixels.shape[:2]
-    rows = pixels.reshape(height, -1).view(np.uint8) if pixels.dtype != np.uint8 else \
-        pixels.reshape(height, -1)
+    rows = (
+        pixels.reshape(height, -1).view(np.uint8)
+        if pixels.dtype != np.uint8
+        else pixels.reshape(height, -1)
+    )
     rows = np.hstack([rows, np.zeros((height, pad), np.uint8)])  # step > row bytes
-    return SimpleNamespace(encoding=encoding, height=height, width=width, step=rows.shape[1],
-                           is_bigendian=big_endian, data=rows.tobytes())
+    return SimpleNamespace(
+        encoding=encoding,
+        height=height,
+        width=width,
+        step=rows.shape[1],
+        is_bigendian=big_endian,
+        data=rows.tobytes(),
+    )
 
 
 @pytest.mark.parametrize("pad", [0, 5])
@@ -37,8 +51,9 @@ def test_mono_encodings_and_byte_order():
     assert np.array_equal(decode_image(message("mono8", gray, 3)), gray)
     wide = gray.astype(np.uint16) * 256 + 7
     assert np.array_equal(decode_image(message("mono16", wide.astype("<u2"))), gray)
-    assert np.array_equal(decode_image(message("mono16", wide.astype(">u2"), big_endian=True)),
-                          gray)
+    assert np.array_equal(
+        decode_image(message("mono16", wide.astype(">u2"), big_endian=True)), gray
+    )
 
 
 def test_packed_yuv_encodings():
@@ -58,12 +73,15 @@ def test_encode_then_decode_round_trips():
     assert np.array_equal(decode_image(msg), cv2.cvtColor(BGR, cv2.COLOR_BGR2GRAY))
 
 
-@pytest.mark.parametrize("change,kind", [
-    (dict(encoding="bayer_rggb8"), "unsupported encoding"),
-    (dict(step=10), "bad step"),
-    (dict(data=b"\0" * 20), "truncated data"),
-    (dict(width=0, height=0), "zero size"),
-])
+@pytest.mark.parametrize(
+    "change,kind",
+    [
+        (dict(encoding="bayer_rggb8"), "unsupported encoding"),
+        (dict(step=10), "bad step"),
+        (dict(data=b"\0" * 20), "truncated data"),
+        (dict(width=0, height=0), "zero size"),
+    ],
+)
 def test_bad_messages_raise_a_typed_error_naming_the_problem(change, kind):
     msg = message("bgr8", BGR)
     for key, value in change.items():

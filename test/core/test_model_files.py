@@ -1,16 +1,16 @@
 """models/MANIFEST.json: every shipped model is listed with its sha256, a tampered one fails to
 load, a model outside any manifest loads and reports its sha256."""
+
 import json
 import logging
 import shutil
 
 import pytest
+from paths import REPO
 
 from face_analysis.core.classify import OnnxHead
 from face_analysis.core.errors import ModelError
-from face_analysis.core.model_files import (MANIFEST, file_sha256, record_model,
-                                            verify_model)
-from paths import REPO
+from face_analysis.core.model_files import MANIFEST, file_sha256, record_model, verify_model
 
 MODELS = REPO / "models"
 
@@ -34,13 +34,17 @@ def tampered_copy(tmp_path, name):
 
 def test_tampered_emotion_model_fails_with_the_manifest_error(tmp_path):
     path = tampered_copy(tmp_path, "emotion.onnx")
-    with pytest.raises(ModelError, match=r"emotion\.onnx: sha256 [0-9a-f]{64} differs from a24d5e55"
-                       r".* listed for 'emotion.onnx' in .*MANIFEST\.json: the file is altered"):
+    with pytest.raises(
+        ModelError,
+        match=r"emotion\.onnx: sha256 [0-9a-f]{64} differs from a24d5e55"
+        r".* listed for 'emotion.onnx' in .*MANIFEST\.json: the file is altered",
+    ):
         OnnxHead(str(path))
 
 
-def test_model_outside_any_manifest_loads_and_reports_its_sha256(standin_models, caplog,
-                                                                 monkeypatch):
+def test_model_outside_any_manifest_loads_and_reports_its_sha256(
+    standin_models, caplog, monkeypatch
+):
     # Attached to the module's logger itself: launch_testing's logger class does not propagate.
     logger = logging.getLogger("face_analysis.core.model_files")
     monkeypatch.setattr(logger, "handlers", [caplog.handler])

@@ -1,5 +1,6 @@
 """Stamp pairing of the classifier and overlay inputs: exact matches in either order, bounded
 caches, and every entry evicted unpaired is counted."""
+
 from face_analysis.ros.nodes.pairing import StampPairer
 
 

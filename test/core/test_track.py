@@ -1,8 +1,10 @@
 """Tracker: ids kept through motion, gaps, camera pans and low scores, new ids for new faces,
 expiry, and smoothing."""
+
 import cv2
 import numpy as np
 import pytest
+from face_data import EMOTIONS, GENDERS
 
 from face_analysis.core.errors import ConfigError
 from face_analysis.core.geometry import centre_distance, greedy_match, iou_matrix
@@ -10,13 +12,13 @@ from face_analysis.core.global_motion import GlobalMotion
 from face_analysis.core.track import FaceTracker
 from face_analysis.core.types import ClassScores, FaceBox, FaceResult
 
-from face_data import EMOTIONS, GENDERS
-
 
 def face(x, y, size=60, emotion=None, gender=None, score=1.0):
-    return FaceResult(FaceBox(x, y, x + size, y + size, score),
-                      emotion=None if emotion is None else ClassScores(EMOTIONS, emotion),
-                      gender=None if gender is None else ClassScores(GENDERS, gender))
+    return FaceResult(
+        FaceBox(x, y, x + size, y + size, score),
+        emotion=None if emotion is None else ClassScores(EMOTIONS, emotion),
+        gender=None if gender is None else ClassScores(GENDERS, gender),
+    )
 
 
 def test_iou_and_greedy_match():
@@ -89,10 +91,12 @@ def test_smoothing_reduces_label_flicker():
 
 def test_smoothed_probabilities_stay_distributions_and_are_per_track():
     tracker = FaceTracker(smoothing_alpha=0.5)
-    tracker.update([face(0, 0, gender=np.array([1.0, 0.0])),
-                    face(200, 0, gender=np.array([0.0, 1.0]))])
-    a, b = tracker.update([face(2, 0, gender=np.array([0.0, 1.0])),
-                           face(202, 0, gender=np.array([0.0, 1.0]))])
+    tracker.update(
+        [face(0, 0, gender=np.array([1.0, 0.0])), face(200, 0, gender=np.array([0.0, 1.0]))]
+    )
+    a, b = tracker.update(
+        [face(2, 0, gender=np.array([0.0, 1.0])), face(202, 0, gender=np.array([0.0, 1.0]))]
+    )
     np.testing.assert_allclose(a.gender.probs, [0.5, 0.5])
     np.testing.assert_allclose(b.gender.probs, [0.0, 1.0])
     assert a.emotion is None
@@ -139,6 +143,7 @@ def test_high_score_boxes_are_matched_before_low_score_ones():
 def test_camera_motion_keeps_ids_of_a_crowd_during_a_fast_pan():
     """A row of faces 70 px apart, panned 50 px a frame: without knowing the pan, nearest
     matching would hand ids to the neighbours; with it, every face keeps its own."""
+
     def row(step):
         return [FaceBox(x, 200, x + 40, 240) for x in 700 - 50 * step + 70 * np.arange(5)]
 
@@ -180,10 +185,16 @@ def test_global_motion_measures_a_known_shift():
     assert motion.transform(np.zeros((480, 640), np.uint8)) is None  # a blank view: unknown
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    (dict(iou_threshold=0), "iou_threshold"), (dict(smoothing_alpha=1.5), "smoothing_alpha"),
-    (dict(max_missed=-1), "max_missed"), (dict(max_away=-1), "max_away"),
-    (dict(high_score=2.0), "high_score")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(iou_threshold=0), "iou_threshold"),
+        (dict(smoothing_alpha=1.5), "smoothing_alpha"),
+        (dict(max_missed=-1), "max_missed"),
+        (dict(max_away=-1), "max_away"),
+        (dict(high_score=2.0), "high_score"),
+    ],
+)
 def test_bad_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         FaceTracker(**kwargs)

@@ -1,19 +1,24 @@
 """YuNet: our onnxruntime decoding agrees with OpenCV's FaceDetectorYN on the same weights; the
 weights file is checked; landmarks are kept with their box."""
+
 import shutil
 
 import cv2
 import numpy as np
 import pytest
+from face_data import TEST_IMAGE_FACES, demo_image, faces_hit
+from paths import REPO
 
 from face_analysis.core.detect import make_detector
 from face_analysis.core.errors import ConfigError, ModelError
 from face_analysis.core.yunet import YUNET_FILE, default_model_path, fixed_shape_model
-from face_data import TEST_IMAGE_FACES, demo_image, faces_hit
-from paths import REPO
 
-DEMO_PHOTOS = ["oarriaga_test_image.jpg", "solvay_conference_1927_1280.png",
-               "astronaut_eileen_collins.png", "oarriaga_emotion_classification_annotated.jpg"]
+DEMO_PHOTOS = [
+    "oarriaga_test_image.jpg",
+    "solvay_conference_1927_1280.png",
+    "astronaut_eileen_collins.png",
+    "oarriaga_emotion_classification_annotated.jpg",
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +32,9 @@ def opencv_faces(path: str, image: np.ndarray) -> np.ndarray:
     to the image as ours are."""
     height, width = image.shape[:2]
     model = np.frombuffer(fixed_shape_model(path, width, height), np.uint8)
-    reference = cv2.FaceDetectorYN.create("onnx", model, np.zeros(0, np.uint8), (width, height),
-                                          0.6, 0.3)
+    reference = cv2.FaceDetectorYN.create(
+        "onnx", model, np.zeros(0, np.uint8), (width, height), 0.6, 0.3
+    )
     faces = reference.detect(image)[1]
     boxes = np.zeros((0, 4)) if faces is None else faces[:, :4].astype(np.float64)
     boxes[:, 2:] += boxes[:, :2]
@@ -123,14 +129,20 @@ def test_altered_weights_fail_with_the_expected_sha256(models_copy):
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x01
     path.write_bytes(bytes(data))
-    with pytest.raises(ModelError, match=r"yunet_s_dynamic\.onnx: sha256 [0-9a-f]{64} differs from "
-                       r"daede240.*altered or corrupt.*libfacedetection\.train"):
+    with pytest.raises(
+        ModelError,
+        match=r"yunet_s_dynamic\.onnx: sha256 [0-9a-f]{64} differs from "
+        r"daede240.*altered or corrupt.*libfacedetection\.train",
+    ):
         make_detector("yunet", model=str(path))
 
 
 def test_missing_weights_say_where_to_get_them(models_copy):
     path = models_copy / YUNET_FILE
     path.unlink()
-    with pytest.raises(ModelError, match=r"yunet_s_dynamic\.onnx: model file not found; expected "
-                       r"sha256 daede240.*libfacedetection\.train.*setup_env\.sh"):
+    with pytest.raises(
+        ModelError,
+        match=r"yunet_s_dynamic\.onnx: model file not found; expected "
+        r"sha256 daede240.*libfacedetection\.train.*setup_env\.sh",
+    ):
         make_detector("yunet", model=str(path))

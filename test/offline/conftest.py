@@ -1,5 +1,6 @@
 """Fixtures of the offline tests. The replay tests use the real-ROS fixtures `ros_processes` and
 `ros_probe` of test/ros_fixtures.py when rclpy exists."""
+
 import importlib.util
 
 if importlib.util.find_spec("rclpy") is not None:

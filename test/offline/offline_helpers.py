@@ -1,11 +1,12 @@
 """Helpers of the face_analysis.offline tests. Deterministic stand-ins: synthetic 'photos' whose
 'faces' are flat bright squares, a detector that finds exactly those squares, and a classifier
 whose answer follows from the square's brightness, so every expected metric is known exactly."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Sequence
 
 import cv2
 import numpy as np
@@ -45,15 +46,20 @@ class SquareDetector:
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         mask = (to_gray(image) > 120).astype(np.uint8)
         count, _, stats, _ = cv2.connectedComponentsWithStats(mask)
-        return [FaceBox(float(x), float(y), float(x + w), float(y + h))
-                for x, y, w, h, area in stats[1:count] if area >= 16]
+        return [
+            FaceBox(float(x), float(y), float(x + w), float(y + h))
+            for x, y, w, h, area in stats[1:count]
+            if area >= 16
+        ]
 
 
 class BrightnessClassifier:
     """gender: male for squares brighter than halfway between the two grays; emotion: happy."""
 
-    heads = {"gender": SimpleNamespace(spec=SimpleNamespace(labels=GENDERS)),
-             "emotion": SimpleNamespace(spec=SimpleNamespace(labels=EMOTIONS))}
+    heads = {
+        "gender": SimpleNamespace(spec=SimpleNamespace(labels=GENDERS)),
+        "emotion": SimpleNamespace(spec=SimpleNamespace(labels=EMOTIONS)),
+    }
 
     def classify(self, image: np.ndarray, boxes) -> list[FaceResult]:
         gray = to_gray(image)
@@ -62,14 +68,18 @@ class BrightnessClassifier:
             box = clip_box(box, image.shape)
             x0, y0, x1, y1 = (int(round(v)) for v in box.as_tuple())
             male = gray[y0:y1, x0:x1].mean() > (MALE_GRAY + FEMALE_GRAY) / 2
-            results.append(FaceResult(
-                box=box, gender=ClassScores(GENDERS, np.array([0.9, 0.1] if male else [0.2, 0.8],
-                                                              dtype=np.float32)),
-                emotion=ClassScores(EMOTIONS, np.array([0.75, 0.25], dtype=np.float32))))
+            results.append(
+                FaceResult(
+                    box=box,
+                    gender=ClassScores(
+                        GENDERS, np.array([0.9, 0.1] if male else [0.2, 0.8], dtype=np.float32)
+                    ),
+                    emotion=ClassScores(EMOTIONS, np.array([0.75, 0.25], dtype=np.float32)),
+                )
+            )
         return results
 
 
 def fake_analyzer() -> FaceAnalyzer:
     config = AnalyzerConfig(emotion_model=None, gender_model=None, detector=None)
     return FaceAnalyzer(config, detector=SquareDetector(), classifier=BrightnessClassifier())
-

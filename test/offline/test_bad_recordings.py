@@ -1,14 +1,14 @@
 """Unusable input gives a message naming the problem; a bag mixing good and bad frames is
 evaluated completely, the bad frames counted as skipped with their reasons."""
+
 import numpy as np
 import pytest
+from offline_helpers import MALE_GRAY, fake_analyzer, square_photo
 
 from face_analysis.offline.bag_reader import BagError, ImageBag
 from face_analysis.offline.bag_writer import ImageBagWriter, header, open_writer
 from face_analysis.offline.evaluate import evaluate_bag
 from face_analysis.offline.typestore import COMPRESSED_IMAGE, IMAGE, typestore
-
-from offline_helpers import MALE_GRAY, fake_analyzer, square_photo
 
 START_NS = 1_750_000_000_000_000_000
 
@@ -20,9 +20,14 @@ def good_frame():
 def image_msg(stamp_ns, pixels, encoding="bgr8", data=None):
     height, width = pixels.shape[:2]
     return typestore().types[IMAGE](
-        header=header(stamp_ns, "camera"), height=height, width=width, encoding=encoding,
-        is_bigendian=0, step=pixels.strides[0],
-        data=np.frombuffer(pixels.tobytes() if data is None else data, np.uint8))
+        header=header(stamp_ns, "camera"),
+        height=height,
+        width=width,
+        encoding=encoding,
+        is_bigendian=0,
+        step=pixels.strides[0],
+        data=np.frombuffer(pixels.tobytes() if data is None else data, np.uint8),
+    )
 
 
 def write_raw(path, entries, topic="/camera/image_raw", msgtype=IMAGE, storage="mcap"):
@@ -56,18 +61,23 @@ def test_folder_that_is_not_a_bag(tmp_path):
 
 def test_bag_without_image_topics_lists_what_it_has(tmp_path):
     string = typestore().types["std_msgs/msg/String"]
-    bag = write_raw(tmp_path / "chatter", [string(data="hello")], "/chatter",
-                    "std_msgs/msg/String")
-    with pytest.raises(BagError, match=r"no image topic \(sensor_msgs/msg/Image or "
-                                       r"sensor_msgs/msg/CompressedImage\) in the bag "
-                                       r"\(topics: /chatter \[std_msgs/msg/String\]\)"):
+    bag = write_raw(tmp_path / "chatter", [string(data="hello")], "/chatter", "std_msgs/msg/String")
+    with pytest.raises(
+        BagError,
+        match=r"no image topic \(sensor_msgs/msg/Image or "
+        r"sensor_msgs/msg/CompressedImage\) in the bag "
+        r"\(topics: /chatter \[std_msgs/msg/String\]\)",
+    ):
         evaluate_bag(bag, fake_analyzer(), tmp_path / "out")
 
 
 def test_wrong_topic_names_the_topics_there_are(tmp_path):
     bag = good_bag(tmp_path / "bag", n=1)
-    with pytest.raises(BagError, match=r"no topic '/front/image' \(topics: /camera/image_raw "
-                                       r"\[sensor_msgs/msg/Image\]\)"):
+    with pytest.raises(
+        BagError,
+        match=r"no topic '/front/image' \(topics: /camera/image_raw "
+        r"\[sensor_msgs/msg/Image\]\)",
+    ):
         ImageBag(bag, "/front/image")
 
 
@@ -87,8 +97,9 @@ def test_mcap_cut_before_its_first_message(tmp_path):
     bag = good_bag(tmp_path / "bag")
     mcap = next(bag.glob("*.mcap"))
     mcap.write_bytes(mcap.read_bytes()[:2000])
-    with pytest.raises(BagError, match="corrupt or truncated .*no complete message before the "
-                                       "damage"):
+    with pytest.raises(
+        BagError, match="corrupt or truncated .*no complete message before the damage"
+    ):
         ImageBag(bag)
 
 
@@ -96,15 +107,19 @@ def test_corrupt_sqlite3_bag(tmp_path):
     bag = good_bag(tmp_path / "bag", storage="sqlite3")
     db3 = next(bag.glob("*.db3"))
     db3.write_bytes(db3.read_bytes()[: db3.stat().st_size // 2])
-    with pytest.raises(BagError, match=r"cannot read the bag, it is corrupt or truncated "
-                                       r"\(.*malformed"):
+    with pytest.raises(
+        BagError,
+        match=r"cannot read the bag, it is corrupt or truncated "
+        r"\(.*malformed",
+    ):
         ImageBag(bag)
 
 
 def test_unsupported_encoding_is_named_and_counted(tmp_path):
     bayer = np.zeros((120, 160), np.uint8)
-    bag = write_raw(tmp_path / "bag", [image_msg(START_NS + k, bayer, "bayer_rggb8")
-                                       for k in range(4)])
+    bag = write_raw(
+        tmp_path / "bag", [image_msg(START_NS + k, bayer, "bayer_rggb8") for k in range(4)]
+    )
     summary = evaluate_bag(bag, fake_analyzer(), tmp_path / "out")
     assert summary["analysed"] == 0
     [(reason, count)] = summary["skipped"]["reasons"].items()
@@ -137,8 +152,11 @@ def test_mixed_bag_completes_with_bad_frames_skipped(tmp_path):
     assert any(r.startswith("unsupported encoding 'bayer_rggb8'") for r in reasons)
     assert any(r.startswith("data has 1000 bytes") for r in reasons)
     assert any(r.startswith("undecodable sensor_msgs/msg/Image message") for r in reasons)
-    skipped_frames = [line for line in (tmp_path / "out" / "frames.jsonl").read_text().splitlines()
-                      if '"skipped"' in line]
+    skipped_frames = [
+        line
+        for line in (tmp_path / "out" / "frames.jsonl").read_text().splitlines()
+        if '"skipped"' in line
+    ]
     assert len(skipped_frames) == 3
 
 
@@ -147,8 +165,14 @@ def test_corrupt_jpeg_frames_are_skipped(tmp_path):
     with ImageBagWriter(tmp_path / "good", images="compressed") as writer:
         writer.write(good_frame(), START_NS, "camera")
     jpeg = next(ImageBag(tmp_path / "good").frames()).msg.data
-    entries = [compressed(header=header(START_NS + k, "camera"), format="jpeg",
-                          data=jpeg if k != 1 else jpeg[: len(jpeg) // 3]) for k in range(3)]
+    entries = [
+        compressed(
+            header=header(START_NS + k, "camera"),
+            format="jpeg",
+            data=jpeg if k != 1 else jpeg[: len(jpeg) // 3],
+        )
+        for k in range(3)
+    ]
     bag = write_raw(tmp_path / "bag", entries, "/camera/image_raw/compressed", COMPRESSED_IMAGE)
     summary = evaluate_bag(bag, fake_analyzer(), tmp_path / "out")
     assert summary["analysed"] == 2

@@ -1,6 +1,7 @@
 """Replay over real DDS: the player runs as its own process (as `face-analysis play` would), an
 rclpy probe in the test process subscribes reliably, and every frame arrives in order with its
 recorded stamp and frame_id."""
+
 import cv2
 import numpy as np
 import pytest
@@ -34,17 +35,25 @@ def write_bag(path, images="raw"):
 def player(ros_processes, *args):
     # A history as long as the test's frames: reliable delivery then holds even when this
     # shared machine stalls the probe (with the default 10, a probe 10 frames behind loses some).
-    return ros_processes.start("player", "-m", "face_analysis.commands.play", *args,
-                               "--no-progress", "--wait-for-subscriber", "60",
-                               "--queue-size", str(2 * N))
+    return ros_processes.start(
+        "player",
+        "-m",
+        "face_analysis.commands.play",
+        *args,
+        "--no-progress",
+        "--wait-for-subscriber",
+        "60",
+        "--queue-size",
+        str(2 * N),
+    )
 
 
-def test_replay_keeps_stamps_frame_ids_order_and_pixels(
-        tmp_path, ros_processes, ros_probe):
+def test_replay_keeps_stamps_frame_ids_order_and_pixels(tmp_path, ros_processes, ros_probe):
     frames, stamps = write_bag(tmp_path / "bag")
     received = ros_probe.collect(Image, "/replay_test/remapped", RELIABLE)
-    proc = player(ros_processes, str(tmp_path / "bag"), "--topic", "/replay_test/remapped",
-                  "--rate", "4")
+    proc = player(
+        ros_processes, str(tmp_path / "bag"), "--topic", "/replay_test/remapped", "--rate", "4"
+    )
     ros_probe.spin_until(lambda: len(received) >= N, timeout=60, what=f"{N} replayed frames")
     assert proc.wait(timeout=30) == 0, ros_processes.log("player")
 
@@ -56,7 +65,8 @@ def test_replay_keeps_stamps_frame_ids_order_and_pixels(
 
 
 def test_decoded_loop_republishes_raw_frames_and_stops_cleanly_on_sigint(
-        tmp_path, ros_processes, ros_probe):
+    tmp_path, ros_processes, ros_probe
+):
     _, stamps = write_bag(tmp_path / "bag", images="compressed")
     with ImageBag(tmp_path / "bag") as bag:
         expected = [cv2.imdecode(np.asarray(f.msg.data), cv2.IMREAD_COLOR) for f in bag.frames()]
@@ -67,7 +77,7 @@ def test_decoded_loop_republishes_raw_frames_and_stops_cleanly_on_sigint(
     assert ros_processes.stop("player") == 0, ros_processes.log("player")
 
     got = [m.header.stamp.sec * 10**9 + m.header.stamp.nanosec for m in received]
-    assert got[:N + 3] == stamps + stamps[:3]  # in order, then from the start again
+    assert got[: N + 3] == stamps + stamps[:3]  # in order, then from the start again
     assert {m.encoding for m in received} == {"bgr8"}
     for msg, frame in zip(received, expected):
         np.testing.assert_array_equal(decode_image(msg), frame)

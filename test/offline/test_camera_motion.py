@@ -1,5 +1,6 @@
 """The virtual camera: what it renders is where its box mapping says (the basis of the sample's
 ground truth), and the sweep starts and ends on the whole photo."""
+
 import numpy as np
 import pytest
 
@@ -20,7 +21,7 @@ def rendered_box(frame: np.ndarray) -> tuple[float, float, float, float]:
 @pytest.mark.parametrize("index", [0, 7, 15, 22, 29])
 def test_rendered_square_is_where_the_mapped_box_says(index):
     photo = np.zeros((PHOTO_SIZE[1], PHOTO_SIZE[0], 3), np.uint8)
-    photo[int(BOX.y_min):int(BOX.y_max), int(BOX.x_min):int(BOX.x_max)] = 200
+    photo[int(BOX.y_min) : int(BOX.y_max), int(BOX.x_min) : int(BOX.x_max)] = 200
     view = list(pan_zoom_path(PHOTO_SIZE, FRAME_SIZE, 30, zoom=3.0))[index]
     x0, y0, x1, y1 = view.box_to_frame(BOX, FRAME_SIZE).as_tuple()
     expected = (max(x0, 0), max(y0, 0), min(x1, FRAME_SIZE[0]), min(y1, FRAME_SIZE[1]))

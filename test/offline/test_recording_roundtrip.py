@@ -1,4 +1,5 @@
 """A bag written by the record tool reads back identically, for both storages."""
+
 import cv2
 import numpy as np
 import pytest
@@ -21,14 +22,17 @@ def frames(n=5, size=(64, 48)):
 def test_raw_and_compressed_frames_read_back_identically(tmp_path, storage):
     images = frames()
     stamps = [START_NS + k * 66_666_667 for k in range(len(images))]
-    with ImageBagWriter(tmp_path / "bag", storage, "/cam/image_raw", images="both",
-                        jpeg_quality=80) as writer:
+    with ImageBagWriter(
+        tmp_path / "bag", storage, "/cam/image_raw", images="both", jpeg_quality=80
+    ) as writer:
         for k, (image, stamp) in enumerate(zip(images, stamps)):
             writer.write(image, stamp, f"cam_{k}")
 
     with ImageBag(tmp_path / "bag") as bag:  # raw Image preferred when both exist
         assert {(t.name, t.msgtype, t.count) for t in bag.topics} == {
-            ("/cam/image_raw", IMAGE, 5), ("/cam/image_raw/compressed", COMPRESSED_IMAGE, 5)}
+            ("/cam/image_raw", IMAGE, 5),
+            ("/cam/image_raw/compressed", COMPRESSED_IMAGE, 5),
+        }
         assert bag.topic.name == "/cam/image_raw"
         got = list(bag.frames())
     assert [f.stamp_ns for f in got] == stamps
@@ -53,16 +57,23 @@ def test_raw_and_compressed_frames_read_back_identically(tmp_path, storage):
 def test_record_stamps_follow_the_frame_rate_from_the_start_time(tmp_path, storage):
     photo = tmp_path / "photo.png"
     cv2.imwrite(str(photo), frames(1, (320, 240))[0])
-    options = RecordOptions(fps=30.0, start_ns=START_NS, frame_id="head_camera",
-                            frame_size=(160, 120), motion="pan-zoom", seconds=0.5)
+    options = RecordOptions(
+        fps=30.0,
+        start_ns=START_NS,
+        frame_id="head_camera",
+        frame_size=(160, 120),
+        motion="pan-zoom",
+        seconds=0.5,
+    )
     stats = record([photo], tmp_path / "bag", {"storage": storage}, options)
     assert stats["frames"] == 15
 
     suffix = {"mcap": ".mcap", "sqlite3": ".db3"}[storage]
     assert [p.suffix for p in (tmp_path / "bag").iterdir() if p.suffix != ".yaml"] == [suffix]
     with Reader(tmp_path / "bag") as reader:  # plain rosbags, as any other tool would read it
-        messages = [typestore().deserialize_cdr(data, conn.msgtype)
-                    for conn, _, data in reader.messages()]
+        messages = [
+            typestore().deserialize_cdr(data, conn.msgtype) for conn, _, data in reader.messages()
+        ]
     stamps = [m.header.stamp.sec * 10**9 + m.header.stamp.nanosec for m in messages]
     assert stamps == [START_NS + round(k * 1e9 / 30) for k in range(15)]
     assert {m.header.frame_id for m in messages} == {"head_camera"}

@@ -1,6 +1,7 @@
 """The result recorder as its own process: the test publishes analysis and overlay messages,
 the recorder writes them as JSON lines, an mp4 and the shared summary, and exits 0 both after
 --max-frames and on SIGINT."""
+
 import json
 import time
 
@@ -21,11 +22,18 @@ def analysis(k: int) -> FaceAnalysisArray:
     msg = FaceAnalysisArray(emotion_labels=["happy", "sad"], gender_labels=["male", "female"])
     msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(START_NS + k * 10**8, 10**9)
     msg.header.frame_id = "camera"
-    msg.faces = [FaceAnalysis(detection=FaceDetection(x_min=8.0, y_min=8.0, x_max=40.0,
-                                                      y_max=40.0, score=1.0),
-                              track_id=3, gender="female", gender_confidence=0.75,
-                              gender_probabilities=[0.25, 0.75], emotion="happy",
-                              emotion_confidence=0.5, emotion_probabilities=[0.5, 0.5])]
+    msg.faces = [
+        FaceAnalysis(
+            detection=FaceDetection(x_min=8.0, y_min=8.0, x_max=40.0, y_max=40.0, score=1.0),
+            track_id=3,
+            gender="female",
+            gender_confidence=0.75,
+            gender_probabilities=[0.25, 0.75],
+            emotion="happy",
+            emotion_confidence=0.5,
+            emotion_probabilities=[0.5, 0.5],
+        )
+    ]
     return msg
 
 
@@ -35,22 +43,38 @@ def overlay(k: int) -> Image:
 
 def start_recorder(ros_processes, ros_probe, out, *args):
     # Remapped (as a launch file would) to names no other test run's pipeline publishes on.
-    proc = ros_processes.start("recorder", "-m", "face_analysis.ros.tools.result_recorder",
-                               "-o", str(out), *args, "--ros-args",
-                               "-r", "faces/analysis:=/recorder_test/analysis",
-                               "-r", "faces/overlay:=/recorder_test/overlay")
-    pubs = (ros_probe.node.create_publisher(Image, "/recorder_test/overlay", 10),
-            ros_probe.node.create_publisher(FaceAnalysisArray, "/recorder_test/analysis", 10))
-    ros_probe.spin_until(lambda: all(p.get_subscription_count() for p in pubs), timeout=60,
-                         what="the recorder's subscriptions")
+    proc = ros_processes.start(
+        "recorder",
+        "-m",
+        "face_analysis.ros.tools.result_recorder",
+        "-o",
+        str(out),
+        *args,
+        "--ros-args",
+        "-r",
+        "faces/analysis:=/recorder_test/analysis",
+        "-r",
+        "faces/overlay:=/recorder_test/overlay",
+    )
+    pubs = (
+        ros_probe.node.create_publisher(Image, "/recorder_test/overlay", 10),
+        ros_probe.node.create_publisher(FaceAnalysisArray, "/recorder_test/analysis", 10),
+    )
+    ros_probe.spin_until(
+        lambda: all(p.get_subscription_count() for p in pubs),
+        timeout=60,
+        what="the recorder's subscriptions",
+    )
     return proc, pubs
 
 
 def test_recorder_stops_after_max_frames_with_results_video_and_summary(
-        tmp_path, ros_processes, ros_probe):
+    tmp_path, ros_processes, ros_probe
+):
     out = tmp_path / "rec"
-    proc, (overlay_pub, analysis_pub) = start_recorder(ros_processes, ros_probe, out,
-                                                       "--max-frames", "4", "--idle-timeout", "60")
+    proc, (overlay_pub, analysis_pub) = start_recorder(
+        ros_processes, ros_probe, out, "--max-frames", "4", "--idle-timeout", "60"
+    )
     for k in range(4):
         overlay_pub.publish(overlay(k))
     time.sleep(0.5)  # overlays first: the recorder stops at the 4th analysis message
@@ -61,10 +85,19 @@ def test_recorder_stops_after_max_frames_with_results_video_and_summary(
 
     records = [json.loads(line) for line in (out / "frames.jsonl").read_text().splitlines()]
     assert [r["stamp_ns"] for r in records] == [START_NS + k * 10**8 for k in range(4)]
-    assert records[0]["faces"] == [{
-        "box": [8.0, 8.0, 40.0, 40.0], "score": 1.0, "track_id": 3,
-        "gender": {"label": "female", "confidence": 0.75, "probs": {"male": 0.25, "female": 0.75}},
-        "emotion": {"label": "happy", "confidence": 0.5, "probs": {"happy": 0.5, "sad": 0.5}}}]
+    assert records[0]["faces"] == [
+        {
+            "box": [8.0, 8.0, 40.0, 40.0],
+            "score": 1.0,
+            "track_id": 3,
+            "gender": {
+                "label": "female",
+                "confidence": 0.75,
+                "probs": {"male": 0.25, "female": 0.75},
+            },
+            "emotion": {"label": "happy", "confidence": 0.5, "probs": {"happy": 0.5, "sad": 0.5}},
+        }
+    ]
     summary = json.loads((out / "summary.json").read_text())
     assert (summary["frames"], summary["faces"]) == (4, 4)
     assert summary["tracks"]["3"]["gender"] == {"female": 4}
@@ -76,13 +109,17 @@ def test_recorder_stops_after_max_frames_with_results_video_and_summary(
 
 
 def test_recorder_exits_0_on_sigint_and_still_writes_the_summary(
-        tmp_path, ros_processes, ros_probe):
+    tmp_path, ros_processes, ros_probe
+):
     out = tmp_path / "rec"
     proc, (_, analysis_pub) = start_recorder(ros_processes, ros_probe, out, "--idle-timeout", "0")
     for k in range(2):
         analysis_pub.publish(analysis(k))
-    ros_probe.spin_until(lambda: len((out / "frames.jsonl").read_text().splitlines()) == 2,
-                         timeout=30, what="two recorded frames")
+    ros_probe.spin_until(
+        lambda: len((out / "frames.jsonl").read_text().splitlines()) == 2,
+        timeout=30,
+        what="two recorded frames",
+    )
     assert ros_processes.stop("recorder") == 0, ros_processes.log("recorder")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["frames"] == 2 and summary["overlay"]["video"] is None

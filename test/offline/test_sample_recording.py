@@ -1,5 +1,6 @@
 """The bundled sample recording: what samples/README.md says about it holds, and the command
 given there rebuilds it."""
+
 import os
 import re
 import shlex
@@ -7,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import DATA, REPO
 
 from face_analysis.cli import main
 from face_analysis.offline.bag_reader import ImageBag
 from face_analysis.offline.ground_truth import read_ground_truth
 from face_analysis.offline.typestore import COMPRESSED_IMAGE
-from paths import DATA, REPO
 
 SAMPLES = REPO / "samples"
 START_NS = 1_795_435_200 * 10**9  # 2026-11-23T12:00:00Z
@@ -20,8 +21,10 @@ START_NS = 1_795_435_200 * 10**9  # 2026-11-23T12:00:00Z
 
 def sample_frames(path):
     with ImageBag(path) as bag:
-        assert (bag.topic.name, bag.topic.msgtype) == ("/camera/image_raw/compressed",
-                                                       COMPRESSED_IMAGE)
+        assert (bag.topic.name, bag.topic.msgtype) == (
+            "/camera/image_raw/compressed",
+            COMPRESSED_IMAGE,
+        )
         assert not bag.problems
         return list(bag.frames())
 
@@ -47,8 +50,10 @@ def test_readme_command_rebuilds_the_sample(tmp_path, monkeypatch):
         pytest.skip(f"demo data not found: {DATA / 'demo'} (set FACE_ANALYSIS_DATA)")
     argv[argv.index("-o") + 1] = str(tmp_path / "faces_demo")
     # The README's inputs are ../shared/data/demo/...: take them from DATA wherever it is.
-    argv = [str(DATA / "demo" / Path(a).name) if a.startswith("../shared/data/demo/") else a
-            for a in argv]
+    argv = [
+        str(DATA / "demo" / Path(a).name) if a.startswith("../shared/data/demo/") else a
+        for a in argv
+    ]
     monkeypatch.chdir(REPO)  # the README's paths are relative to the repository root
     assert main(argv + ["--no-progress"]) == 0
 
@@ -58,6 +63,7 @@ def test_readme_command_rebuilds_the_sample(tmp_path, monkeypatch):
         # Equal bytes with the pinned OpenCV; another jpeg codec build may differ slightly.
         diff = np.abs(new.image().astype(int) - old.image().astype(int)).mean()
         assert diff < 1.0
-    assert ((tmp_path / "faces_demo_ground_truth.jsonl").read_text()
-            == (SAMPLES / "faces_demo_ground_truth.jsonl").read_text())
+    assert (tmp_path / "faces_demo_ground_truth.jsonl").read_text() == (
+        SAMPLES / "faces_demo_ground_truth.jsonl"
+    ).read_text()
     assert os.path.getsize(next((tmp_path / "faces_demo").glob("*.mcap"))) < 5 * 2**20

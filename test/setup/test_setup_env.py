@@ -1,6 +1,7 @@
 """scripts/setup_env.sh stops with a message that says what is wrong and how to fix it: a wrong
 Python version, a stale .venv, no network to the package index. Each case runs the real script in
 a scratch copy of the repository's scripts."""
+
 import os
 import shutil
 import subprocess
@@ -8,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from paths import REPO
 
 
@@ -26,8 +26,13 @@ def scratch_repo(tmp_path):
 
 
 def run_setup(repo, **env):
-    return subprocess.run(["bash", str(repo / "scripts" / "setup_env.sh")], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **env})
+    return subprocess.run(
+        ["bash", str(repo / "scripts" / "setup_env.sh")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+    )
 
 
 def fake_python(path: Path, version: str) -> str:
@@ -53,9 +58,14 @@ def test_stale_venv_is_reported_with_the_command_to_remove_it(scratch_repo):
 
 
 def test_no_network_to_the_package_index_is_named(scratch_repo):
-    offline = {"PIP_CONFIG_FILE": os.devnull, "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
-               "PIP_EXTRA_INDEX_URL": "", "PIP_FIND_LINKS": "", "PIP_RETRIES": "1",
-               "PIP_TIMEOUT": "2"}
+    offline = {
+        "PIP_CONFIG_FILE": os.devnull,
+        "PIP_INDEX_URL": "http://127.0.0.1:9/simple",
+        "PIP_EXTRA_INDEX_URL": "",
+        "PIP_FIND_LINKS": "",
+        "PIP_RETRIES": "1",
+        "PIP_TIMEOUT": "2",
+    }
     result = run_setup(scratch_repo, PYTHON=sys.executable, **offline)
     assert result.returncode == 1
     assert "could not reach the package index" in result.stderr, result.stderr[-2000:]

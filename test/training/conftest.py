@@ -1,4 +1,5 @@
 """Shared fixtures for the training tests: small synthetic data only (no real dataset images)."""
+
 import numpy as np
 import pytest
 
@@ -40,8 +41,14 @@ def utk_npz(tmp_path):
     images, gender = synthetic_faces(120, size=64, n_classes=2, seed=1)
     rng = np.random.default_rng(2)
     path = tmp_path / "utkface_gray64.npz"
-    np.savez_compressed(path, images=images, gender=gender, age=rng.integers(1, 90, 120).astype(np.uint8),
-                        race=rng.integers(0, 5, 120).astype(np.int8),
-                        split=np.array([0] * 80 + [1] * 20 + [2] * 20, np.uint8),
-                        gender_conflict=np.zeros(120, bool), dup_group=-np.ones(120, np.int32))
+    np.savez_compressed(
+        path,
+        images=images,
+        gender=gender,
+        age=rng.integers(1, 90, 120).astype(np.uint8),
+        race=rng.integers(0, 5, 120).astype(np.int8),
+        split=np.array([0] * 80 + [1] * 20 + [2] * 20, np.uint8),
+        gender_conflict=np.zeros(120, bool),
+        dup_group=-np.ones(120, np.int32),
+    )
     return path

@@ -1,4 +1,5 @@
 """Checkpoints hold tensors and plain metadata only; anything else is refused at load."""
+
 import argparse
 import os
 import pickle
@@ -23,8 +24,12 @@ class MakesADirectory:
 
 
 def test_save_converts_metadata_to_plain_types(tmp_path):
-    ckpt = {"model": {"w": torch.ones(2)}, "args": argparse.Namespace(lr=np.float64(1e-3), out=Path("runs/x")),
-            "votes": np.arange(3), "betas": (0.9, 0.999)}
+    ckpt = {
+        "model": {"w": torch.ones(2)},
+        "args": argparse.Namespace(lr=np.float64(1e-3), out=Path("runs/x")),
+        "votes": np.arange(3),
+        "betas": (0.9, 0.999),
+    }
     checkpoint.save(ckpt, tmp_path / "c.pth")
     back = torch.load(tmp_path / "c.pth", weights_only=True)
     assert back["args"] == {"lr": 1e-3, "out": "runs/x"} and type(back["args"]["lr"]) is float
@@ -37,11 +42,26 @@ def test_save_converts_metadata_to_plain_types(tmp_path):
 
 def test_checkpoint_with_a_pickled_object_is_refused(fer_npz, tmp_path):
     payload = tmp_path / "payload_ran"
-    torch.save({"model": {}, "epoch": 0, "evil": MakesADirectory(str(payload))}, tmp_path / "evil.pth")
+    torch.save(
+        {"model": {}, "epoch": 0, "evil": MakesADirectory(str(payload))}, tmp_path / "evil.pth"
+    )
     with pytest.raises(pickle.UnpicklingError, match="evil.pth: refused"):
         checkpoint.load(tmp_path / "evil.pth")
     with pytest.raises(pickle.UnpicklingError):  # every loader goes through checkpoint.load
-        train.main(train.get_args_parser().parse_args(
-            ["--task", "emotion", "--data-path", str(fer_npz), "--output-dir", str(tmp_path / "run"),
-             "--resume", str(tmp_path / "evil.pth"), "--test-only", "--no-progress"]))
+        train.main(
+            train.get_args_parser().parse_args(
+                [
+                    "--task",
+                    "emotion",
+                    "--data-path",
+                    str(fer_npz),
+                    "--output-dir",
+                    str(tmp_path / "run"),
+                    "--resume",
+                    str(tmp_path / "evil.pth"),
+                    "--test-only",
+                    "--no-progress",
+                ]
+            )
+        )
     assert not payload.exists()

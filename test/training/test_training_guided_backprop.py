@@ -1,4 +1,5 @@
 """Guided back-propagation rule: negative gradients and negative activations are zeroed."""
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -18,9 +19,15 @@ def test_guided_relu_rule():
 
 def test_guided_backprop_on_small_network():
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(),
-                              torch.nn.Conv2d(4, 4, 3, padding=1), torch.nn.ReLU(),
-                              torch.nn.Conv2d(4, 3, 1), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(4, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(4, 3, 1),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+    )
     gnet = guided_copy(net)
     assert sum(isinstance(m, GuidedReLU) for m in gnet.modules()) == 2
     assert not any(isinstance(m, torch.nn.ReLU) for m in gnet.modules())

@@ -1,4 +1,5 @@
 """Model cards are committed: they name paths relative to the repository, not this machine's."""
+
 import json
 import tempfile
 
@@ -11,7 +12,10 @@ from training.model_card import REPO, machine_paths, repo_relative  # noqa: E402
 
 
 def test_card_paths_are_relative_to_the_repository():
-    assert repo_relative(REPO.parent / "shared" / "data" / "fer2013.npz") == "../shared/data/fer2013.npz"
+    assert (
+        repo_relative(REPO.parent / "shared" / "data" / "fer2013.npz")
+        == "../shared/data/fer2013.npz"
+    )
     assert repo_relative(REPO / "runs" / "emotion" / "best.pth") == "runs/emotion/best.pth"
     tmp_run = f"{tempfile.gettempdir()}/fa_runs/emotion/best.pth"
     assert repo_relative(tmp_run) == "best.pth"
@@ -27,18 +31,67 @@ def test_committed_cards_name_no_machine_path():
 def test_card_from_a_tiny_run(fer_npz, tmp_path):
     """train -> export -> evaluate -> model_card, the card naming the data relative to the repository."""
     run = tmp_path / "run"
-    train.main(train.get_args_parser().parse_args(
-        ["--task", "emotion", "--data-path", str(fer_npz), "--output-dir", str(run), "--input-size", "32",
-         "--batch-size", "16", "--epochs", "1", "--threads", "1", "--no-progress", "--no-plot"]))
+    train.main(
+        train.get_args_parser().parse_args(
+            [
+                "--task",
+                "emotion",
+                "--data-path",
+                str(fer_npz),
+                "--output-dir",
+                str(run),
+                "--input-size",
+                "32",
+                "--batch-size",
+                "16",
+                "--epochs",
+                "1",
+                "--threads",
+                "1",
+                "--no-progress",
+                "--no-plot",
+            ]
+        )
+    )
     onnx = tmp_path / "emotion.onnx"
-    export.main(export.get_args_parser().parse_args(
-        ["--checkpoint", str(run / "best.pth"), "--output", str(onnx), "--data-path", str(fer_npz)]))
-    evaluate.main(evaluate.get_args_parser().parse_args(
-        ["--model", str(onnx), "--data-path", str(fer_npz), "--json", str(tmp_path / "eval.json")]))
+    export.main(
+        export.get_args_parser().parse_args(
+            [
+                "--checkpoint",
+                str(run / "best.pth"),
+                "--output",
+                str(onnx),
+                "--data-path",
+                str(fer_npz),
+            ]
+        )
+    )
+    evaluate.main(
+        evaluate.get_args_parser().parse_args(
+            [
+                "--model",
+                str(onnx),
+                "--data-path",
+                str(fer_npz),
+                "--json",
+                str(tmp_path / "eval.json"),
+            ]
+        )
+    )
     commands = tmp_path / "commands.txt"
     card = tmp_path / "emotion.md"
-    argv = ["--model", str(onnx), "--checkpoint", str(run / "best.pth"), "--eval-json",
-            str(tmp_path / "eval.json"), "--commands-file", str(commands), "--output", str(card)]
+    argv = [
+        "--model",
+        str(onnx),
+        "--checkpoint",
+        str(run / "best.pth"),
+        "--eval-json",
+        str(tmp_path / "eval.json"),
+        "--commands-file",
+        str(commands),
+        "--output",
+        str(card),
+    ]
 
     commands.write_text(f"python -m training.train --task emotion --output-dir {run}\n")
     with pytest.raises(SystemExit, match="absolute paths"):

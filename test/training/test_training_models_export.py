@@ -1,4 +1,5 @@
 """Architecture checks and ONNX export parity/contract."""
+
 import numpy as np
 import pytest
 
@@ -19,8 +20,11 @@ def test_parameter_counts():
 
 @pytest.mark.parametrize("size", [48, 64])
 def test_output_shapes(size):
-    for model in (MiniXception(7).eval(), MiniXception(2, tf_pool=True, bn_eps=1e-3).eval(),
-                  SequentialFCN(7).eval()):
+    for model in (
+        MiniXception(7).eval(),
+        MiniXception(2, tf_pool=True, bn_eps=1e-3).eval(),
+        SequentialFCN(7).eval(),
+    ):
         with torch.no_grad():
             out = model(torch.zeros(3, 1, size, size))
         assert out.shape == (3, model(torch.zeros(1, 1, size, size)).shape[1])
@@ -49,10 +53,16 @@ def _randomised_model(n_classes, seed=0):
 def test_onnx_export_parity_and_contract(tmp_path, flip, synthetic_faces):
     import onnx
     import onnxruntime as ort
-    from training.export import export_onnx, parity_check, ProbsModel
-    spec = PreprocessSpec(task="emotion", labels=("angry", "disgust", "fear", "happy", "sad",
-                                                  "surprise", "neutral"), input_size=48,
-                          crop_margin_x=0.1, crop_margin_y=0.15)
+
+    from training.export import ProbsModel, export_onnx, parity_check
+
+    spec = PreprocessSpec(
+        task="emotion",
+        labels=("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"),
+        input_size=48,
+        crop_margin_x=0.1,
+        crop_margin_y=0.15,
+    )
     model = _randomised_model(7)
     path = export_onnx(model, spec, tmp_path / "m.onnx", flip=flip)
     images, _ = synthetic_faces(16, size=64)
@@ -75,6 +85,7 @@ def test_onnx_export_parity_and_contract(tmp_path, flip, synthetic_faces):
 
 def test_training_tensors_equal_inference_tensors(synthetic_faces):
     from training import data as D
+
     spec = PreprocessSpec(task="gender", labels=("male", "female"), input_size=48)
     images, _ = synthetic_faces(4, size=64)
     px = D.to_model_pixels(images, spec.input_size)
@@ -86,13 +97,26 @@ def test_training_tensors_equal_inference_tensors(synthetic_faces):
 def test_evaluate_command_on_exported_model(tmp_path, task, fer_npz, utk_npz):
     from training import evaluate
     from training.export import export_onnx
-    labels = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral") if task == "emotion" \
+
+    labels = (
+        ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+        if task == "emotion"
         else ("male", "female")
+    )
     spec = PreprocessSpec(task=task, labels=labels, input_size=32)
     path = export_onnx(_randomised_model(len(labels)), spec, tmp_path / f"{task}.onnx")
     args = evaluate.get_args_parser().parse_args(
-        ["--model", str(path), "--data-path", str(fer_npz if task == "emotion" else utk_npz),
-         "--out-dir", str(tmp_path), "--json", str(tmp_path / "r.json")])
+        [
+            "--model",
+            str(path),
+            "--data-path",
+            str(fer_npz if task == "emotion" else utk_npz),
+            "--out-dir",
+            str(tmp_path),
+            "--json",
+            str(tmp_path / "r.json"),
+        ]
+    )
     res = evaluate.main(args)
     assert (tmp_path / f"{task}_confusion.png").exists() and (tmp_path / "r.json").exists()
     if task == "emotion":

@@ -1,5 +1,6 @@
 """A tiny real training run on synthetic data: the loss goes down, checkpoints/logs/resume work,
 and the checkpoints load with torch.load(weights_only=True)."""
+
 import json
 
 import pytest
@@ -11,9 +12,29 @@ from training import train  # noqa: E402
 
 def _args(data, out, *extra):
     return train.get_args_parser().parse_args(
-        ["--task", "emotion", "--data-path", str(data), "--output-dir", str(out), "--input-size", "32",
-         "--batch-size", "16", "--lr", "3e-3", "--lr-warmup-epochs", "0", "--threads", "1",
-         "--no-progress", "--seed", "0", *extra])
+        [
+            "--task",
+            "emotion",
+            "--data-path",
+            str(data),
+            "--output-dir",
+            str(out),
+            "--input-size",
+            "32",
+            "--batch-size",
+            "16",
+            "--lr",
+            "3e-3",
+            "--lr-warmup-epochs",
+            "0",
+            "--threads",
+            "1",
+            "--no-progress",
+            "--seed",
+            "0",
+            *extra,
+        ]
+    )
 
 
 def test_tiny_training_lowers_loss(fer_npz, tmp_path):
@@ -22,25 +43,48 @@ def test_tiny_training_lowers_loss(fer_npz, tmp_path):
     hist = res["history"]
     assert len(hist) == 4
     assert hist[-1]["train_loss"] < 0.7 * hist[0]["train_loss"]
-    assert hist[-1]["val_acc"] > 0.8   # two separable classes
+    assert hist[-1]["val_acc"] > 0.8  # two separable classes
     for name in ("checkpoint.pth", "best.pth", "log.csv", "log.json", "curves.png", "spec.json"):
         assert (out / name).exists(), name
     ckpt = torch.load(out / "checkpoint.pth", weights_only=True)
-    assert {"model", "optimizer", "lr_scheduler", "epoch", "args", "rng", "history", "stages"} <= set(ckpt)
+    assert {
+        "model",
+        "optimizer",
+        "lr_scheduler",
+        "epoch",
+        "args",
+        "rng",
+        "history",
+        "stages",
+    } <= set(ckpt)
     assert ckpt["args"]["task"] == "emotion" and isinstance(ckpt["history"][0]["lr"], float)
     assert json.loads((out / "spec.json").read_text())["face_analysis.input_size"] == "32"
 
     # --resume continues from the saved epoch; --test-only evaluates a checkpoint
-    res2 = train.main(_args(fer_npz, out, "--epochs", "5", "--no-augment", "--resume",
-                            str(out / "checkpoint.pth")))
+    res2 = train.main(
+        _args(
+            fer_npz, out, "--epochs", "5", "--no-augment", "--resume", str(out / "checkpoint.pth")
+        )
+    )
     assert [h["epoch"] for h in res2["history"]] == [0, 1, 2, 3, 4]
     res3 = train.main(_args(fer_npz, out, "--test-only", "--resume", str(out / "best.pth")))
     assert res3["test"]["acc"] > 0.8 and res3["val+test"]["n"] == 80
 
 
 def test_augmented_soft_target_run(fer_npz, tmp_path):
-    res = train.main(_args(fer_npz, tmp_path / "r2", "--epochs", "2", "--ferplus-alpha", "0.3",
-                           "--label-smoothing", "0.1", "--no-plot"))
+    res = train.main(
+        _args(
+            fer_npz,
+            tmp_path / "r2",
+            "--epochs",
+            "2",
+            "--ferplus-alpha",
+            "0.3",
+            "--label-smoothing",
+            "0.1",
+            "--no-plot",
+        )
+    )
     assert len(res["history"]) == 2
 
 
@@ -48,6 +92,7 @@ def test_augmented_soft_target_run(fer_npz, tmp_path):
 def test_every_schedule_writes_a_safe_checkpoint(fer_npz, tmp_path, scheduler):
     """Each LR scheduler's state, with augmentation on, loads with weights_only=True and exports."""
     from training.export import load_checkpoint
+
     out = tmp_path / scheduler
     train.main(_args(fer_npz, out, "--epochs", "1", "--lr-scheduler", scheduler, "--no-plot"))
     ckpt = torch.load(out / "best.pth", weights_only=True)
@@ -60,8 +105,20 @@ def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path):
     first = tmp_path / "stage1"
     train.main(_args(fer_npz, first, "--epochs", "4", "--no-augment", "--no-plot"))
     # at a negligible LR only the loaded weights can explain a separating model after one epoch
-    res = train.main(_args(fer_npz, tmp_path / "stage2", "--epochs", "1", "--no-augment", "--no-plot",
-                           "--lr", "1e-7", "--init-weights", str(first / "checkpoint.pth")))
+    res = train.main(
+        _args(
+            fer_npz,
+            tmp_path / "stage2",
+            "--epochs",
+            "1",
+            "--no-augment",
+            "--no-plot",
+            "--lr",
+            "1e-7",
+            "--init-weights",
+            str(first / "checkpoint.pth"),
+        )
+    )
     assert [h["epoch"] for h in res["history"]] == [0]
     assert res["history"][0]["val_acc"] > 0.8
     stages = torch.load(tmp_path / "stage2" / "checkpoint.pth", weights_only=True)["stages"]
@@ -69,10 +126,33 @@ def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path):
     assert stages[0]["checkpoint"] == str(first / "checkpoint.pth")
 
     with pytest.raises(SystemExit, match="trained for"):
-        train.main(train.get_args_parser().parse_args(
-            ["--task", "emotion", "--data-path", str(fer_npz), "--output-dir", str(tmp_path / "bad"),
-             "--input-size", "48", "--threads", "1", "--no-progress",
-             "--init-weights", str(first / "checkpoint.pth")]))
+        train.main(
+            train.get_args_parser().parse_args(
+                [
+                    "--task",
+                    "emotion",
+                    "--data-path",
+                    str(fer_npz),
+                    "--output-dir",
+                    str(tmp_path / "bad"),
+                    "--input-size",
+                    "48",
+                    "--threads",
+                    "1",
+                    "--no-progress",
+                    "--init-weights",
+                    str(first / "checkpoint.pth"),
+                ]
+            )
+        )
     with pytest.raises(SystemExit, match="cannot be combined"):
-        train.main(_args(fer_npz, tmp_path / "bad", "--init-weights", str(first / "checkpoint.pth"),
-                         "--resume", str(first / "checkpoint.pth")))
+        train.main(
+            _args(
+                fer_npz,
+                tmp_path / "bad",
+                "--init-weights",
+                str(first / "checkpoint.pth"),
+                "--resume",
+                str(first / "checkpoint.pth"),
+            )
+        )

@@ -6,7 +6,7 @@ A camera process publishes 640x480 frames with 1 to 5 real faces (cut from the d
 30 Hz; this process receives faces/analysis and takes latency = arrival time - image stamp (one
 machine, one clock). Dropped = frames published while the graph ran that got no analysis.
 
-    python benchmarks/bench_ros_latency.py [--frames 300] [--rate 30] [--detector blazeface]
+    python benchmarks/bench_ros_latency.py [--frames 300] [--rate 30] [--detector yunet]
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ from rclpy.executors import SingleThreadedExecutor
 from timing import DEMO, REPO, machine_note
 
 from face_analysis.msg import FaceAnalysisArray
+from face_analysis.ros.params import BY_NAME
+
+DETECTOR = BY_NAME["detector"]
 
 CAMERA_TOPIC = "/bench/image_raw"
 GOAL_P99_MS = 20.0
@@ -45,7 +48,7 @@ def write_frames(folder: Path) -> list[str]:
 
 def params_file(folder: Path, args) -> Path:
     text = (REPO / "config" / "face_analysis.yaml").read_text()
-    text = text.replace('detector: "haar"', f'detector: "{args.detector}"')
+    text = text.replace(f'detector: "{DETECTOR.default}"', f'detector: "{args.detector}"')
     text = text.replace('emotion_model: ""', f'emotion_model: "{args.emotion_model}"')
     text = text.replace('gender_model: ""', f'gender_model: "{args.gender_model}"')
     path = folder / "params.yaml"
@@ -142,7 +145,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=300)
     parser.add_argument("--rate", type=float, default=30.0)
-    parser.add_argument("--detector", default="blazeface", choices=("haar", "blazeface"))
+    parser.add_argument("--detector", default=DETECTOR.default, choices=DETECTOR.choices)
     parser.add_argument("--emotion-model", default="", help="default: the shipped model")
     parser.add_argument("--gender-model", default="", help="default: the shipped model")
     args = parser.parse_args()

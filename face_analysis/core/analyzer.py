@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..resources import resource_dir
-from .classify import DEFAULT_PROVIDERS, FaceClassifier
+from .classify import ALIGN, DEFAULT_PROVIDERS, FaceClassifier
 from .detect import Detector, make_detector
 from .errors import ConfigError
 from .global_motion import GlobalMotion
@@ -52,6 +52,7 @@ class AnalyzerConfig:
     smoothing_alpha: float = 0.5
     max_missed: int = 5
     max_away: int = 30  # frames a face the camera turned away from keeps its track
+    align_faces: bool = ALIGN  # eyes-level crops for faces with landmarks (classify.py)
     intra_op_threads: int = 1
     inter_op_threads: int = 1
     providers: Sequence[str] = DEFAULT_PROVIDERS
@@ -83,7 +84,7 @@ class FaceAnalyzer:
         if classifier is None and (config.emotion_model or config.gender_model):
             classifier = FaceClassifier(config.emotion_model, config.gender_model,
                                         config.intra_op_threads, config.inter_op_threads,
-                                        config.providers)
+                                        config.providers, align=config.align_faces)
         self.classifier = classifier
 
     @property

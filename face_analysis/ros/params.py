@@ -22,6 +22,9 @@ ALL_NODES = CAMERA_NODES + (HRI_CLASSIFIER,)
 DETECTING = (DETECTOR, PIPELINE)
 CLASSIFYING = (CLASSIFIER, PIPELINE, HRI_CLASSIFIER)
 HRI_PUBLISHING = (CLASSIFIER, PIPELINE)
+# The nodes that track and crop the faces they are given; hri_face_classifier gets another
+# detector's crops, already tracked, without landmarks.
+TRACKING = (CLASSIFIER, PIPELINE)
 DRAWING = (OVERLAY, PIPELINE)
 PAIRING = (CLASSIFIER, OVERLAY)
 
@@ -98,13 +101,39 @@ PARAMS: tuple[Param, ...] = (
           "other input; unpaired ones are dropped and counted.",
           PAIRING, range=(1, 200), at_configure=True),
     # --- detection
-    # On a robot the detector sets the frame rate: BlazeFace takes ~4 ms at 640x480 where the
-    # paper's Haar cascade takes ~70 ms and finds fewer faces (face_analysis/core/DETECTORS.md),
-    # so the nodes default to it; the library and the CLI keep the paper's Haar.
-    Param("detector", "blazeface",
-          "Face detector: 'blazeface' (MediaPipe BlazeFace, needs mediapipe==0.10.14) or 'haar' "
-          "(OpenCV cascade, the paper's; no extra dependency, slower).",
-          DETECTING, choices=("blazeface", "haar"), at_configure=True),
+    # The core's default, YuNet: it sees the small, far faces a robot meets, which BlazeFace
+    # misses, at about BlazeFace's cost (face_analysis/core/DETECTORS.md).
+    Param("detector", _core("config", "detector"),
+          "Face detector: 'yunet' (YuNet by onnxruntime, boxes with five landmarks; weights in "
+          "share/face_analysis/models/yunet/, checked by sha256), 'blazeface' (MediaPipe, needs "
+          "mediapipe==0.10.14) or 'haar' (OpenCV cascade, the paper's; slower).",
+          DETECTING, choices=("yunet", "blazeface", "haar"), at_configure=True),
+    Param("yunet.score_threshold", _core("yunet", "score_threshold"),
+          "YuNet: least face score (the square root of its class and objectness outputs); "
+          "weaker faces are not reported.",
+          DETECTING, range=(0.0, 1.0), at_configure=True),
+    Param("yunet.nms_threshold", _core("yunet", "nms_threshold"),
+          "YuNet: box overlap (IoU) above which the lower-scoring of two boxes is dropped "
+          "(non-maximum suppression).",
+          DETECTING, range=(0.01, 1.0), at_configure=True),
+    Param("yunet.min_size", _core("yunet", "min_size"),
+          "YuNet: smallest face reported, pixels of the input image (box width and height); "
+          "0 = all.",
+          DETECTING, range=(0.0, 2000.0), at_configure=True),
+    Param("yunet.downscale", _core("yunet", "downscale"),
+          "YuNet: shrink the image by this factor before the network; 1.5 costs about "
+          "BlazeFace's time at 640x480, 1.0 finds the smallest faces at ~1.6x. Boxes and "
+          "landmarks are mapped back.",
+          DETECTING, range=(1.0, 8.0), at_configure=True),
+    Param("yunet.threads", _core("yunet", "threads"),
+          "YuNet: onnxruntime threads of the network; 0 lets onnxruntime choose (all cores).",
+          DETECTING, range=(0, 64), at_configure=True),
+    Param("yunet.model", "",
+          "YuNet: the .onnx weights; empty: the installed "
+          "share/face_analysis/models/yunet/yunet_s_dynamic.onnx. A file listed in the nearest "
+          "models/MANIFEST.json must match its sha256, else configure fails naming the file and "
+          "where to get it.",
+          DETECTING, at_configure=True),
     Param("haar.scale_factor", _core("haar", "scale_factor"),
           "Haar: image pyramid step.",
           DETECTING, range=(1.01, 2.0), at_configure=True),
@@ -164,6 +193,25 @@ PARAMS: tuple[Param, ...] = (
     Param("max_missed_frames", _core("config", "max_missed"),
           "A track expires after this many frames without its face.",
           CLASSIFYING, range=(0, 1000), at_configure=True),
+    Param("track_high_score", _core("config", "track_high_score"),
+          "Tracking: detections scoring at least this may start a track; weaker ones (down to "
+          "min_detection_score) only continue an existing track and are dropped otherwise "
+          "(ByteTrack's two stages). YuNet reports nothing below yunet.score_threshold.",
+          TRACKING, range=(0.0, 1.0), at_configure=True),
+    Param("camera_motion", _core("config", "camera_motion"),
+          "Tracking: measure the camera's own motion between frames (optical flow on a 160 px "
+          "wide copy, ~1.5 ms) and move every track with it, so identities hold while the robot "
+          "turns its head.",
+          TRACKING, at_configure=True),
+    Param("max_away", _core("config", "max_away"),
+          "Tracking: frames a track waits, once its face has left the image (the camera turned "
+          "away), for the face to come back and take its id again; 0 = expire at once.",
+          TRACKING, range=(0, 10000), at_configure=True),
+    Param("align_faces", _core("config", "align_faces"),
+          "Crop faces that have landmarks (YuNet) with the eyes level before the emotion and "
+          "gender networks; faces without landmarks (Haar, BlazeFace) are cut axis-aligned "
+          "either way. face_classifier gets the landmarks with faces/detections.",
+          TRACKING, at_configure=True),
     # --- ROS4HRI (REP-155)
     Param("hri_publish", False,
           "Also publish REP-155 topics: /humans/faces/tracked and /humans/faces/<id>/{roi, "
@@ -225,7 +273,9 @@ def parameters_yaml() -> str:
 
 DETECTOR_SETTINGS = {"haar": ("scale_factor", "min_neighbors", "min_size", "min_relative_size",
                               "downscale"),
-                     "blazeface": ("model", "min_confidence", "tile_size")}
+                     "blazeface": ("model", "min_confidence", "tile_size"),
+                     "yunet": ("score_threshold", "nms_threshold", "min_size", "downscale",
+                               "threads", "model")}
 
 
 def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerConfig:
@@ -236,7 +286,9 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
     if detect:
         name = values["detector"]
         config.detector = name
-        config.detector_settings = {key: values[f"{name}.{key}"] for key in DETECTOR_SETTINGS[name]}
+        # An empty string (yunet.model) leaves the detector its own default.
+        settings = {key: values[f"{name}.{key}"] for key in DETECTOR_SETTINGS[name]}
+        config.detector_settings = {key: value for key, value in settings.items() if value != ""}
         config.min_detection_score = values["min_detection_score"]
         config.max_faces = values["max_faces"]
     if classify:
@@ -248,6 +300,9 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
         config.iou_threshold = values["iou_threshold"]
         config.smoothing_alpha = values["smoothing_alpha"]
         config.max_missed = values["max_missed_frames"]
+        for key in ("track_high_score", "camera_motion", "max_away", "align_faces"):
+            if key in values:  # TRACKING nodes only
+                setattr(config, key, values[key])
     return config
 
 

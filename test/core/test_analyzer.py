@@ -29,8 +29,10 @@ def test_split_steps_equal_analyze(standin_models):
     classifier_side = FaceAnalyzer(config(standin_models, detector=None))
     assert detector_side.classifier is None and classifier_side.detector is None
     boxes = detector_side.detect(image)
-    # boxes cross the process boundary as plain numbers (the detection message)
-    split = classifier_side.classify(image, [(*b.as_tuple(), b.score) for b in boxes])
+    # Boxes cross the process boundary with their landmarks (the detection message carries them,
+    # ros/nodes/conversions.py rebuilds the FaceBox), so both sides align the crops alike.
+    assert all(b.landmarks is not None for b in boxes)
+    split = classifier_side.classify(image, boxes)
     assert [r.box for r in split] == [r.box for r in whole]
     for a, b in zip(split, whole):
         np.testing.assert_allclose(a.emotion.probs, b.emotion.probs)

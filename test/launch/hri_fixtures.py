@@ -35,7 +35,8 @@ def faces_and_masked_photo():
 
 
 def params_file(no_image_timeout: float = 5.0) -> Path:
-    """The test parameters with the paper's Haar detector, which finds all 6 faces of the
-    full-resolution photo (BlazeFace, the nodes' default, misses one), as analyzer() does."""
+    """The test parameters with the paper's Haar detector, as analyzer() has it: it finds all 6
+    faces of the full-resolution photo, and without landmarks publisher mode cuts its crops as
+    consumer mode gets them (REP-155 crops carry no landmarks), so both give the same labels."""
     return write_params(TMP / f"face_analysis_params_{os.getpid()}.yaml", detector="haar",
                         no_image_timeout=no_image_timeout)

@@ -1,7 +1,8 @@
-"""robot.launch.py respawns a crashed node process and brings its lifecycle node back to active:
-the pipeline process is killed with SIGKILL (as a segfault or the OOM killer would end it), and
-faces/analysis flows again within RECOVERY_S seconds; at shutdown nothing is respawned and every
-process exits 0."""
+"""robot.launch.py with the default parameters, fed the full-resolution test photo (2048x1536):
+faces/analysis has all 6 faces. It respawns a crashed node process and brings its lifecycle node
+back to active: the pipeline process is killed with SIGKILL (as a segfault or the OOM killer would
+end it), and faces/analysis flows again within RECOVERY_S seconds; at shutdown nothing is
+respawned and every process exits 0."""
 import os
 import signal
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from face_analysis.msg import FaceAnalysisArray
+from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
 from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
 from launch_helpers import robot_launch_description
 from paths import TEST_PHOTO, write_params
@@ -19,6 +20,7 @@ from ros_probe import RosProbe
 
 CAMERA_TOPIC = "/respawn_test/image_raw"
 RECOVERY_S = 15.0
+PHOTO_FACES, PHOTO_SIZE = 6, (2048, 1536)
 TMP = Path(os.environ.get("TMPDIR", "/tmp"))
 
 
@@ -27,7 +29,7 @@ def generate_test_description():
     params = write_params(TMP / f"face_analysis_respawn_{os.getpid()}.yaml")
     return robot_launch_description(
         {"camera_topic": CAMERA_TOPIC, "params_file": params},
-        camera_args=[TEST_PHOTO, "--topic", CAMERA_TOPIC, "--size", "640x480", "--rate", 5,
+        camera_args=[TEST_PHOTO, "--topic", CAMERA_TOPIC, "--rate", 2,
                      "--wait-for-subscriber"]), {}
 
 
@@ -45,8 +47,12 @@ class TestRespawn(unittest.TestCase):
     def test_killed_pipeline_comes_back_and_publishes(self):
         probe = RosProbe("respawn_probe")
         analyses = probe.collect(FaceAnalysisArray, "/faces/analysis")
+        detections = probe.collect(FaceDetectionArray, "/faces/detections")
         try:
-            probe.spin_until(lambda: len(analyses) >= 3, 90.0, "analyses before the crash")
+            probe.spin_until(lambda: len(analyses) >= 3 and detections, 90.0,
+                             "analyses before the crash")
+            self.assertEqual([len(m.faces) for m in analyses[:3]], [PHOTO_FACES] * 3)
+            self.assertEqual((detections[0].image_width, detections[0].image_height), PHOTO_SIZE)
             (victim,) = pipeline_processes()
             victim.send_signal(signal.SIGKILL)
             killed_at, killed_stamp = time.monotonic(), time.time()

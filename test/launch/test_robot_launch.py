@@ -1,7 +1,8 @@
 """robot.launch.py as `ros2 launch` starts it, fed the test photo at 640x480 by a camera process:
 single-process and separate variants, reliable and best-effort cameras. Every frame published
-while the graph runs gets a FaceAnalysisArray with its stamp and frame_id and the expected faces;
-the overlay arrives; deactivate stops processing and activate resumes it; every process exits 0."""
+while the graph runs gets a FaceAnalysisArray with its stamp and frame_id and the expected faces,
+and so does the vision_msgs Detection2DArray on faces/detections_2d; the overlay arrives;
+deactivate stops processing and activate resumes it; every process exits 0."""
 import os
 import time
 import unittest
@@ -12,6 +13,7 @@ import launch_testing
 import pytest
 from lifecycle_msgs.msg import Transition
 from sensor_msgs.msg import Image
+from vision_msgs.msg import Detection2DArray
 
 from face_analysis.core.analyzer import FaceAnalyzer
 from face_analysis.msg import FaceAnalysisArray
@@ -41,7 +43,8 @@ def generate_test_description(single_process, reliability):
     return (robot_launch_description({"single_process": single_process,
                                       "camera_topic": CAMERA_TOPIC, "params_file": params},
                                      camera_args),
-            {"first_stage": first_stage})
+            # Only the single-process pipeline knows the track ids when it publishes detections.
+            {"first_stage": first_stage, "track_ids": single_process == "true"})
 
 
 def expected_face_count() -> int:
@@ -57,6 +60,7 @@ class TestRobotLaunch(unittest.TestCase):
         cls.probe = RosProbe("launch_test_probe")
         cls.analyses = cls.probe.collect(FaceAnalysisArray, "/faces/analysis", 50)
         cls.overlays = cls.probe.collect(Image, "/faces/overlay", 5)
+        cls.detections_2d = cls.probe.collect(Detection2DArray, "/faces/detections_2d", 50)
 
     @classmethod
     def tearDownClass(cls):
@@ -72,7 +76,7 @@ class TestRobotLaunch(unittest.TestCase):
             if len(self.analyses) != count:
                 count, since = len(self.analyses), time.monotonic()
 
-    def test_1_every_frame_analysed_with_its_stamp(self):
+    def test_1_every_frame_analysed_with_its_stamp(self, track_ids):
         self.probe.spin_until(lambda: len(self.analyses) >= 12, 90.0,
                               "12 FaceAnalysisArray messages")
         self.probe.spin_until(lambda: self.overlays, 20.0, "an overlay image")
@@ -92,6 +96,16 @@ class TestRobotLaunch(unittest.TestCase):
                 self.assertAlmostEqual(sum(face.emotion_probabilities), 1.0, places=3)
                 self.assertEqual(face.gender, msg.gender_labels[
                     max(range(2), key=lambda i: face.gender_probabilities[i])])
+        self.assertTrue(self.detections_2d)
+        for msg in self.detections_2d:
+            self.assertIn((msg.header.stamp.sec, msg.header.stamp.nanosec), set(published))
+            self.assertEqual(msg.header.frame_id, FRAME_ID)
+            self.assertEqual(len(msg.detections), faces)
+            for face in msg.detections:
+                (result,) = face.results
+                self.assertEqual(result.hypothesis.class_id, "face")
+                self.assertGreater(face.bbox.size_x, 0.0)
+                self.assertEqual(face.id.isdigit(), track_ids, face.id)
         overlay = self.overlays[-1]
         self.assertEqual((overlay.width, overlay.height, overlay.header.frame_id),
                          (640, 480, FRAME_ID))

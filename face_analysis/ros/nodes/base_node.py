@@ -17,8 +17,9 @@ The path of one frame (face_analysis_pipeline; the separate nodes split it at th
 4. analyzer (core.analyzer.FaceAnalyzer): detect(), then classify() (track the boxes, crop and
    normalise, run both ONNX heads, smooth per track); together analyze(), the call the command
    line and the benchmarks make.
-5. messages (conversions.py): faces/detections and faces/analysis with the image's header, plus
-   the REP-155 topics with hri_publish (hri_faces.py).
+5. messages (conversions.py): faces/detections (with landmarks), faces/detections_2d
+   (vision_msgs) and faces/analysis with the image's header, plus the REP-155 topics with
+   hri_publish (hri_faces.py).
 6. overlay (overlay_output.OverlayOutput): faces/overlay and faces/markers, drawn only while
    someone subscribes.
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import time
 
+from vision_msgs.msg import Detection2DArray
+
 from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
 
 from ...core.analyzer import FaceAnalyzer
 from ..params import PIPELINE, analyzer_config
 from .base_node import FaceAnalysisNode, OUTPUT_QOS, run_nodes
-from .conversions import detections_to_msg, results_to_msg
+from .conversions import detections_2d_to_msg, detections_to_msg, results_to_msg
 from .hri_option import alive_tracks, hri_publisher
 from .overlay_output import OverlayOutput
 
@@ -22,6 +24,8 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=True))
         self.detections_pub = self.create_lifecycle_publisher(
             FaceDetectionArray, "faces/detections", OUTPUT_QOS)
+        self.detections_2d_pub = self.create_lifecycle_publisher(
+            Detection2DArray, "faces/detections_2d", OUTPUT_QOS)
         self.analysis_pub = self.create_lifecycle_publisher(
             FaceAnalysisArray, "faces/analysis", OUTPUT_QOS)
         self.output = OverlayOutput(self)
@@ -33,6 +37,7 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         self.hri = None
         if getattr(self, "output", None) is not None:
             self.destroy_lifecycle_publisher(self.detections_pub)
+            self.destroy_lifecycle_publisher(self.detections_2d_pub)
             self.destroy_lifecycle_publisher(self.analysis_pub)
             self.output.destroy()
         self.output = self.analyzer = None
@@ -45,6 +50,8 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         boxes = self.analyzer.detect(frame)
         results = self.analyzer.classify(frame, boxes)
         self.detections_pub.publish(detections_to_msg(msg.header, boxes, frame.shape))
+        self.detections_2d_pub.publish(detections_2d_to_msg(
+            msg.header, boxes, {result.box: result.track_id for result in results}))
         self.analysis_pub.publish(results_to_msg(msg.header, results, self.analyzer.labels))
         if self.hri is not None:
             self.hri.publish(msg.header, frame, results, alive_tracks(self.analyzer))

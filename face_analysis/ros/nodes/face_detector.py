@@ -1,14 +1,17 @@
-"""face_detector: camera image -> face boxes on faces/detections (FaceDetectionArray)."""
+"""face_detector: camera image -> face boxes on faces/detections (FaceDetectionArray, with the
+landmarks and image size face_classifier needs) and faces/detections_2d (vision_msgs)."""
 from __future__ import annotations
 
 import time
+
+from vision_msgs.msg import Detection2DArray
 
 from face_analysis.msg import FaceDetectionArray
 
 from ...core.analyzer import FaceAnalyzer
 from ..params import DETECTOR, analyzer_config
 from .base_node import FaceAnalysisNode, OUTPUT_QOS, run_nodes
-from .conversions import detections_to_msg
+from .conversions import detections_2d_to_msg, detections_to_msg
 
 
 class FaceDetectorNode(FaceAnalysisNode):
@@ -18,11 +21,14 @@ class FaceDetectorNode(FaceAnalysisNode):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=False))
         self.publisher = self.create_lifecycle_publisher(FaceDetectionArray, "faces/detections",
                                                          OUTPUT_QOS)
+        self.detections_2d_pub = self.create_lifecycle_publisher(
+            Detection2DArray, "faces/detections_2d", OUTPUT_QOS)
 
     def teardown(self):
         if getattr(self, "publisher", None) is not None:
             self.destroy_lifecycle_publisher(self.publisher)
-        self.publisher = self.analyzer = None
+            self.destroy_lifecycle_publisher(self.detections_2d_pub)
+        self.publisher = self.detections_2d_pub = self.analyzer = None
 
     def process(self, item):
         msg, receipt = item
@@ -31,6 +37,7 @@ class FaceDetectorNode(FaceAnalysisNode):
             return
         boxes = self.analyzer.detect(frame)
         self.publisher.publish(detections_to_msg(msg.header, boxes, frame.shape))
+        self.detections_2d_pub.publish(detections_2d_to_msg(msg.header, boxes))
         self.stats.frame_done(time.monotonic() - receipt)
 
 

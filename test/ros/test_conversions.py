@@ -1,0 +1,39 @@
+"""Core boxes <-> messages: the landmarks cross faces/detections (so face_classifier aligns the
+crops as the single-process pipeline does), and the vision_msgs form of the faces."""
+from std_msgs.msg import Header
+
+from face_analysis.core.types import FaceBox
+from face_analysis.ros.nodes.conversions import box_to_msg, detections_2d_to_msg, msg_to_box
+
+# Dyadic values: exact in float32.
+POINTS = ((12.5, 20.25), (30.75, 20.5), (21.0, 28.0), (14.25, 36.5), (29.5, 36.0))
+BOX = FaceBox(4.0, 8.0, 40.0, 48.0, 0.875, POINTS)
+
+
+def test_landmarks_survive_the_detection_message():
+    msg = box_to_msg(BOX)
+    assert list(msg.landmarks) == [v for point in POINTS for v in point]
+    back = msg_to_box(msg)
+    assert back == BOX and back.landmarks == POINTS
+
+
+def test_a_box_without_five_landmark_pairs_gets_none():
+    assert list(box_to_msg(FaceBox(0.0, 0.0, 10.0, 10.0)).landmarks) == []
+    msg = box_to_msg(BOX)
+    msg.landmarks = msg.landmarks[:6]
+    assert msg_to_box(msg).landmarks is None
+
+
+def test_detection_2d_array_has_the_header_boxes_scores_and_track_ids():
+    header = Header(frame_id="camera")
+    header.stamp.sec, header.stamp.nanosec = 12, 345
+    other = FaceBox(100.0, 50.0, 120.0, 74.0, 0.5)
+    msg = detections_2d_to_msg(header, [BOX, other], {BOX: 7})
+    assert msg.header == header
+    first, second = msg.detections
+    assert (first.bbox.center.position.x, first.bbox.center.position.y) == (22.0, 28.0)
+    assert (first.bbox.size_x, first.bbox.size_y) == (36.0, 40.0)
+    (hypothesis,) = first.results
+    assert (hypothesis.hypothesis.class_id, hypothesis.hypothesis.score) == ("face", 0.875)
+    assert (first.id, second.id) == ("7", "")
+    assert detections_2d_to_msg(header, [BOX]).detections[0].id == ""

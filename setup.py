@@ -2,6 +2,7 @@
 
 The ROS 2 build (messages, nodes, launch files) is ament_cmake: see CMakeLists.txt.
 """
+
 from setuptools import setup
 
 setup()

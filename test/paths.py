@@ -1,5 +1,6 @@
 """Where tests find the repository, the shared data and the shipped models (the one place; pytest's
 `pythonpath` setting in setup.cfg puts this folder and the checkout on sys.path)."""
+
 import os
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def model_path(task: str) -> str:
 def write_params(path: Path, **overrides) -> Path:
     """config/face_analysis.yaml with the shipped models and `overrides`, written to `path`."""
     config = yaml.safe_load((REPO / "config" / "face_analysis.yaml").read_text())
-    config["/**"]["ros__parameters"].update(emotion_model=model_path("emotion"),
-                                            gender_model=model_path("gender"), **overrides)
+    config["/**"]["ros__parameters"].update(
+        emotion_model=model_path("emotion"), gender_model=model_path("gender"), **overrides
+    )
     path.write_text(yaml.safe_dump(config))
     return path

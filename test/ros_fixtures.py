@@ -1,5 +1,6 @@
 """Fixtures for tests against the real ROS 2 stack: separate processes talking over DDS. Used by
 test/ros and test/offline through their conftest.py."""
+
 from __future__ import annotations
 
 import os
@@ -9,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from paths import REPO, model_path
 from ros_probe import RosProbe
 
@@ -22,8 +22,9 @@ def child_environment() -> dict:
     """This environment with the checkout and test/ first on PYTHONPATH, as pytest's `pythonpath`
     has them: processes run this checkout's modules (new ones too, before the colcon install links
     them) and import the test helpers."""
-    paths = [str(REPO), str(TEST_DIR)] + [p for p in os.environ.get("PYTHONPATH", "").split(
-        os.pathsep) if p]
+    paths = [str(REPO), str(TEST_DIR)] + [
+        p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p
+    ]
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
 
 
@@ -40,8 +41,13 @@ class RosProcesses:
         first = str(PROCESS_DIR / args[0]) if args[0].endswith(".py") else args[0]
         cmd = [sys.executable, "-u", first, *args[1:]]
         log = open(self.log_dir / f"{name}.log", "wb")
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                                env=child_environment(), start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=child_environment(),
+            start_new_session=True,
+        )
         self.procs[name] = proc
         return proc
 
@@ -88,13 +94,23 @@ def ros_probe():
 def start_pipeline(ros_processes, ros_probe):
     """start_pipeline(*ros_args): face_analysis_pipeline as its own process (named "pipeline"),
     with the shipped models and the given `-p`/`-r` arguments, configured and active."""
+
     def start(*ros_args: str) -> subprocess.Popen:
         proc = ros_processes.start(
-            "pipeline", "-m", f"face_analysis.ros.nodes.{PIPELINE}", "--ros-args",
-            "-p", f"emotion_model:={model_path('emotion')}",
-            "-p", f"gender_model:={model_path('gender')}", *ros_args)
-        ros_probe.spin_until(lambda: PIPELINE in ros_probe.node.get_node_names(), 30,
-                             "the pipeline node")
+            "pipeline",
+            "-m",
+            f"face_analysis.ros.nodes.{PIPELINE}",
+            "--ros-args",
+            "-p",
+            f"emotion_model:={model_path('emotion')}",
+            "-p",
+            f"gender_model:={model_path('gender')}",
+            *ros_args,
+        )
+        ros_probe.spin_until(
+            lambda: PIPELINE in ros_probe.node.get_node_names(), 30, "the pipeline node"
+        )
         ros_probe.configure_and_activate(PIPELINE)
         return proc
+
     return start

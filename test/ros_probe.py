@@ -1,5 +1,6 @@
 """An rclpy node inside the test process, to subscribe, call services and wait with timeouts;
 used by the tests of test/ros (fixture `ros_probe`) and test/launch."""
+
 from __future__ import annotations
 
 import time
@@ -41,8 +42,9 @@ class RosProbe:
             self.executor.spin_once(timeout_sec=0.05)
 
     def wait_for_publisher(self, topic: str, timeout: float = 20.0) -> None:
-        self.spin_until(lambda: self.node.count_publishers(topic) > 0, timeout,
-                        f"a publisher on {topic}")
+        self.spin_until(
+            lambda: self.node.count_publishers(topic) > 0, timeout, f"a publisher on {topic}"
+        )
 
     def call(self, srv_type, name: str, request, timeout: float = 20.0):
         client = self.node.create_client(srv_type, name)
@@ -56,8 +58,11 @@ class RosProbe:
             self.node.destroy_client(client)
 
     def change_state(self, node_name: str, transition_id: int) -> bool:
-        reply = self.call(ChangeState, f"/{node_name}/change_state",
-                          ChangeState.Request(transition=Transition(id=transition_id)))
+        reply = self.call(
+            ChangeState,
+            f"/{node_name}/change_state",
+            ChangeState.Request(transition=Transition(id=transition_id)),
+        )
         return reply.success
 
     def configure_and_activate(self, node_name: str) -> None:
@@ -66,8 +71,11 @@ class RosProbe:
 
     def set_parameters(self, node_name: str, **values):
         """`ros2 param set`: the SetParametersResult of each value."""
-        request = SetParameters.Request(parameters=[
-            Parameter(name, value=value).to_parameter_msg() for name, value in values.items()])
+        request = SetParameters.Request(
+            parameters=[
+                Parameter(name, value=value).to_parameter_msg() for name, value in values.items()
+            ]
+        )
         return self.call(SetParameters, f"/{node_name}/set_parameters", request).results
 
     def close(self):

@@ -1,5 +1,6 @@
 """Deterministic, fully populated messages shared by test processes and the tests that check
 them. Floats are dyadic (exact in float32), so a round trip over DDS compares equal."""
+
 from face_analysis.msg import FaceAnalysis, FaceAnalysisArray, FaceDetection
 
 EMOTIONS = ["angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"]
@@ -15,8 +16,13 @@ def sample_analysis_array() -> FaceAnalysisArray:
     msg.gender_labels = list(GENDERS)
     for i in range(3):
         face = FaceAnalysis()
-        face.detection = FaceDetection(x_min=10.5 + 100 * i, y_min=20.25, x_max=74.75 + 100 * i,
-                                       y_max=96.0, score=0.875 - 0.125 * i)
+        face.detection = FaceDetection(
+            x_min=10.5 + 100 * i,
+            y_min=20.25,
+            x_max=74.75 + 100 * i,
+            y_max=96.0,
+            score=0.875 - 0.125 * i,
+        )
         face.track_id = 7 + i
         gender = [0.75, 0.25] if i % 2 == 0 else [0.125, 0.875]
         face.gender_probabilities = gender

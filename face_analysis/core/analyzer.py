@@ -5,13 +5,24 @@ detection and classification in separate nodes.
 One frame: detect() finds the candidate boxes (score >= min_detection_score); classify() hands
 them to the tracker, which keeps those scoring >= track_high_score and the lower ones that
 continue a track (ByteTrack's two stages, see track.py), classifies only the kept faces, and
-smooths each head's probabilities per track."""
+smooths each head's probabilities per track.
+
+With detect_every = k > 1 the detector runs on every k-th frame only (the first, then k, 2k, ...);
+on the frames in between, the tracker carries the faces: each track's Kalman prediction, moved
+with the camera's own motion, is the face's box, and the face keeps the labels (the smoothed
+probabilities) of its last detection frame. The heads are not run on predicted boxes: a predicted
+box has no fresh landmarks to align the crop with, and the labels are smoothed over several frames
+anyway (smoothing_alpha), so a new crop every k frames changes them about as fast; skipping the
+heads too is what makes the in-between frames nearly free (the optical flow, ~1.5 ms).
+analyze() does this; the two halves are detect_step() and track_step(), which the ROS pipeline
+runs in two threads."""
+
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -21,7 +32,8 @@ from .detect import Detector, make_detector
 from .errors import ConfigError
 from .global_motion import GlobalMotion
 from .image import BoxLike, check_image, clip_box
-from .track import FaceTracker
+from .preprocess import PreprocessError
+from .track import HEADS, FaceTracker
 from .types import FaceBox, FaceResult
 
 
@@ -38,9 +50,9 @@ class AnalyzerConfig:
     classification-only node builds no detector.
     """
 
-    emotion_model: Optional[str] = str(default_model_dir() / "emotion.onnx")
-    gender_model: Optional[str] = str(default_model_dir() / "gender.onnx")
-    detector: Optional[str] = "yunet"
+    emotion_model: str | None = str(default_model_dir() / "emotion.onnx")
+    gender_model: str | None = str(default_model_dir() / "gender.onnx")
+    detector: str | None = "yunet"
     detector_settings: dict = field(default_factory=dict)
     min_detection_score: float = 0.0  # boxes below it are dropped at once
     max_faces: int = 0  # 0: all; else the largest faces only, to bound the time per frame
@@ -52,6 +64,8 @@ class AnalyzerConfig:
     smoothing_alpha: float = 0.5
     max_missed: int = 5
     max_away: int = 30  # frames a face the camera turned away from keeps its track
+    # Run the detector on every k-th frame; the tracker carries the faces in between.
+    detect_every: int = 1
     align_faces: bool = ALIGN  # eyes-level crops for faces with landmarks (classify.py)
     intra_op_threads: int = 1
     inter_op_threads: int = 1
@@ -59,33 +73,52 @@ class AnalyzerConfig:
 
     def validate(self) -> None:
         if not 0.0 <= self.min_detection_score <= 1.0:
-            raise ConfigError(f"min_detection_score must be in [0, 1], got {self.min_detection_score}")
+            raise ConfigError(
+                f"min_detection_score must be in [0, 1], got {self.min_detection_score}"
+            )
         if self.max_faces < 0:
             raise ConfigError(f"max_faces must be >= 0, got {self.max_faces}")
         if not 0.0 <= self.track_high_score <= 1.0:
             raise ConfigError(f"track_high_score must be in [0, 1], got {self.track_high_score}")
+        if self.detect_every < 1:
+            raise ConfigError(f"detect_every must be >= 1, got {self.detect_every}")
 
 
 class FaceAnalyzer:
     """Detector + classifier + tracker. `detector` / `classifier` may be passed in ready-made
     (tests, or sharing one detector); otherwise they are built from the config."""
 
-    def __init__(self, config: Optional[AnalyzerConfig] = None, *,
-                 detector: Optional[Detector] = None,
-                 classifier: Optional[FaceClassifier] = None):
+    def __init__(
+        self,
+        config: AnalyzerConfig | None = None,
+        *,
+        detector: Detector | None = None,
+        classifier: FaceClassifier | None = None,
+    ):
         self.config = config = config or AnalyzerConfig()
         config.validate()
-        self.tracker = FaceTracker(config.iou_threshold, config.smoothing_alpha, config.max_missed,
-                                   config.track_high_score, config.max_away)
+        self.tracker = FaceTracker(
+            config.iou_threshold,
+            config.smoothing_alpha,
+            config.max_missed,
+            config.track_high_score,
+            config.max_away,
+        )
         self.motion = GlobalMotion() if config.camera_motion else None
         if detector is None and config.detector:
             detector = make_detector(config.detector, **config.detector_settings)
         self.detector = detector
         if classifier is None and (config.emotion_model or config.gender_model):
-            classifier = FaceClassifier(config.emotion_model, config.gender_model,
-                                        config.intra_op_threads, config.inter_op_threads,
-                                        config.providers, align=config.align_faces)
+            classifier = FaceClassifier(
+                config.emotion_model,
+                config.gender_model,
+                config.intra_op_threads,
+                config.inter_op_threads,
+                config.providers,
+                align=config.align_faces,
+            )
         self.classifier = classifier
+        self._frames = 0  # frames seen by detect_step() since the last reset()
 
     @property
     def labels(self) -> dict[str, tuple[str, ...]]:
@@ -99,11 +132,13 @@ class FaceAnalyzer:
         classify() decides which low-score ones are kept."""
         if self.detector is None:
             raise ConfigError("this analyzer was built without a detector (config.detector)")
-        boxes = [b for b in self.detector.detect(frame)
-                 if b.score >= self.config.min_detection_score]
+        boxes = [
+            b for b in self.detector.detect(frame) if b.score >= self.config.min_detection_score
+        ]
         if self.config.max_faces:
-            boxes = sorted(boxes, key=lambda b: b.width * b.height,
-                           reverse=True)[:self.config.max_faces]
+            boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)[
+                : self.config.max_faces
+            ]
         return boxes
 
     def classify(self, frame: np.ndarray, boxes: Sequence[BoxLike]) -> list[FaceResult]:
@@ -119,14 +154,46 @@ class FaceAnalyzer:
             results = self.classifier.classify(frame, faces)
         else:
             results = [FaceResult(box=box) for box in faces]
-        return self.tracker.smooth([dataclasses.replace(result, track_id=track_id)
-                                    for result, (_, track_id) in zip(results, kept)])
+        return self.tracker.smooth(
+            [
+                dataclasses.replace(result, track_id=track_id)
+                for result, (_, track_id) in zip(results, kept)
+            ]
+        )
+
+    def detect_step(self, frame: np.ndarray) -> Optional[list[FaceBox]]:
+        """The first half of analyze(): the candidate boxes on a detection frame (every
+        detect_every-th frame, starting with the first), None on the frames in between."""
+        due = self._frames % self.config.detect_every == 0
+        self._frames += 1
+        return self.detect(frame) if due else None
+
+    def track_step(self, frame: np.ndarray, boxes: Optional[Sequence[BoxLike]]) -> list[FaceResult]:
+        """The second half: classify() the boxes of a detection frame, or carry() the faces on
+        a frame without detections (boxes None). Frames must come in order."""
+        return self.carry(frame) if boxes is None else self.classify(frame, boxes)
+
+    def carry(self, frame: np.ndarray) -> list[FaceResult]:
+        """A frame without detections: the faces of the last detection frame at their predicted
+        boxes (Kalman filter and camera motion), with their tracks' smoothed labels."""
+        shape = check_image(frame).shape
+        motion = self.motion.transform(frame) if self.motion is not None else None
+        results = []
+        for track, box in self.tracker.coast(motion, (shape[1], shape[0])):
+            try:
+                box = clip_box(box, shape)
+            except PreprocessError:
+                continue
+            results.append(FaceResult(box=box, track_id=track.track_id,
+                                      **{head: track.scores.get(head) for head in HEADS}))
+        return results
 
     def analyze(self, frame: np.ndarray) -> list[FaceResult]:
-        return self.classify(frame, self.detect(frame))
+        return self.track_step(frame, self.detect_step(frame))
 
     def reset(self) -> None:
         """Forget all tracks, e.g. when the video source changes."""
         self.tracker.reset()
+        self._frames = 0
         if self.motion is not None:
             self.motion.reset()

@@ -5,6 +5,7 @@
 
 Generated blocks sit between `<!-- generated:NAME -->` and `<!-- end:NAME -->` markers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -38,7 +39,8 @@ def render(text: str) -> str:
         pattern = re.compile(rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- end:{name} -->)", re.S)
         if not pattern.search(text):
             raise SystemExit(f"marker <!-- generated:{name} --> ... <!-- end:{name} --> missing")
-        text = pattern.sub(lambda m: m.group(1) + make() + "\n" + m.group(2), text)
+        table = make()  # a function as replacement: the table's backslashes stay literal
+        text = pattern.sub(lambda m, table=table: m.group(1) + table + "\n" + m.group(2), text)
     return text
 
 
@@ -51,8 +53,11 @@ def main(argv=None):
     wanted = render(current)
     if args.check:
         if wanted != current:
-            print(f"{args.readme}: ROS API tables are out of date; run "
-                  f"python -m face_analysis.ros.api_docs {args.readme}", file=sys.stderr)
+            print(
+                f"{args.readme}: ROS API tables are out of date; run "
+                f"python -m face_analysis.ros.api_docs {args.readme}",
+                file=sys.stderr,
+            )
             return 1
         return 0
     args.readme.write_text(wanted)

@@ -5,18 +5,24 @@ The nodes declare from this table (nodes/node_params.py); `config/face_analysis.
 from it (`python -m face_analysis.ros.params > config/face_analysis.yaml`) and so is the README's
 parameter table (api_docs.py); test/ros/test_api_docs.py fails when either has drifted.
 """
+
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Optional, Sequence
+from typing import Any
 
 from ..core.analyzer import AnalyzerConfig
 from ..core.detect import DETECTORS
 
 DETECTOR, CLASSIFIER, OVERLAY, PIPELINE, HRI_CLASSIFIER = (
-    "face_detector", "face_classifier", "face_overlay", "face_analysis_pipeline",
-    "hri_face_classifier")
+    "face_detector",
+    "face_classifier",
+    "face_overlay",
+    "face_analysis_pipeline",
+    "hri_face_classifier",
+)
 CAMERA_NODES = (DETECTOR, CLASSIFIER, OVERLAY, PIPELINE)
 ALL_NODES = CAMERA_NODES + (HRI_CLASSIFIER,)
 DETECTING = (DETECTOR, PIPELINE)
@@ -44,9 +50,9 @@ class Param:
     default: Any
     description: str
     nodes: Sequence[str]
-    range: Optional[tuple] = None        # inclusive (min, max) of an int or float
-    choices: Optional[tuple] = None      # allowed values of a string
-    at_configure: bool = False           # a change takes effect at the next configure
+    range: tuple | None = None  # inclusive (min, max) of an int or float
+    choices: tuple | None = None  # allowed values of a string
+    at_configure: bool = False  # a change takes effect at the next configure
 
     @property
     def type_name(self) -> str:
@@ -56,7 +62,7 @@ class Param:
             return "string[]"
         return type(self.default).__name__.replace("str", "string").replace("float", "double")
 
-    def check(self, value) -> Optional[str]:
+    def check(self, value) -> str | None:
         """None if `value` is acceptable, else the reason."""
         if self.range is not None and not self.range[0] <= value <= self.range[1]:
             return f"{self.name}={value} is outside [{self.range[0]}, {self.range[1]}]"
@@ -67,166 +73,354 @@ class Param:
 
 PARAMS: tuple[Param, ...] = (
     # --- lifecycle
-    Param("autostart", False,
-          "Configure and activate at start, without a lifecycle manager; robot.launch.py sets it "
-          "(autostart:=true), so a respawned process comes back active on its own.",
-          ALL_NODES),
+    Param(
+        "autostart",
+        False,
+        "Configure and activate at start, without a lifecycle manager; robot.launch.py sets it "
+        "(autostart:=true), so a respawned process comes back active on its own.",
+        ALL_NODES,
+    ),
     # --- camera input
-    Param("image_transport", "raw",
-          "Camera input: 'raw' subscribes sensor_msgs/Image on `image`, 'compressed' "
-          "sensor_msgs/CompressedImage (jpeg/png) on `image/compressed`.",
-          CAMERA_NODES, choices=("raw", "compressed"), at_configure=True),
-    Param("image_qos", "auto",
-          "Reliability of the camera subscription: 'auto' matches the camera's publisher "
-          "(re-subscribing if it changes), or force 'reliable'/'best_effort'.",
-          CAMERA_NODES, choices=("auto", "reliable", "best_effort"), at_configure=True),
-    Param("max_rate", 0.0,
-          "Most frames per second to process; 0 processes every frame that arrives while idle "
-          "(the newest one; older waiting frames are dropped and counted).",
-          DETECTING, range=(0.0, 1000.0)),
-    Param("no_image_timeout", 5.0,
-          "Seconds after activation (or after the last frame) without an image before the node "
-          "logs what it subscribes to and which image topics exist; also the diagnostics WARN "
-          "level for silence (ERROR at 3x). hri_face_classifier: how long a tracked face may go "
-          "without a cropped image before it is reported.",
-          ALL_NODES, range=(0.5, 600.0), at_configure=True),
-    Param("latency_warn_ms", 50.0,
-          "Processing latency (frame arrival to publish) above which /diagnostics reports WARN.",
-          ALL_NODES, range=(1.0, 60000.0)),
-    Param("latency_error_ms", 200.0,
-          "Processing latency above which /diagnostics reports ERROR.",
-          ALL_NODES, range=(1.0, 60000.0)),
-    Param("pairing_cache_size", 10,
-          "Images (or results) kept while waiting for the message with the same stamp on the "
-          "other input; unpaired ones are dropped and counted.",
-          PAIRING, range=(1, 200), at_configure=True),
+    Param(
+        "image_transport",
+        "raw",
+        "Camera input: 'raw' subscribes sensor_msgs/Image on `image`, 'compressed' "
+        "sensor_msgs/CompressedImage (jpeg/png) on `image/compressed`.",
+        CAMERA_NODES,
+        choices=("raw", "compressed"),
+        at_configure=True,
+    ),
+    Param(
+        "image_qos",
+        "auto",
+        "Reliability of the camera subscription: 'auto' matches the camera's publisher "
+        "(re-subscribing if it changes), or force 'reliable'/'best_effort'.",
+        CAMERA_NODES,
+        choices=("auto", "reliable", "best_effort"),
+        at_configure=True,
+    ),
+    Param(
+        "max_rate",
+        0.0,
+        "Most frames per second to process; 0 processes every frame that arrives while idle "
+        "(the newest one; older waiting frames are dropped and counted).",
+        DETECTING,
+        range=(0.0, 1000.0),
+    ),
+    Param(
+        "no_image_timeout",
+        5.0,
+        "Seconds after activation (or after the last frame) without an image before the node "
+        "logs what it subscribes to and which image topics exist; also the diagnostics WARN "
+        "level for silence (ERROR at 3x). hri_face_classifier: how long a tracked face may go "
+        "without a cropped image before it is reported.",
+        ALL_NODES,
+        range=(0.5, 600.0),
+        at_configure=True,
+    ),
+    Param(
+        "latency_warn_ms",
+        50.0,
+        "Processing latency (frame arrival to publish) above which /diagnostics reports WARN.",
+        ALL_NODES,
+        range=(1.0, 60000.0),
+    ),
+    Param(
+        "latency_error_ms",
+        200.0,
+        "Processing latency above which /diagnostics reports ERROR.",
+        ALL_NODES,
+        range=(1.0, 60000.0),
+    ),
+    Param(
+        "pairing_cache_size",
+        10,
+        "Images (or results) kept while waiting for the message with the same stamp on the "
+        "other input; unpaired ones are dropped and counted.",
+        PAIRING,
+        range=(1, 200),
+        at_configure=True,
+    ),
     # --- detection
     # The core's default, YuNet: it sees the small, far faces a robot meets, which BlazeFace
     # misses, at about BlazeFace's cost (face_analysis/core/DETECTORS.md).
-    Param("detector", _core("config", "detector"),
-          "Face detector: 'yunet' (YuNet by onnxruntime, boxes with five landmarks; weights in "
-          "share/face_analysis/models/yunet/, checked by sha256), 'blazeface' (MediaPipe, needs "
-          "mediapipe==0.10.14) or 'haar' (OpenCV cascade, the paper's; slower).",
-          DETECTING, choices=("yunet", "blazeface", "haar"), at_configure=True),
-    Param("yunet.score_threshold", _core("yunet", "score_threshold"),
-          "YuNet: least face score (the square root of its class and objectness outputs); "
-          "weaker faces are not reported.",
-          DETECTING, range=(0.0, 1.0), at_configure=True),
-    Param("yunet.nms_threshold", _core("yunet", "nms_threshold"),
-          "YuNet: box overlap (IoU) above which the lower-scoring of two boxes is dropped "
-          "(non-maximum suppression).",
-          DETECTING, range=(0.01, 1.0), at_configure=True),
-    Param("yunet.min_size", _core("yunet", "min_size"),
-          "YuNet: smallest face reported, pixels of the input image (box width and height); "
-          "0 = all.",
-          DETECTING, range=(0.0, 2000.0), at_configure=True),
-    Param("yunet.downscale", _core("yunet", "downscale"),
-          "YuNet: shrink the image by this factor before the network; 1.5 costs about "
-          "BlazeFace's time at 640x480, 1.0 finds the smallest faces at ~1.6x. Boxes and "
-          "landmarks are mapped back.",
-          DETECTING, range=(1.0, 8.0), at_configure=True),
-    Param("yunet.threads", _core("yunet", "threads"),
-          "YuNet: onnxruntime threads of the network; 0 lets onnxruntime choose (all cores).",
-          DETECTING, range=(0, 64), at_configure=True),
-    Param("yunet.model", "",
-          "YuNet: the .onnx weights; empty: the installed "
-          "share/face_analysis/models/yunet/yunet_s_dynamic.onnx. A file listed in the nearest "
-          "models/MANIFEST.json must match its sha256, else configure fails naming the file and "
-          "where to get it.",
-          DETECTING, at_configure=True),
-    Param("haar.scale_factor", _core("haar", "scale_factor"),
-          "Haar: image pyramid step.",
-          DETECTING, range=(1.01, 2.0), at_configure=True),
-    Param("haar.min_neighbors", _core("haar", "min_neighbors"),
-          "Haar: overlapping hits needed to accept a face.",
-          DETECTING, range=(0, 50), at_configure=True),
-    Param("haar.min_size", _core("haar", "min_size"),
-          "Haar: smallest face, pixels of the input image.",
-          DETECTING, range=(1, 2000), at_configure=True),
-    Param("haar.min_relative_size", _core("haar", "min_relative_size"),
-          "Haar: smallest face as a fraction of the image's shorter side (the larger of the two "
-          "minimums wins).",
-          DETECTING, range=(0.0, 0.99), at_configure=True),
-    Param("haar.downscale", _core("haar", "downscale"),
-          "Haar: shrink the image by this factor before detecting (speed); boxes are mapped back.",
-          DETECTING, range=(1.0, 8.0), at_configure=True),
-    Param("blazeface.model", _core("blazeface", "model"),
-          "BlazeFace: 'full' range (faces up to ~5 m) or 'short' range (~2 m, faster).",
-          DETECTING, choices=("full", "short"), at_configure=True),
-    Param("blazeface.min_confidence", _core("blazeface", "min_confidence"),
-          "BlazeFace: least detector confidence.",
-          DETECTING, range=(0.0, 1.0), at_configure=True),
-    Param("blazeface.tile_size", _core("blazeface", "tile_size"),
-          "BlazeFace: > 0 also runs on overlapping tiles of this size, pixels, to find small "
-          "faces (group photos, far people) at a few times the cost; 0 = whole image only.",
-          DETECTING, range=(0, 4096), at_configure=True),
-    Param("min_detection_score", _core("config", "min_detection_score"),
-          "Faces scoring below this are not published.",
-          DETECTING, range=(0.0, 1.0)),
-    Param("max_faces", _core("config", "max_faces"),
-          "Classify at most this many faces per image, the largest first; 0 = all.",
-          DETECTING, range=(0, 200)),
+    Param(
+        "detector",
+        _core("config", "detector"),
+        "Face detector: 'yunet' (YuNet by onnxruntime, boxes with five landmarks; weights in "
+        "share/face_analysis/models/yunet/, checked by sha256), 'blazeface' (MediaPipe, needs "
+        "mediapipe==0.10.14) or 'haar' (OpenCV cascade, the paper's; slower).",
+        DETECTING,
+        choices=("yunet", "blazeface", "haar"),
+        at_configure=True,
+    ),
+    Param(
+        "yunet.score_threshold",
+        _core("yunet", "score_threshold"),
+        "YuNet: least face score (the square root of its class and objectness outputs); "
+        "weaker faces are not reported.",
+        DETECTING,
+        range=(0.0, 1.0),
+        at_configure=True,
+    ),
+    Param(
+        "yunet.nms_threshold",
+        _core("yunet", "nms_threshold"),
+        "YuNet: box overlap (IoU) above which the lower-scoring of two boxes is dropped "
+        "(non-maximum suppression).",
+        DETECTING,
+        range=(0.01, 1.0),
+        at_configure=True,
+    ),
+    Param(
+        "yunet.min_size",
+        _core("yunet", "min_size"),
+        "YuNet: smallest face reported, pixels of the input image (box width and height); 0 = all.",
+        DETECTING,
+        range=(0.0, 2000.0),
+        at_configure=True,
+    ),
+    Param(
+        "yunet.downscale",
+        _core("yunet", "downscale"),
+        "YuNet: shrink the image by this factor before the network; 1.5 costs about "
+        "BlazeFace's time at 640x480, 1.0 finds the smallest faces at ~1.6x. Boxes and "
+        "landmarks are mapped back.",
+        DETECTING,
+        range=(1.0, 8.0),
+        at_configure=True,
+    ),
+    Param(
+        "yunet.threads",
+        _core("yunet", "threads"),
+        "YuNet: onnxruntime threads of the network; 0 lets onnxruntime choose (all cores).",
+        DETECTING,
+        range=(0, 64),
+        at_configure=True,
+    ),
+    Param(
+        "yunet.model",
+        "",
+        "YuNet: the .onnx weights; empty: the installed "
+        "share/face_analysis/models/yunet/yunet_s_dynamic.onnx. A file listed in the nearest "
+        "models/MANIFEST.json must match its sha256, else configure fails naming the file and "
+        "where to get it.",
+        DETECTING,
+        at_configure=True,
+    ),
+    Param(
+        "haar.scale_factor",
+        _core("haar", "scale_factor"),
+        "Haar: image pyramid step.",
+        DETECTING,
+        range=(1.01, 2.0),
+        at_configure=True,
+    ),
+    Param(
+        "haar.min_neighbors",
+        _core("haar", "min_neighbors"),
+        "Haar: overlapping hits needed to accept a face.",
+        DETECTING,
+        range=(0, 50),
+        at_configure=True,
+    ),
+    Param(
+        "haar.min_size",
+        _core("haar", "min_size"),
+        "Haar: smallest face, pixels of the input image.",
+        DETECTING,
+        range=(1, 2000),
+        at_configure=True,
+    ),
+    Param(
+        "haar.min_relative_size",
+        _core("haar", "min_relative_size"),
+        "Haar: smallest face as a fraction of the image's shorter side (the larger of the two "
+        "minimums wins).",
+        DETECTING,
+        range=(0.0, 0.99),
+        at_configure=True,
+    ),
+    Param(
+        "haar.downscale",
+        _core("haar", "downscale"),
+        "Haar: shrink the image by this factor before detecting (speed); boxes are mapped back.",
+        DETECTING,
+        range=(1.0, 8.0),
+        at_configure=True,
+    ),
+    Param(
+        "blazeface.model",
+        _core("blazeface", "model"),
+        "BlazeFace: 'full' range (faces up to ~5 m) or 'short' range (~2 m, faster).",
+        DETECTING,
+        choices=("full", "short"),
+        at_configure=True,
+    ),
+    Param(
+        "blazeface.min_confidence",
+        _core("blazeface", "min_confidence"),
+        "BlazeFace: least detector confidence.",
+        DETECTING,
+        range=(0.0, 1.0),
+        at_configure=True,
+    ),
+    Param(
+        "blazeface.tile_size",
+        _core("blazeface", "tile_size"),
+        "BlazeFace: > 0 also runs on overlapping tiles of this size, pixels, to find small "
+        "faces (group photos, far people) at a few times the cost; 0 = whole image only.",
+        DETECTING,
+        range=(0, 4096),
+        at_configure=True,
+    ),
+    Param(
+        "min_detection_score",
+        _core("config", "min_detection_score"),
+        "Faces scoring below this are not published.",
+        DETECTING,
+        range=(0.0, 1.0),
+    ),
+    Param(
+        "max_faces",
+        _core("config", "max_faces"),
+        "Classify at most this many faces per image, the largest first; 0 = all.",
+        DETECTING,
+        range=(0, 200),
+    ),
     # --- classification, tracking, smoothing
-    Param("emotion_model", "",
-          "Emotion ONNX model; empty: the shipped models/emotion.onnx.",
-          CLASSIFYING, at_configure=True),
-    Param("gender_model", "",
-          "Gender ONNX model; empty: the shipped models/gender.onnx.",
-          CLASSIFYING, at_configure=True),
-    Param("onnx_intra_op_threads", _core("config", "intra_op_threads"),
-          "onnxruntime threads inside one operator.",
-          CLASSIFYING, range=(1, 64), at_configure=True),
-    Param("onnx_inter_op_threads", _core("config", "inter_op_threads"),
-          "onnxruntime threads across operators.",
-          CLASSIFYING, range=(1, 64), at_configure=True),
-    Param("execution_providers", list(_core("config", "providers")),
-          "onnxruntime execution providers in order of preference, e.g. "
-          "['CUDAExecutionProvider', 'CPUExecutionProvider'].",
-          CLASSIFYING, at_configure=True),
-    Param("iou_threshold", _core("config", "iou_threshold"),
-          "Tracking: least box overlap (IoU) to continue a track.",
-          CLASSIFYING, range=(0.01, 1.0), at_configure=True),
-    Param("smoothing_alpha", _core("config", "smoothing_alpha"),
-          "Weight of the newest frame in each track's moving average of probabilities "
-          "(1 = no smoothing).",
-          CLASSIFYING, range=(0.01, 1.0), at_configure=True),
-    Param("max_missed_frames", _core("config", "max_missed"),
-          "A track expires after this many frames without its face.",
-          CLASSIFYING, range=(0, 1000), at_configure=True),
-    Param("track_high_score", _core("config", "track_high_score"),
-          "Tracking: detections scoring at least this may start a track; weaker ones (down to "
-          "min_detection_score) only continue an existing track and are dropped otherwise "
-          "(ByteTrack's two stages). YuNet reports nothing below yunet.score_threshold.",
-          TRACKING, range=(0.0, 1.0), at_configure=True),
-    Param("camera_motion", _core("config", "camera_motion"),
-          "Tracking: measure the camera's own motion between frames (optical flow on a 160 px "
-          "wide copy, ~1.5 ms) and move every track with it, so identities hold while the robot "
-          "turns its head.",
-          TRACKING, at_configure=True),
-    Param("max_away", _core("config", "max_away"),
-          "Tracking: frames a track waits, once its face has left the image (the camera turned "
-          "away), for the face to come back and take its id again; 0 = expire at once.",
-          TRACKING, range=(0, 10000), at_configure=True),
-    Param("align_faces", _core("config", "align_faces"),
-          "Crop faces that have landmarks (YuNet) with the eyes level before the emotion and "
-          "gender networks; faces without landmarks (Haar, BlazeFace) are cut axis-aligned "
-          "either way. face_classifier gets the landmarks with faces/detections.",
-          TRACKING, at_configure=True),
+    Param(
+        "emotion_model",
+        "",
+        "Emotion ONNX model; empty: the shipped models/emotion.onnx.",
+        CLASSIFYING,
+        at_configure=True,
+    ),
+    Param(
+        "gender_model",
+        "",
+        "Gender ONNX model; empty: the shipped models/gender.onnx.",
+        CLASSIFYING,
+        at_configure=True,
+    ),
+    Param(
+        "onnx_intra_op_threads",
+        _core("config", "intra_op_threads"),
+        "onnxruntime threads inside one operator.",
+        CLASSIFYING,
+        range=(1, 64),
+        at_configure=True,
+    ),
+    Param(
+        "onnx_inter_op_threads",
+        _core("config", "inter_op_threads"),
+        "onnxruntime threads across operators.",
+        CLASSIFYING,
+        range=(1, 64),
+        at_configure=True,
+    ),
+    Param(
+        "execution_providers",
+        list(_core("config", "providers")),
+        "onnxruntime execution providers in order of preference, e.g. "
+        "['CUDAExecutionProvider', 'CPUExecutionProvider'].",
+        CLASSIFYING,
+        at_configure=True,
+    ),
+    Param(
+        "iou_threshold",
+        _core("config", "iou_threshold"),
+        "Tracking: least box overlap (IoU) to continue a track.",
+        CLASSIFYING,
+        range=(0.01, 1.0),
+        at_configure=True,
+    ),
+    Param(
+        "smoothing_alpha",
+        _core("config", "smoothing_alpha"),
+        "Weight of the newest frame in each track's moving average of probabilities "
+        "(1 = no smoothing).",
+        CLASSIFYING,
+        range=(0.01, 1.0),
+        at_configure=True,
+    ),
+    Param(
+        "max_missed_frames",
+        _core("config", "max_missed"),
+        "A track expires after this many frames without its face.",
+        CLASSIFYING,
+        range=(0, 1000),
+        at_configure=True,
+    ),
+    Param(
+        "track_high_score",
+        _core("config", "track_high_score"),
+        "Tracking: detections scoring at least this may start a track; weaker ones (down to "
+        "min_detection_score) only continue an existing track and are dropped otherwise "
+        "(ByteTrack's two stages). YuNet reports nothing below yunet.score_threshold.",
+        TRACKING,
+        range=(0.0, 1.0),
+        at_configure=True,
+    ),
+    Param(
+        "camera_motion",
+        _core("config", "camera_motion"),
+        "Tracking: measure the camera's own motion between frames (optical flow on a 160 px "
+        "wide copy, ~1.5 ms) and move every track with it, so identities hold while the robot "
+        "turns its head.",
+        TRACKING,
+        at_configure=True,
+    ),
+    Param(
+        "max_away",
+        _core("config", "max_away"),
+        "Tracking: frames a track waits, once its face has left the image (the camera turned "
+        "away), for the face to come back and take its id again; 0 = expire at once.",
+        TRACKING,
+        range=(0, 10000),
+        at_configure=True,
+    ),
+    Param(
+        "align_faces",
+        _core("config", "align_faces"),
+        "Crop faces that have landmarks (YuNet) with the eyes level before the emotion and "
+        "gender networks; faces without landmarks (Haar, BlazeFace) are cut axis-aligned "
+        "either way. face_classifier gets the landmarks with faces/detections.",
+        TRACKING,
+        at_configure=True,
+    ),
     # --- ROS4HRI (REP-155)
-    Param("hri_publish", False,
-          "Also publish REP-155 topics: /humans/faces/tracked and /humans/faces/<id>/{roi, "
-          "cropped, expression, softbiometrics}.",
-          HRI_PUBLISHING, at_configure=True),
-    Param("hri_face_width", 128,
-          "Width of REP-155 cropped face images (/humans/faces/width), pixels.",
-          CLASSIFYING, range=(16, 1024), at_configure=True),
-    Param("hri_face_height", 128,
-          "Height of REP-155 cropped face images (/humans/faces/height), pixels.",
-          CLASSIFYING, range=(16, 1024), at_configure=True),
+    Param(
+        "hri_publish",
+        False,
+        "Also publish REP-155 topics: /humans/faces/tracked and /humans/faces/<id>/{roi, "
+        "cropped, expression, softbiometrics}.",
+        HRI_PUBLISHING,
+        at_configure=True,
+    ),
+    Param(
+        "hri_face_width",
+        128,
+        "Width of REP-155 cropped face images (/humans/faces/width), pixels.",
+        CLASSIFYING,
+        range=(16, 1024),
+        at_configure=True,
+    ),
+    Param(
+        "hri_face_height",
+        128,
+        "Height of REP-155 cropped face images (/humans/faces/height), pixels.",
+        CLASSIFYING,
+        range=(16, 1024),
+        at_configure=True,
+    ),
     # --- overlay
-    Param("publish_markers", False,
-          "Also publish a visualization_msgs/MarkerArray of text labels on faces/markers.",
-          DRAWING),
+    Param(
+        "publish_markers",
+        False,
+        "Also publish a visualization_msgs/MarkerArray of text labels on faces/markers.",
+        DRAWING,
+    ),
 )
 
 BY_NAME = {p.name: p for p in PARAMS}
@@ -238,44 +432,66 @@ def params_for(node: str) -> list[Param]:
 
 def markdown_table() -> str:
     """The README's parameter table (api_docs.py puts it there)."""
-    short = {DETECTOR: "det", CLASSIFIER: "cls", OVERLAY: "ovl", PIPELINE: "pipe",
-             HRI_CLASSIFIER: "hri"}
-    rows = ["| parameter | type | default | range / values | nodes | description |",
-            "|---|---|---|---|---|---|"]
+    short = {
+        DETECTOR: "det",
+        CLASSIFIER: "cls",
+        OVERLAY: "ovl",
+        PIPELINE: "pipe",
+        HRI_CLASSIFIER: "hri",
+    }
+    rows = [
+        "| parameter | type | default | range / values | nodes | description |",
+        "|---|---|---|---|---|---|",
+    ]
     for p in PARAMS:
-        allowed = (f"[{p.range[0]}, {p.range[1]}]" if p.range else
-                   ", ".join(p.choices) if p.choices else "")
+        allowed = (
+            f"[{p.range[0]}, {p.range[1]}]"
+            if p.range
+            else ", ".join(p.choices)
+            if p.choices
+            else ""
+        )
         default = repr(p.default) if isinstance(p.default, str) else str(p.default)
         nodes = ", ".join(short[n] for n in p.nodes)
         note = " (at configure)" if p.at_configure else ""
-        rows.append(f"| `{p.name}` | {p.type_name} | `{default}` | {allowed} | {nodes} | "
-                    f"{p.description}{note} |")
+        rows.append(
+            f"| `{p.name}` | {p.type_name} | `{default}` | {allowed} | {nodes} | "
+            f"{p.description}{note} |"
+        )
     return "\n".join(rows)
 
 
 def parameters_yaml() -> str:
     """config/face_analysis.yaml: every parameter at its default, for all nodes (`/**`); each
     node reads the ones it declares."""
-    lines = ["# Parameters of the face_analysis nodes, at their defaults. Generated by",
-             "#   python -m face_analysis.ros.params > config/face_analysis.yaml",
-             "# Ranges and descriptions: README.md, section ROS API.",
-             "/**:", "  ros__parameters:"]
+    lines = [
+        "# Parameters of the face_analysis nodes, at their defaults. Generated by",
+        "#   python -m face_analysis.ros.params > config/face_analysis.yaml",
+        "# Ranges and descriptions: README.md, section ROS API.",
+        "/**:",
+        "  ros__parameters:",
+    ]
     for p in PARAMS:
-        value = (f'"{p.default}"' if isinstance(p.default, str) else
-                 str(p.default).lower() if isinstance(p.default, bool) else
-                 "[" + ", ".join(f'"{v}"' for v in p.default) + "]"
-                 if isinstance(p.default, list) else str(p.default))
+        value = (
+            f'"{p.default}"'
+            if isinstance(p.default, str)
+            else str(p.default).lower()
+            if isinstance(p.default, bool)
+            else "[" + ", ".join(f'"{v}"' for v in p.default) + "]"
+            if isinstance(p.default, list)
+            else str(p.default)
+        )
         lines.append(f"    {p.name}: {value}")
     return "\n".join(lines) + "\n"
 
 
 # --- parameter values -> core AnalyzerConfig (the one mapping, shared by every node)
 
-DETECTOR_SETTINGS = {"haar": ("scale_factor", "min_neighbors", "min_size", "min_relative_size",
-                              "downscale"),
-                     "blazeface": ("model", "min_confidence", "tile_size"),
-                     "yunet": ("score_threshold", "nms_threshold", "min_size", "downscale",
-                               "threads", "model")}
+DETECTOR_SETTINGS = {
+    "haar": ("scale_factor", "min_neighbors", "min_size", "min_relative_size", "downscale"),
+    "blazeface": ("model", "min_confidence", "tile_size"),
+    "yunet": ("score_threshold", "nms_threshold", "min_size", "downscale", "threads", "model"),
+}
 
 
 def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerConfig:

@@ -1,14 +1,15 @@
 """Spinning until `ros2 launch` (or Ctrl-C) stops the process: SIGINT/SIGTERM end it with exit
 code 0 and no traceback, which launch reports as a clean finish."""
+
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence
+from collections.abc import Callable, Sequence
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 
 
-def spin_until_interrupted(nodes: Sequence, before_destroy: Optional[Callable] = None) -> None:
+def spin_until_interrupted(nodes: Sequence, before_destroy: Callable | None = None) -> None:
     """Spin `nodes` in one executor; on the way out call before_destroy(), destroy the nodes and
     shut rclpy down."""
     executor = SingleThreadedExecutor()

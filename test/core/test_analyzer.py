@@ -1,13 +1,13 @@
 """FaceAnalyzer: the whole pipeline, its split halves (as the ROS nodes use them), configuration."""
+
 import cv2
 import numpy as np
 import pytest
+from face_data import HAS_MEDIAPIPE, TEST_IMAGE_FACES, demo_image, faces_hit
 
 from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
 from face_analysis.core.errors import ConfigError, DetectorUnavailableError, ModelError
 from face_analysis.core.types import FaceBox
-
-from face_data import HAS_MEDIAPIPE, TEST_IMAGE_FACES, demo_image, faces_hit
 
 
 def config(models, **overrides):
@@ -56,7 +56,7 @@ def test_ids_stable_while_the_camera_pans(standin_models):
     ids_per_frame = []
     for step in range(12):
         x = 150 + 8 * step
-        frame = np.ascontiguousarray(photo[100:580, x:x + 640])
+        frame = np.ascontiguousarray(photo[100:580, x : x + 640])
         ids_per_frame.append(sorted(r.track_id for r in analyzer.analyze(frame)))
     all_ids = set().union(*map(set, ids_per_frame))
     assert len(ids_per_frame[0]) >= 3
@@ -90,8 +90,12 @@ def test_only_kept_faces_are_classified_and_low_scores_only_continue_tracks(stan
             return next(self.frames)
 
     face, clutter = (10, 10, 90, 90), (120, 10, 190, 80)
-    detector = Scripted([[FaceBox(*face, 0.9), FaceBox(*clutter, 0.3)],
-                         [FaceBox(*face, 0.3), FaceBox(*clutter, 0.3)]])
+    detector = Scripted(
+        [
+            [FaceBox(*face, 0.9), FaceBox(*clutter, 0.3)],
+            [FaceBox(*face, 0.3), FaceBox(*clutter, 0.3)],
+        ]
+    )
     analyzer = FaceAnalyzer(config(standin_models, track_high_score=0.5), detector=detector)
     classified = []
     classify = analyzer.classifier.classify

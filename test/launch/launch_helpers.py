@@ -1,5 +1,6 @@
 """Shared by the launch tests: one builder for their LaunchDescription (robot.launch.py with the
 given arguments, optionally a camera process publishing still images) and one exit-code check."""
+
 import sys
 import unittest
 from pathlib import Path
@@ -8,9 +9,10 @@ import launch_testing
 import launch_testing.actions
 import launch_testing.asserts
 from ament_index_python.packages import get_package_share_directory
-from launch import LaunchDescription
 from launch.actions import ExecuteProcess, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
+
+from launch import LaunchDescription
 
 SHARE = Path(get_package_share_directory("face_analysis"))
 
@@ -19,15 +21,30 @@ def robot_launch_description(arguments: dict, camera_args=None) -> LaunchDescrip
     """robot.launch.py with `arguments`; with `camera_args`, also the image_publisher tool with
     those arguments as process "camera". It gets the large-data Fast DDS profile: a best-effort
     camera needs it in its own process (README, 'Best-effort cameras')."""
-    entities = [IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
-        launch_arguments={name: str(value) for name, value in arguments.items()}.items())]
+    entities = [
+        IncludeLaunchDescription(
+            PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
+            launch_arguments={name: str(value) for name, value in arguments.items()}.items(),
+        )
+    ]
     if camera_args is not None:
-        entities.append(ExecuteProcess(
-            cmd=[sys.executable, "-m", "face_analysis.ros.tools.image_publisher",
-                 *map(str, camera_args)],
-            name="camera", output="screen", additional_env={
-                "FASTDDS_DEFAULT_PROFILES_FILE": str(SHARE / "config" / "fastdds_large_data.xml")}))
+        entities.append(
+            ExecuteProcess(
+                cmd=[
+                    sys.executable,
+                    "-m",
+                    "face_analysis.ros.tools.image_publisher",
+                    *map(str, camera_args),
+                ],
+                name="camera",
+                output="screen",
+                additional_env={
+                    "FASTDDS_DEFAULT_PROFILES_FILE": str(
+                        SHARE / "config" / "fastdds_large_data.xml"
+                    )
+                },
+            )
+        )
     return LaunchDescription([*entities, launch_testing.actions.ReadyToTest()])
 
 

@@ -3,26 +3,30 @@
 expression and softbiometrics per id, with the crop's stamp and the labels publisher mode gives
 those faces; a malformed id, a tracked id without crops and a crop of the wrong size are
 reported and skipped while the other faces go on."""
+
 import time
 import unittest
 
 import pytest
+from hri_fixtures import analyzer, params_file, photo
 from hri_msgs.msg import Expression, IdsList, SoftBiometrics
+from launch_helpers import (
+    TestEveryProcessExitsCleanly,  # noqa: F401 - run after shutdown
+    robot_launch_description,
+)
+from ros_probe import RosProbe
 from sensor_msgs.msg import Image
 
 from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face
 from face_analysis.core.image_codec import encode_image
 from face_analysis.ros.nodes.hri_faces import HRI_QOS
-from hri_fixtures import analyzer, params_file, photo
-from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
-from launch_helpers import robot_launch_description
-from ros_probe import RosProbe
 
 
 @pytest.mark.launch_test
 def generate_test_description():
     return robot_launch_description(
-        {"hri": "consume", "params_file": params_file(no_image_timeout=1.0)}), {}
+        {"hri": "consume", "params_file": params_file(no_image_timeout=1.0)}
+    ), {}
 
 
 class TestHriConsumer(unittest.TestCase):
@@ -35,15 +39,20 @@ class TestHriConsumer(unittest.TestCase):
         probe = RosProbe("hri_detector_stand_in")
         node = probe.node
         tracked_pub = node.create_publisher(IdsList, "/humans/faces/tracked", HRI_QOS)
-        crop_pubs = {i: node.create_publisher(Image, f"/humans/faces/{i}/cropped", HRI_QOS)
-                     for i in ids + ["wrongsize"]}
+        crop_pubs = {
+            i: node.create_publisher(Image, f"/humans/faces/{i}/cropped", HRI_QOS)
+            for i in ids + ["wrongsize"]
+        }
         received = {i: ([], []) for i in ids}
         for i in ids:
-            node.create_subscription(Expression, f"/humans/faces/{i}/expression",
-                                     received[i][0].append, 10)
-            node.create_subscription(SoftBiometrics, f"/humans/faces/{i}/softbiometrics",
-                                     received[i][1].append, 10)
+            node.create_subscription(
+                Expression, f"/humans/faces/{i}/expression", received[i][0].append, 10
+            )
+            node.create_subscription(
+                SoftBiometrics, f"/humans/faces/{i}/softbiometrics", received[i][1].append, 10
+            )
         try:
+
             def feed():
                 nonlocal sec
                 sec += 1
@@ -72,8 +81,11 @@ class TestHriConsumer(unittest.TestCase):
                 self.assertEqual(expressions[-1].expression, EXPRESSIONS[result.emotion.label], i)
                 self.assertEqual(biometrics[-1].gender, GENDERS[result.gender.label], i)
                 self.assertEqual(biometrics[-1].age_confidence, 0.0)
-            for text in ("malformed face id '9bad'", "wrongsize/cropped: 64x64",
-                         "face nocrops is tracked but nothing arrives"):
+            for text in (
+                "malformed face id '9bad'",
+                "wrongsize/cropped: 64x64",
+                "face nocrops is tracked but nothing arrives",
+            ):
                 proc_output.assertWaitFor(text, timeout=15)
         finally:
             probe.close()

@@ -1,5 +1,6 @@
 """The old launch argument `composed:=` still works, with a deprecation warning: composed:=false
 starts the separate processes as single_process:=false does."""
+
 import os
 import signal
 import subprocess
@@ -9,11 +10,26 @@ import time
 def test_deprecated_composed_selects_separate_processes_with_a_warning(tmp_path):
     log = tmp_path / "launch.log"
     with log.open("w") as out:
-        proc = subprocess.Popen(["ros2", "launch", "face_analysis", "robot.launch.py",
-                                 "composed:=false", "autostart:=false", "overlay:=false"],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    wanted = ("composed:=false is deprecated", "use single_process:=false",
-              "[face_detector-1]: process started", "[face_classifier-2]: process started")
+        proc = subprocess.Popen(
+            [
+                "ros2",
+                "launch",
+                "face_analysis",
+                "robot.launch.py",
+                "composed:=false",
+                "autostart:=false",
+                "overlay:=false",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    wanted = (
+        "composed:=false is deprecated",
+        "use single_process:=false",
+        "[face_detector-1]: process started",
+        "[face_classifier-2]: process started",
+    )
     try:
         deadline = time.monotonic() + 60
         while not all(text in log.read_text() for text in wanted):

@@ -3,6 +3,7 @@ faces/analysis has all 6 faces. It respawns a crashed node process and brings it
 back to active: the pipeline process is killed with SIGKILL (as a segfault or the OOM killer would
 end it), and faces/analysis flows again within RECOVERY_S seconds; at shutdown nothing is
 respawned and every process exits 0."""
+
 import os
 import signal
 import time
@@ -11,12 +12,14 @@ from pathlib import Path
 
 import psutil
 import pytest
-
-from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
-from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
-from launch_helpers import robot_launch_description
+from launch_helpers import (
+    TestEveryProcessExitsCleanly,  # noqa: F401 - run after shutdown
+    robot_launch_description,
+)
 from paths import TEST_PHOTO, write_params
 from ros_probe import RosProbe
+
+from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
 
 CAMERA_TOPIC = "/respawn_test/image_raw"
 RECOVERY_S = 15.0
@@ -29,8 +32,8 @@ def generate_test_description():
     params = write_params(TMP / f"face_analysis_respawn_{os.getpid()}.yaml")
     return robot_launch_description(
         {"camera_topic": CAMERA_TOPIC, "params_file": params},
-        camera_args=[TEST_PHOTO, "--topic", CAMERA_TOPIC, "--rate", 2,
-                     "--wait-for-subscriber"]), {}
+        camera_args=[TEST_PHOTO, "--topic", CAMERA_TOPIC, "--rate", 2, "--wait-for-subscriber"],
+    ), {}
 
 
 def stamp_s(msg) -> float:
@@ -39,8 +42,11 @@ def stamp_s(msg) -> float:
 
 def pipeline_processes() -> list:
     """The face_analysis_pipeline processes launched from this test process."""
-    return [p for p in psutil.Process().children(recursive=True)
-            if any(part.endswith("face_analysis/face_analysis_pipeline") for part in p.cmdline())]
+    return [
+        p
+        for p in psutil.Process().children(recursive=True)
+        if any(part.endswith("face_analysis/face_analysis_pipeline") for part in p.cmdline())
+    ]
 
 
 class TestRespawn(unittest.TestCase):
@@ -49,16 +55,20 @@ class TestRespawn(unittest.TestCase):
         analyses = probe.collect(FaceAnalysisArray, "/faces/analysis")
         detections = probe.collect(FaceDetectionArray, "/faces/detections")
         try:
-            probe.spin_until(lambda: len(analyses) >= 3 and detections, 90.0,
-                             "analyses before the crash")
+            probe.spin_until(
+                lambda: len(analyses) >= 3 and detections, 90.0, "analyses before the crash"
+            )
             self.assertEqual([len(m.faces) for m in analyses[:3]], [PHOTO_FACES] * 3)
             self.assertEqual((detections[0].image_width, detections[0].image_height), PHOTO_SIZE)
             (victim,) = pipeline_processes()
             victim.send_signal(signal.SIGKILL)
             killed_at, killed_stamp = time.monotonic(), time.time()
             # Only frames the camera stamped after the kill can come from the new process.
-            probe.spin_until(lambda: any(stamp_s(m) > killed_stamp for m in analyses),
-                             RECOVERY_S, "faces/analysis from the respawned pipeline")
+            probe.spin_until(
+                lambda: any(stamp_s(m) > killed_stamp for m in analyses),
+                RECOVERY_S,
+                "faces/analysis from the respawned pipeline",
+            )
             print(f"faces/analysis again {time.monotonic() - killed_at:.1f} s after SIGKILL")
             (respawned,) = pipeline_processes()
             self.assertNotEqual(respawned.pid, victim.pid)

@@ -3,6 +3,7 @@ single-process and separate variants, reliable and best-effort cameras. Every fr
 while the graph runs gets a FaceAnalysisArray with its stamp and frame_id and the expected faces,
 and so does the vision_msgs Detection2DArray on faces/detections_2d; the overlay arrives;
 deactivate stops processing and activate resumes it; every process exits 0."""
+
 import os
 import time
 import unittest
@@ -11,17 +12,19 @@ from pathlib import Path
 import cv2
 import launch_testing
 import pytest
+from launch_helpers import (
+    TestEveryProcessExitsCleanly,  # noqa: F401 - run after shutdown
+    robot_launch_description,
+)
 from lifecycle_msgs.msg import Transition
+from paths import TEST_PHOTO, write_params
+from ros_probe import RosProbe
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
 from face_analysis.core.analyzer import FaceAnalyzer
 from face_analysis.msg import FaceAnalysisArray
 from face_analysis.ros.params import PARAMS, analyzer_config
-from launch_helpers import TestEveryProcessExitsCleanly  # noqa: F401 - run after shutdown
-from launch_helpers import robot_launch_description
-from paths import TEST_PHOTO, write_params
-from ros_probe import RosProbe
 
 CAMERA_TOPIC = "/test_camera/image_raw"
 FRAME_ID = "test_camera_optical_frame"
@@ -30,21 +33,43 @@ STAMPS_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / f"face_analysis_stamps_{o
 
 
 @pytest.mark.launch_test
-@launch_testing.parametrize("single_process,reliability", [
-    ("true", "reliable"), ("false", "reliable"), ("true", "best_effort"), ("false", "best_effort")])
+@launch_testing.parametrize(
+    "single_process,reliability",
+    [
+        ("true", "reliable"),
+        ("false", "reliable"),
+        ("true", "best_effort"),
+        ("false", "best_effort"),
+    ],
+)
 def generate_test_description(single_process, reliability):
     STAMPS_FILE.unlink(missing_ok=True)
     params = write_params(STAMPS_FILE.with_suffix(".yaml"))
-    camera_args = [TEST_PHOTO, "--topic", CAMERA_TOPIC, "--size", "640x480", "--rate", RATE_HZ,
-                   "--frame-id", FRAME_ID, "--stamps-file", STAMPS_FILE, "--wait-for-subscriber"]
+    camera_args = [
+        TEST_PHOTO,
+        "--topic",
+        CAMERA_TOPIC,
+        "--size",
+        "640x480",
+        "--rate",
+        RATE_HZ,
+        "--frame-id",
+        FRAME_ID,
+        "--stamps-file",
+        STAMPS_FILE,
+        "--wait-for-subscriber",
+    ]
     if reliability == "best_effort":
         camera_args.append("--best-effort")
     first_stage = "face_analysis_pipeline" if single_process == "true" else "face_detector"
-    return (robot_launch_description({"single_process": single_process,
-                                      "camera_topic": CAMERA_TOPIC, "params_file": params},
-                                     camera_args),
-            # Only the single-process pipeline knows the track ids when it publishes detections.
-            {"first_stage": first_stage, "track_ids": single_process == "true"})
+    return (
+        robot_launch_description(
+            {"single_process": single_process, "camera_topic": CAMERA_TOPIC, "params_file": params},
+            camera_args,
+        ),
+        # Only the single-process pipeline knows the track ids when it publishes detections.
+        {"first_stage": first_stage, "track_ids": single_process == "true"},
+    )
 
 
 def expected_face_count() -> int:
@@ -77,12 +102,14 @@ class TestRobotLaunch(unittest.TestCase):
                 count, since = len(self.analyses), time.monotonic()
 
     def test_1_every_frame_analysed_with_its_stamp(self, track_ids):
-        self.probe.spin_until(lambda: len(self.analyses) >= 12, 90.0,
-                              "12 FaceAnalysisArray messages")
+        self.probe.spin_until(
+            lambda: len(self.analyses) >= 12, 90.0, "12 FaceAnalysisArray messages"
+        )
         self.probe.spin_until(lambda: self.overlays, 20.0, "an overlay image")
         received = {(m.header.stamp.sec, m.header.stamp.nanosec): m for m in self.analyses}
-        published = [tuple(int(v) for v in line.split())
-                     for line in STAMPS_FILE.read_text().splitlines()]
+        published = [
+            tuple(int(v) for v in line.split()) for line in STAMPS_FILE.read_text().splitlines()
+        ]
         first, last = min(received), max(received)
         window = [s for s in published if first <= s <= last]
         missing = [s for s in window if s not in received]
@@ -94,8 +121,10 @@ class TestRobotLaunch(unittest.TestCase):
             self.assertEqual(len(msg.faces), faces)
             for face in msg.faces:
                 self.assertAlmostEqual(sum(face.emotion_probabilities), 1.0, places=3)
-                self.assertEqual(face.gender, msg.gender_labels[
-                    max(range(2), key=lambda i: face.gender_probabilities[i])])
+                self.assertEqual(
+                    face.gender,
+                    msg.gender_labels[max(range(2), key=lambda i: face.gender_probabilities[i])],
+                )
         self.assertTrue(self.detections_2d)
         for msg in self.detections_2d:
             self.assertIn((msg.header.stamp.sec, msg.header.stamp.nanosec), set(published))
@@ -107,10 +136,10 @@ class TestRobotLaunch(unittest.TestCase):
                 self.assertGreater(face.bbox.size_x, 0.0)
                 self.assertEqual(face.id.isdigit(), track_ids, face.id)
         overlay = self.overlays[-1]
-        self.assertEqual((overlay.width, overlay.height, overlay.header.frame_id),
-                         (640, 480, FRAME_ID))
-        self.assertIn((overlay.header.stamp.sec, overlay.header.stamp.nanosec),
-                      set(published))
+        self.assertEqual(
+            (overlay.width, overlay.height, overlay.header.frame_id), (640, 480, FRAME_ID)
+        )
+        self.assertIn((overlay.header.stamp.sec, overlay.header.stamp.nanosec), set(published))
 
     def test_2_deactivate_stops_and_activate_resumes(self, first_stage):
         self.probe.spin_until(lambda: self.analyses, 90.0, "a first FaceAnalysisArray")
@@ -121,5 +150,6 @@ class TestRobotLaunch(unittest.TestCase):
         self.probe.spin_for(2.0)
         self.assertEqual(len(self.analyses), count, "processing went on while inactive")
         self.assertTrue(self.probe.change_state(first_stage, Transition.TRANSITION_ACTIVATE))
-        self.probe.spin_until(lambda: len(self.analyses) > count + 2, 30.0,
-                        "analyses after re-activation")
+        self.probe.spin_until(
+            lambda: len(self.analyses) > count + 2, 30.0, "analyses after re-activation"
+        )

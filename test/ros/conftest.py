@@ -1,4 +1,5 @@
 """test/ros runs against the real ROS 2 stack (fixtures in test/ros_fixtures.py)."""
+
 import pytest
 
 pytest.importorskip("rclpy", reason="ROS 2 (rclpy) is not installed: run scripts/setup_env.sh")

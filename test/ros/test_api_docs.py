@@ -1,16 +1,18 @@
 """The README's ROS API tables and config/face_analysis.yaml are what the code declares."""
+
 import subprocess
 
 import yaml
+from paths import REPO
 
 from face_analysis.ros import api_docs, params
-from paths import REPO
 
 
 def test_readme_tables_are_generated_from_the_code():
     readme = (REPO / "README.md").read_text()
-    assert api_docs.render(readme) == readme, \
+    assert api_docs.render(readme) == readme, (
         "README.md is out of date: python -m face_analysis.ros.api_docs README.md"
+    )
 
 
 def test_config_file_holds_every_parameter_at_its_default():
@@ -22,9 +24,12 @@ def test_config_file_holds_every_parameter_at_its_default():
 
 
 def test_launch_file_documents_every_argument():
-    out = subprocess.run(["ros2", "launch", "face_analysis",
-                          "robot.launch.py", "--show-args"], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run(
+        ["ros2", "launch", "face_analysis", "robot.launch.py", "--show-args"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     table = api_docs.launch_arguments_table()
     for row in table.splitlines()[2:]:

@@ -1,15 +1,16 @@
 """Frames with an unsupported encoding, a wrong step, truncated data, zero size, or a corrupt JPEG
 each produce a warning and a diagnostics counter, and the next good frame is processed normally."""
+
 import time
 
 import cv2
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
+from paths import TEST_PHOTO
 from sensor_msgs.msg import CompressedImage, Image
 
 from face_analysis.core.image_codec import encode_image
 from face_analysis.msg import FaceAnalysisArray
-from paths import TEST_PHOTO
 
 GOOD = cv2.resize(cv2.imread(str(TEST_PHOTO)), (640, 480), interpolation=cv2.INTER_AREA)
 
@@ -48,21 +49,35 @@ def skipped_counts(ros_probe, diagnostics, kinds):
         for array in reversed(diagnostics):
             for status in array.status:
                 if "face_analysis_pipeline" in status.name:
-                    return {kv.key: int(kv.value) for kv in status.values
-                            if kv.key.startswith("skipped: ")}
+                    return {
+                        kv.key: int(kv.value)
+                        for kv in status.values
+                        if kv.key.startswith("skipped: ")
+                    }
         return {}
-    ros_probe.spin_until(lambda: all(f"skipped: {k}" in counts() for k in kinds), 15,
-                         f"diagnostics counting {kinds}")
+
+    ros_probe.spin_until(
+        lambda: all(f"skipped: {k}" in counts() for k in kinds), 15, f"diagnostics counting {kinds}"
+    )
     return counts()
 
 
 @pytest.mark.parametrize("transport", ["raw", "compressed"])
-def test_bad_frames_are_counted_and_the_next_good_frame_is_processed(transport, ros_processes,
-                                                                     ros_probe, start_pipeline):
+def test_bad_frames_are_counted_and_the_next_good_frame_is_processed(
+    transport, ros_processes, ros_probe, start_pipeline
+):
     analyses = ros_probe.collect(FaceAnalysisArray, "/faces/analysis")
     diagnostics = ros_probe.collect(DiagnosticArray, "/diagnostics")
-    start_pipeline("-p", f"image_transport:={transport}", "-p", "image_qos:=reliable",
-                   "-r", "image:=/cam/image", "-r", "image/compressed:=/cam/image/compressed")
+    start_pipeline(
+        "-p",
+        f"image_transport:={transport}",
+        "-p",
+        "image_qos:=reliable",
+        "-r",
+        "image:=/cam/image",
+        "-r",
+        "image/compressed:=/cam/image/compressed",
+    )
     if transport == "raw":
         kinds = ["unsupported encoding", "bad step", "truncated data", "zero size"]
         frames = [(raw_frame("good"), True)]
@@ -77,8 +92,11 @@ def test_bad_frames_are_counted_and_the_next_good_frame_is_processed(transport, 
     feed(ros_probe, publisher, topic, frames)
 
     good_stamps = {sec for sec, (_, good) in enumerate(frames, start=1) if good}
-    ros_probe.spin_until(lambda: {m.header.stamp.sec for m in analyses} >= good_stamps, 20,
-                         f"analyses of the good frames {sorted(good_stamps)}")
+    ros_probe.spin_until(
+        lambda: {m.header.stamp.sec for m in analyses} >= good_stamps,
+        20,
+        f"analyses of the good frames {sorted(good_stamps)}",
+    )
     assert {m.header.stamp.sec for m in analyses} == good_stamps  # bad ones yield nothing
     counts = skipped_counts(ros_probe, diagnostics, kinds)
     assert all(counts[f"skipped: {k}"] == 1 for k in kinds), counts

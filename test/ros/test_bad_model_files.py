@@ -2,6 +2,7 @@
 fails configure with the manifest's message (the file, its expected sha256 and where to get it),
 the node stays up, unconfigured, and configures once given good files. The files are copies in a
 copied models folder, so the copy's manifest governs them as the installed one does."""
+
 import json
 import shutil
 
@@ -30,19 +31,28 @@ def source_of(key: str) -> str:
 
 
 def start_node(ros_processes, ros_probe, name, *ros_args):
-    proc = ros_processes.start(name, "-m", f"face_analysis.ros.nodes.{name}", "--ros-args",
-                               *ros_args)
+    proc = ros_processes.start(
+        name, "-m", f"face_analysis.ros.nodes.{name}", "--ros-args", *ros_args
+    )
     ros_probe.spin_until(lambda: name in ros_probe.node.get_node_names(), 30, f"node {name}")
     return proc
 
 
 def test_tampered_emotion_model_fails_configure_and_the_node_stays_up(
-        tmp_path, ros_processes, ros_probe):
+    tmp_path, ros_processes, ros_probe
+):
     tampered = copied_models(tmp_path) / "emotion.onnx"
     flip_a_byte(tampered)
     node = "face_classifier"
-    proc = start_node(ros_processes, ros_probe, node, "-p", f"emotion_model:={tampered}",
-                      "-p", f"gender_model:={model_path('gender')}")
+    proc = start_node(
+        ros_processes,
+        ros_probe,
+        node,
+        "-p",
+        f"emotion_model:={tampered}",
+        "-p",
+        f"gender_model:={model_path('gender')}",
+    )
 
     assert not ros_probe.change_state(node, CONFIGURE)
     log = ros_processes.log(node)
@@ -57,7 +67,8 @@ def test_tampered_emotion_model_fails_configure_and_the_node_stays_up(
 
 
 def test_altered_or_missing_yunet_weights_fail_configure_and_the_node_stays_up(
-        tmp_path, ros_processes, ros_probe):
+    tmp_path, ros_processes, ros_probe
+):
     weights = copied_models(tmp_path) / YUNET_FILE
     flip_a_byte(weights)
     node = "face_detector"

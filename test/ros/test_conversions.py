@@ -1,5 +1,6 @@
 """Core boxes <-> messages: the landmarks cross faces/detections (so face_classifier aligns the
 crops as the single-process pipeline does), and the vision_msgs form of the faces."""
+
 from std_msgs.msg import Header
 
 from face_analysis.core.types import FaceBox

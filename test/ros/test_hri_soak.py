@@ -1,14 +1,15 @@
 """REP-155 publisher mode under faces coming and going: hundreds of face ids, each new (never
 reused), while the node's publisher count and memory stay bounded."""
+
 import cv2
 import numpy as np
 import psutil
 from hri_msgs.msg import IdsList
+from paths import TEST_PHOTO
 from sensor_msgs.msg import Image
 
 from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
 from face_analysis.core.image_codec import encode_image
-from paths import TEST_PHOTO
 
 APPEARANCES = 100
 
@@ -22,30 +23,44 @@ def two_face_frame() -> np.ndarray:
     x1, y1 = max(a.x_max, b.x_max), max(a.y_max, b.y_max)
     width = max(x1 - x0, (y1 - y0) * 4 / 3) * 1.6
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    view = photo[int(cy - width * 3 / 8):int(cy + width * 3 / 8),
-                 int(cx - width / 2):int(cx + width / 2)]
+    view = photo[
+        int(cy - width * 3 / 8) : int(cy + width * 3 / 8), int(cx - width / 2) : int(cx + width / 2)
+    ]
     frame = cv2.resize(view, (640, 480), interpolation=cv2.INTER_AREA)
     assert len(detector.detect(frame)) == 2
     return frame
 
 
-def test_face_ids_come_and_go_with_bounded_publishers_and_memory(ros_processes, ros_probe,
-                                                                start_pipeline):
+def test_face_ids_come_and_go_with_bounded_publishers_and_memory(
+    ros_processes, ros_probe, start_pipeline
+):
     tracked = ros_probe.collect(IdsList, "/humans/faces/tracked")
-    proc = start_pipeline("-p", "hri_publish:=true", "-p", "max_missed_frames:=0",
-                          "-p", "image_qos:=reliable", "-r", "image:=/soak/image")
+    proc = start_pipeline(
+        "-p",
+        "hri_publish:=true",
+        "-p",
+        "max_missed_frames:=0",
+        "-p",
+        "image_qos:=reliable",
+        "-r",
+        "image:=/soak/image",
+    )
     camera = ros_probe.node.create_publisher(Image, "/soak/image", 10)
-    ros_probe.spin_until(lambda: ros_probe.node.count_subscribers("/soak/image") > 0, 20,
-                         "the camera subscription")
-    frames = {True: encode_image(two_face_frame(), Image(), "bgr8"),
-              False: encode_image(np.full((480, 640, 3), 128, np.uint8), Image(), "bgr8")}
+    ros_probe.spin_until(
+        lambda: ros_probe.node.count_subscribers("/soak/image") > 0, 20, "the camera subscription"
+    )
+    frames = {
+        True: encode_image(two_face_frame(), Image(), "bgr8"),
+        False: encode_image(np.full((480, 640, 3), 128, np.uint8), Image(), "bgr8"),
+    }
 
     def show(sec: int, faces: bool) -> list:
         msg = frames[faces]
         msg.header.stamp.sec = sec
         camera.publish(msg)
-        ros_probe.spin_until(lambda: tracked and tracked[-1].header.stamp.sec == sec, 20,
-                             f"tracked for frame {sec}")
+        ros_probe.spin_until(
+            lambda: tracked and tracked[-1].header.stamp.sec == sec, 20, f"tracked for frame {sec}"
+        )
         return list(tracked[-1].ids)
 
     seen, publishers, memory = [], [], []
@@ -56,7 +71,8 @@ def test_face_ids_come_and_go_with_bounded_publishers_and_memory(ros_processes, 
         assert show(2 * i + 2, False) == []
         if i % 20 == 19:
             names = ros_probe.node.get_publisher_names_and_types_by_node(
-                "face_analysis_pipeline", "/")
+                "face_analysis_pipeline", "/"
+            )
             publishers.append(sum(1 for name, _ in names if name.startswith("/humans/faces/")))
             memory.append(psutil.Process(proc.pid).memory_info().rss / 2**20)
 

@@ -1,7 +1,8 @@
 """FaceAnalysisArray published by one process arrives unchanged in another, over real DDS."""
-from face_analysis.msg import FaceAnalysisArray
 
 from sample_messages import sample_analysis_array
+
+from face_analysis.msg import FaceAnalysisArray
 
 
 def test_face_analysis_array_crosses_processes_unchanged(ros_processes, ros_probe):

@@ -1,8 +1,8 @@
 """Parameters outside their range are rejected with the reason: from the parameters file at
 configure (the node stays up, unconfigured, and configures once fixed) and by `ros2 param set`.
 A missing model file fails configure with a message naming the file."""
-from lifecycle_msgs.msg import Transition
 
+from lifecycle_msgs.msg import Transition
 from paths import model_path
 
 
@@ -11,8 +11,14 @@ def wait_for_node(probe, name):
 
 
 def test_out_of_range_file_value_fails_configure_then_fixed_value_works(ros_processes, ros_probe):
-    ros_processes.start("detector", "-m", "face_analysis.ros.nodes.face_detector", "--ros-args",
-                        "-p", "haar.scale_factor:=5.0")
+    ros_processes.start(
+        "detector",
+        "-m",
+        "face_analysis.ros.nodes.face_detector",
+        "--ros-args",
+        "-p",
+        "haar.scale_factor:=5.0",
+    )
     wait_for_node(ros_probe, "face_detector")
     assert not ros_probe.change_state("face_detector", Transition.TRANSITION_CONFIGURE)
     assert "haar.scale_factor" in ros_processes.log("detector")
@@ -42,9 +48,16 @@ def test_param_set_rejects_values_outside_range_or_choices(ros_processes, ros_pr
 
 def test_missing_model_fails_configure_naming_the_file(ros_processes, ros_probe):
     missing = "/nonexistent/dir/emotion_missing.onnx"
-    ros_processes.start("classifier", "-m", "face_analysis.ros.nodes.face_classifier", "--ros-args",
-                        "-p", f"emotion_model:={missing}",
-                        "-p", f"gender_model:={model_path('gender')}")
+    ros_processes.start(
+        "classifier",
+        "-m",
+        "face_analysis.ros.nodes.face_classifier",
+        "--ros-args",
+        "-p",
+        f"emotion_model:={missing}",
+        "-p",
+        f"gender_model:={model_path('gender')}",
+    )
     wait_for_node(ros_probe, "face_classifier")
     assert not ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
     assert missing in ros_processes.log("classifier")

@@ -25,6 +25,7 @@ The path of one frame (face_analysis_pipeline; the separate nodes split it at th
 
 The worker's latency (arrival to publish) and the counters go to /diagnostics (diagnostics.py).
 """
+
 from __future__ import annotations
 
 import rclpy
@@ -90,12 +91,21 @@ class FaceAnalysisNode(LifecycleNode):
             return TransitionCallbackReturn.FAILURE
         self.stats = StageStats()
         if self.USES_CAMERA:
-            self.camera = CameraInput(self, self.stats, self.on_frame,
-                                      transport=values["image_transport"],
-                                      qos_mode=values["image_qos"],
-                                      no_image_timeout=values["no_image_timeout"])
-            self.worker = LatestWorker(self.process, self.stats, self.get_logger(),
-                                       values.get("max_rate", 0.0), alive=self.context.ok)
+            self.camera = CameraInput(
+                self,
+                self.stats,
+                self.on_frame,
+                transport=values["image_transport"],
+                qos_mode=values["image_qos"],
+                no_image_timeout=values["no_image_timeout"],
+            )
+            self.worker = LatestWorker(
+                self.process,
+                self.stats,
+                self.get_logger(),
+                values.get("max_rate", 0.0),
+                alive=self.context.ok,
+            )
         self.get_logger().info("configured")
         return TransitionCallbackReturn.SUCCESS
 
@@ -105,9 +115,12 @@ class FaceAnalysisNode(LifecycleNode):
             self.worker.start()
             self.camera.start()
         self.diagnostics = DiagnosticsReporter(
-            self, self.stats, latency_warn_ms=self.values["latency_warn_ms"],
+            self,
+            self.stats,
+            latency_warn_ms=self.values["latency_warn_ms"],
             latency_error_ms=self.values["latency_error_ms"],
-            silence_warn_s=self.values["no_image_timeout"])
+            silence_warn_s=self.values["no_image_timeout"],
+        )
         return super().on_activate(state)
 
     def on_deactivate(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -136,8 +149,10 @@ class FaceAnalysisNode(LifecycleNode):
     def start_if_autostart(self) -> None:
         """With the autostart parameter, configure and activate now (a failed configure is
         logged and leaves the node unconfigured, as a manager's configure would)."""
-        if (self.get_parameter("autostart").value
-                and self.trigger_configure() == TransitionCallbackReturn.SUCCESS):
+        if (
+            self.get_parameter("autostart").value
+            and self.trigger_configure() == TransitionCallbackReturn.SUCCESS
+        ):
             self.trigger_activate()
 
     def _apply_live(self, parameters) -> None:

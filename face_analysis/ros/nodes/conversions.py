@@ -1,40 +1,50 @@
 """Core results <-> face_analysis messages, and the faces as vision_msgs detections."""
+
 from __future__ import annotations
 
-from typing import Mapping, Optional, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithPose
 
-from face_analysis.msg import (FaceAnalysis, FaceAnalysisArray, FaceDetection,
-                               FaceDetectionArray)
+from face_analysis.msg import FaceAnalysis, FaceAnalysisArray, FaceDetection, FaceDetectionArray
 
 from ...core.types import LANDMARKS, ClassScores, FaceBox, FaceResult, landmark_array
 
 
 def box_to_msg(box: FaceBox) -> FaceDetection:
-    return FaceDetection(x_min=float(box.x_min), y_min=float(box.y_min), x_max=float(box.x_max),
-                         y_max=float(box.y_max), score=float(box.score),
-                         landmarks=landmark_array(box).tolist())
+    return FaceDetection(
+        x_min=float(box.x_min),
+        y_min=float(box.y_min),
+        x_max=float(box.x_max),
+        y_max=float(box.y_max),
+        score=float(box.score),
+        landmarks=landmark_array(box).tolist(),
+    )
 
 
 def msg_to_box(msg: FaceDetection) -> FaceBox:
     """The box with its landmarks, so face_classifier aligns the crop as the single-process
     pipeline does; a landmark list of any other length than five pairs gives none."""
     points = [float(v) for v in msg.landmarks]
-    landmarks = (tuple(zip(points[0::2], points[1::2])) if len(points) == 2 * len(LANDMARKS)
-                 else None)
+    landmarks = (
+        tuple(zip(points[0::2], points[1::2])) if len(points) == 2 * len(LANDMARKS) else None
+    )
     return FaceBox(msg.x_min, msg.y_min, msg.x_max, msg.y_max, msg.score, landmarks)
 
 
 def detections_to_msg(header, boxes: Sequence[FaceBox], image_shape) -> FaceDetectionArray:
-    return FaceDetectionArray(header=header, image_height=image_shape[0],
-                              image_width=image_shape[1],
-                              detections=[box_to_msg(b) for b in boxes])
+    return FaceDetectionArray(
+        header=header,
+        image_height=image_shape[0],
+        image_width=image_shape[1],
+        detections=[box_to_msg(b) for b in boxes],
+    )
 
 
-def detections_2d_to_msg(header, boxes: Sequence[FaceBox],
-                         track_ids: Optional[Mapping[FaceBox, int]] = None) -> Detection2DArray:
+def detections_2d_to_msg(
+    header, boxes: Sequence[FaceBox], track_ids: Mapping[FaceBox, int] | None = None
+) -> Detection2DArray:
     """The boxes as vision_msgs detections of class "face": box centre and size in pixels, the
     detector's score, and `id` the track id where the box has one (else empty).
 
@@ -53,10 +63,14 @@ def detections_2d_to_msg(header, boxes: Sequence[FaceBox],
     return msg
 
 
-def results_to_msg(header, results: Sequence[FaceResult],
-                   labels: dict[str, tuple[str, ...]]) -> FaceAnalysisArray:
-    msg = FaceAnalysisArray(header=header, emotion_labels=list(labels.get("emotion", ())),
-                            gender_labels=list(labels.get("gender", ())))
+def results_to_msg(
+    header, results: Sequence[FaceResult], labels: dict[str, tuple[str, ...]]
+) -> FaceAnalysisArray:
+    msg = FaceAnalysisArray(
+        header=header,
+        emotion_labels=list(labels.get("emotion", ())),
+        gender_labels=list(labels.get("gender", ())),
+    )
     for result in results:
         face = FaceAnalysis(detection=box_to_msg(result.box), track_id=int(result.track_id))
         if result.gender is not None:
@@ -69,14 +83,19 @@ def results_to_msg(header, results: Sequence[FaceResult],
     return msg
 
 
-def _scores(labels: Sequence[str], probs) -> Optional[ClassScores]:
+def _scores(labels: Sequence[str], probs) -> ClassScores | None:
     if not labels or len(probs) != len(labels):
         return None
     return ClassScores(tuple(labels), np.asarray(probs, dtype=np.float32))
 
 
 def msg_to_results(msg: FaceAnalysisArray) -> list[FaceResult]:
-    return [FaceResult(box=msg_to_box(face.detection), track_id=face.track_id,
-                       emotion=_scores(msg.emotion_labels, face.emotion_probabilities),
-                       gender=_scores(msg.gender_labels, face.gender_probabilities))
-            for face in msg.faces]
+    return [
+        FaceResult(
+            box=msg_to_box(face.detection),
+            track_id=face.track_id,
+            emotion=_scores(msg.emotion_labels, face.emotion_probabilities),
+            gender=_scores(msg.gender_labels, face.gender_probabilities),
+        )
+        for face in msg.faces
+    ]

@@ -1,4 +1,5 @@
 """Counters of one node and their report on /diagnostics (diagnostic_msgs), once a second."""
+
 from __future__ import annotations
 
 import collections
@@ -57,17 +58,30 @@ class StageStats:
         with self._lock:
             latencies = np.array(self.latencies_ms) if self.latencies_ms else None
             self.latencies_ms.clear()
-            return {"received": self.received, "processed": self.processed,
-                    "dropped": self.dropped, "problems": dict(self.problems),
-                    "latency_ms": latencies, "last_input": self.last_input}
+            return {
+                "received": self.received,
+                "processed": self.processed,
+                "dropped": self.dropped,
+                "problems": dict(self.problems),
+                "latency_ms": latencies,
+                "last_input": self.last_input,
+            }
 
 
 class DiagnosticsReporter:
     """Publishes one DiagnosticStatus for the node: rates over the last period, totals, latency
     percentiles, and WARN/ERROR when latency or silence pass the thresholds."""
 
-    def __init__(self, node, stats: StageStats, *, latency_warn_ms: float,
-                 latency_error_ms: float, silence_warn_s: float, period_s: float = 1.0):
+    def __init__(
+        self,
+        node,
+        stats: StageStats,
+        *,
+        latency_warn_ms: float,
+        latency_error_ms: float,
+        silence_warn_s: float,
+        period_s: float = 1.0,
+    ):
         self.node, self.stats = node, stats
         self.latency_warn_ms, self.latency_error_ms = latency_warn_ms, latency_error_ms
         self.silence_warn_s = silence_warn_s
@@ -88,8 +102,11 @@ class DiagnosticsReporter:
         self._previous, self._previous_time = current, now
 
         latency = current["latency_ms"]
-        p50, p99, worst = (np.percentile(latency, [50, 99]).tolist() + [float(latency.max())]
-                           if latency is not None else (0.0, 0.0, 0.0))
+        p50, p99, worst = (
+            np.percentile(latency, [50, 99]).tolist() + [float(latency.max())]
+            if latency is not None
+            else (0.0, 0.0, 0.0)
+        )
         silence = now - (current["last_input"] or self.started)
         level, message = DiagnosticStatus.OK, "ok"
         if silence > 3 * self.silence_warn_s:
@@ -101,18 +118,31 @@ class DiagnosticsReporter:
         elif p99 > self.latency_warn_ms:
             level, message = DiagnosticStatus.WARN, f"latency p99 {p99:.0f} ms"
         elif new_problems:
-            level, message = DiagnosticStatus.WARN, f"{new_problems} bad input(s) in the last period"
+            level, message = (
+                DiagnosticStatus.WARN,
+                f"{new_problems} bad input(s) in the last period",
+            )
 
-        values = {"input rate (Hz)": f"{input_hz:.1f}", "processed rate (Hz)": f"{output_hz:.1f}",
-                  "frames received": current["received"], "frames processed": current["processed"],
-                  "frames dropped (stale)": current["dropped"],
-                  "latency p50 (ms)": f"{p50:.1f}", "latency p99 (ms)": f"{p99:.1f}",
-                  "latency max (ms)": f"{worst:.1f}"}
-        values.update({f"skipped: {reason}": count
-                       for reason, count in sorted(current["problems"].items())})
-        status = DiagnosticStatus(level=level, name=self.name, message=message,
-                                  hardware_id=self.node.get_name(),
-                                  values=[KeyValue(key=k, value=str(v)) for k, v in values.items()])
+        values = {
+            "input rate (Hz)": f"{input_hz:.1f}",
+            "processed rate (Hz)": f"{output_hz:.1f}",
+            "frames received": current["received"],
+            "frames processed": current["processed"],
+            "frames dropped (stale)": current["dropped"],
+            "latency p50 (ms)": f"{p50:.1f}",
+            "latency p99 (ms)": f"{p99:.1f}",
+            "latency max (ms)": f"{worst:.1f}",
+        }
+        values.update(
+            {f"skipped: {reason}": count for reason, count in sorted(current["problems"].items())}
+        )
+        status = DiagnosticStatus(
+            level=level,
+            name=self.name,
+            message=message,
+            hardware_id=self.node.get_name(),
+            values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
+        )
         array = DiagnosticArray(status=[status])
         array.header.stamp = self.node.get_clock().now().to_msg()
         self.publisher.publish(array)

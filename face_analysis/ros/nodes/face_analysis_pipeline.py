@@ -1,6 +1,7 @@
 """face_analysis_pipeline: detector, classifier and overlay in one node and one process, so the
 image is neither copied between processes nor paired by stamp. Publishes the same topics as the
 three separate nodes."""
+
 from __future__ import annotations
 
 import time
@@ -11,7 +12,7 @@ from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
 
 from ...core.analyzer import FaceAnalyzer
 from ..params import PIPELINE, analyzer_config
-from .base_node import FaceAnalysisNode, OUTPUT_QOS, run_nodes
+from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
 from .conversions import detections_2d_to_msg, detections_to_msg, results_to_msg
 from .hri_option import alive_tracks, hri_publisher
 from .overlay_output import OverlayOutput
@@ -23,11 +24,14 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
     def setup(self, values):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=True))
         self.detections_pub = self.create_lifecycle_publisher(
-            FaceDetectionArray, "faces/detections", OUTPUT_QOS)
+            FaceDetectionArray, "faces/detections", OUTPUT_QOS
+        )
         self.detections_2d_pub = self.create_lifecycle_publisher(
-            Detection2DArray, "faces/detections_2d", OUTPUT_QOS)
+            Detection2DArray, "faces/detections_2d", OUTPUT_QOS
+        )
         self.analysis_pub = self.create_lifecycle_publisher(
-            FaceAnalysisArray, "faces/analysis", OUTPUT_QOS)
+            FaceAnalysisArray, "faces/analysis", OUTPUT_QOS
+        )
         self.output = OverlayOutput(self)
         self.hri = hri_publisher(self, values)
 
@@ -50,8 +54,11 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         boxes = self.analyzer.detect(frame)
         results = self.analyzer.classify(frame, boxes)
         self.detections_pub.publish(detections_to_msg(msg.header, boxes, frame.shape))
-        self.detections_2d_pub.publish(detections_2d_to_msg(
-            msg.header, boxes, {result.box: result.track_id for result in results}))
+        self.detections_2d_pub.publish(
+            detections_2d_to_msg(
+                msg.header, boxes, {result.box: result.track_id for result in results}
+            )
+        )
         self.analysis_pub.publish(results_to_msg(msg.header, results, self.analyzer.labels))
         if self.hri is not None:
             self.hri.publish(msg.header, frame, results, alive_tracks(self.analyzer))

@@ -1,5 +1,6 @@
 """face_classifier: camera image + faces/detections -> emotion, gender, track ids on
 faces/analysis (FaceAnalysisArray)."""
+
 from __future__ import annotations
 
 from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
@@ -20,8 +21,9 @@ class FaceClassifierNode(PairedInputNode):
     def setup(self, values):
         super().setup(values)
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=False, classify=True))
-        self.publisher = self.create_lifecycle_publisher(FaceAnalysisArray, "faces/analysis",
-                                                         OUTPUT_QOS)
+        self.publisher = self.create_lifecycle_publisher(
+            FaceAnalysisArray, "faces/analysis", OUTPUT_QOS
+        )
         self.hri = hri_publisher(self, values)
 
     def teardown(self):

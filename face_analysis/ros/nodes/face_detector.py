@@ -1,5 +1,6 @@
 """face_detector: camera image -> face boxes on faces/detections (FaceDetectionArray, with the
 landmarks and image size face_classifier needs) and faces/detections_2d (vision_msgs)."""
+
 from __future__ import annotations
 
 import time
@@ -10,7 +11,7 @@ from face_analysis.msg import FaceDetectionArray
 
 from ...core.analyzer import FaceAnalyzer
 from ..params import DETECTOR, analyzer_config
-from .base_node import FaceAnalysisNode, OUTPUT_QOS, run_nodes
+from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
 from .conversions import detections_2d_to_msg, detections_to_msg
 
 
@@ -19,10 +20,12 @@ class FaceDetectorNode(FaceAnalysisNode):
 
     def setup(self, values):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=False))
-        self.publisher = self.create_lifecycle_publisher(FaceDetectionArray, "faces/detections",
-                                                         OUTPUT_QOS)
+        self.publisher = self.create_lifecycle_publisher(
+            FaceDetectionArray, "faces/detections", OUTPUT_QOS
+        )
         self.detections_2d_pub = self.create_lifecycle_publisher(
-            Detection2DArray, "faces/detections_2d", OUTPUT_QOS)
+            Detection2DArray, "faces/detections_2d", OUTPUT_QOS
+        )
 
     def teardown(self):
         if getattr(self, "publisher", None) is not None:

@@ -1,5 +1,6 @@
 """face_overlay: camera image + faces/analysis -> annotated image on faces/overlay for RViz (and
 text markers on faces/markers when publish_markers is set). Idle while nobody subscribes."""
+
 from __future__ import annotations
 
 from face_analysis.msg import FaceAnalysisArray
@@ -33,8 +34,9 @@ class FaceOverlayNode(PairedInputNode):
         frame = self.camera.decode(image_msg)
         if frame is None:
             return
-        self.output.publish(image_msg.header, frame, msg_to_results(analysis),
-                            self.values["publish_markers"])
+        self.output.publish(
+            image_msg.header, frame, msg_to_results(analysis), self.values["publish_markers"]
+        )
         self.frame_done(receipt)
 
 

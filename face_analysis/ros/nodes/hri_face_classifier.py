@@ -1,6 +1,7 @@
 """hri_face_classifier: consumer mode for a running ROS4HRI (REP-155) pipeline. Reads the faces an
 existing face detector publishes (/humans/faces/tracked and /humans/faces/<id>/cropped) and adds
 /humans/faces/<id>/expression and /humans/faces/<id>/softbiometrics."""
+
 from __future__ import annotations
 
 import time
@@ -26,8 +27,9 @@ class HriFaceClassifierNode(FaceAnalysisNode):
     def setup(self, values):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=False, classify=True))
         self.size = (values["hri_face_width"], values["hri_face_height"])
-        self.outputs = PerFacePublishers(self, {"expression": Expression,
-                                                "softbiometrics": SoftBiometrics})
+        self.outputs = PerFacePublishers(
+            self, {"expression": Expression, "softbiometrics": SoftBiometrics}
+        )
         self.faces: dict[str, dict] = {}  # id -> subscription, tracker (smoothing), timing
         self.tracked_subscription = None
         self._reports = KeyedThrottle()
@@ -40,8 +42,9 @@ class HriFaceClassifierNode(FaceAnalysisNode):
         self.outputs = self.analyzer = None
 
     def on_activate(self, state):
-        self.tracked_subscription = self.create_subscription(IdsList, f"{FACES}/tracked",
-                                                             self._on_tracked, HRI_QOS)
+        self.tracked_subscription = self.create_subscription(
+            IdsList, f"{FACES}/tracked", self._on_tracked, HRI_QOS
+        )
         return super().on_activate(state)
 
     def on_deactivate(self, state):
@@ -63,9 +66,12 @@ class HriFaceClassifierNode(FaceAnalysisNode):
             if hri.valid_face_id(face_id):
                 valid.append(face_id)
             else:
-                self._report(f"id:{face_id}", "malformed face id",
-                             f"skipping malformed face id {face_id!r} in {FACES}/tracked "
-                             "(REP-155 ids start with a letter: letters, digits, _)")
+                self._report(
+                    f"id:{face_id}",
+                    "malformed face id",
+                    f"skipping malformed face id {face_id!r} in {FACES}/tracked "
+                    "(REP-155 ids start with a letter: letters, digits, _)",
+                )
         for gone in set(self.faces) - set(valid):
             self._drop(gone)
         self.outputs.keep_only(valid)
@@ -74,15 +80,22 @@ class HriFaceClassifierNode(FaceAnalysisNode):
             face = self.faces.get(face_id)
             if face is None:
                 self.faces[face_id] = {
-                    "since": now, "seen": False,
+                    "since": now,
+                    "seen": False,
                     "tracker": FaceTracker(smoothing_alpha=self.values["smoothing_alpha"]),
                     "subscription": self.create_subscription(
-                        Image, f"{FACES}/{face_id}/cropped",
-                        lambda image, face_id=face_id: self._on_cropped(face_id, image), HRI_QOS)}
+                        Image,
+                        f"{FACES}/{face_id}/cropped",
+                        lambda image, face_id=face_id: self._on_cropped(face_id, image),
+                        HRI_QOS,
+                    ),
+                }
             elif not face["seen"] and now - face["since"] > self.values["no_image_timeout"]:
-                self._report(f"silent:{face_id}", "tracked face without cropped image",
-                             f"face {face_id} is tracked but nothing arrives on "
-                             f"{FACES}/{face_id}/cropped")
+                self._report(
+                    f"silent:{face_id}",
+                    "tracked face without cropped image",
+                    f"face {face_id} is tracked but nothing arrives on {FACES}/{face_id}/cropped",
+                )
 
     def _drop(self, face_id: str):
         face = self.faces.pop(face_id)
@@ -98,15 +111,21 @@ class HriFaceClassifierNode(FaceAnalysisNode):
         try:
             crop = decode_image(msg)
             if (crop.shape[1], crop.shape[0]) != self.size:
-                self._report(f"size:{face_id}", "cropped image of wrong size",
-                             f"skipping {FACES}/{face_id}/cropped: {crop.shape[1]}x{crop.shape[0]}"
-                             f" instead of {self.size[0]}x{self.size[1]}")
+                self._report(
+                    f"size:{face_id}",
+                    "cropped image of wrong size",
+                    f"skipping {FACES}/{face_id}/cropped: {crop.shape[1]}x{crop.shape[0]}"
+                    f" instead of {self.size[0]}x{self.size[1]}",
+                )
                 return
             box = hri.face_in_crop(crop.shape[1], crop.shape[0])
             (result,) = face["tracker"].update(self.analyzer.classifier.classify(crop, [box]))
         except FaceAnalysisError as exc:
-            self._report(f"bad:{face_id}", getattr(exc, "kind", type(exc).__name__),
-                         f"skipping {FACES}/{face_id}/cropped: {exc}")
+            self._report(
+                f"bad:{face_id}",
+                getattr(exc, "kind", type(exc).__name__),
+                f"skipping {FACES}/{face_id}/cropped: {exc}",
+            )
             return
         publishers = self.outputs.get(face_id)
         if result.emotion is not None:

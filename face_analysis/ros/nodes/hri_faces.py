@@ -1,9 +1,10 @@
 """REP-155 (ROS4HRI) output: /humans/faces/tracked and, per tracked face, roi, cropped,
 expression and softbiometrics under /humans/faces/<id>/. Per-face publishers live exactly as long
 as the face's track, so hours of faces coming and going leak none."""
+
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from hri_msgs.msg import Expression, IdsList, NormalizedRegionOfInterest2D, SoftBiometrics
 from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -19,15 +20,20 @@ FACES = "/humans/faces"
 
 def expression_msg(header, scores) -> Expression:
     name, confidence, valence, arousal = hri.expression(scores)
-    return Expression(header=header, expression=name, confidence=confidence, valence=valence,
-                      arousal=arousal)
+    return Expression(
+        header=header, expression=name, confidence=confidence, valence=valence, arousal=arousal
+    )
 
 
 def softbiometrics_msg(header, scores) -> SoftBiometrics:
     # No age model: age stays 0 with confidence 0, as REP-155 readers expect for "unknown".
-    return SoftBiometrics(header=header, age=0, age_confidence=0.0,
-                          gender=hri.GENDERS.get(scores.label, SoftBiometrics.UNDEFINED),
-                          gender_confidence=scores.confidence)
+    return SoftBiometrics(
+        header=header,
+        age=0,
+        age_confidence=0.0,
+        gender=hri.GENDERS.get(scores.label, SoftBiometrics.UNDEFINED),
+        gender_confidence=scores.confidence,
+    )
 
 
 class PerFacePublishers:
@@ -39,9 +45,10 @@ class PerFacePublishers:
 
     def get(self, face_id: str) -> dict:
         if face_id not in self.faces:
-            self.faces[face_id] = {name: self.node.create_publisher(
-                msg_type, f"{FACES}/{face_id}/{name}", HRI_QOS)
-                for name, msg_type in self.topics.items()}
+            self.faces[face_id] = {
+                name: self.node.create_publisher(msg_type, f"{FACES}/{face_id}/{name}", HRI_QOS)
+                for name, msg_type in self.topics.items()
+            }
         return self.faces[face_id]
 
     def keep_only(self, face_ids: Iterable[str]) -> None:
@@ -61,9 +68,15 @@ class HriFacesPublisher:
         self.width, self.height = width, height
         self.ids = hri.FaceIds()
         self.tracked = node.create_publisher(IdsList, f"{FACES}/tracked", HRI_QOS)
-        self.per_face = PerFacePublishers(node, {"roi": NormalizedRegionOfInterest2D,
-                                                 "cropped": Image, "expression": Expression,
-                                                 "softbiometrics": SoftBiometrics})
+        self.per_face = PerFacePublishers(
+            node,
+            {
+                "roi": NormalizedRegionOfInterest2D,
+                "cropped": Image,
+                "expression": Expression,
+                "softbiometrics": SoftBiometrics,
+            },
+        )
         self.node = node
 
     def publish(self, header, frame, results: Sequence[FaceResult], alive_tracks: Iterable[int]):
@@ -72,8 +85,11 @@ class HriFacesPublisher:
         for result in results:
             publishers = self.per_face.get(self.ids(result.track_id))
             x0, y0, x1, y1 = hri.normalized_roi(result.box, frame.shape)
-            publishers["roi"].publish(NormalizedRegionOfInterest2D(
-                header=header, xmin=x0, ymin=y0, xmax=x1, ymax=y1, c=float(result.box.score)))
+            publishers["roi"].publish(
+                NormalizedRegionOfInterest2D(
+                    header=header, xmin=x0, ymin=y0, xmax=x1, ymax=y1, c=float(result.box.score)
+                )
+            )
             crop = hri.cropped_face(frame, result.box, self.width, self.height)
             publishers["cropped"].publish(encode_image(crop, Image(header=header)))
             if result.emotion is not None:

@@ -1,4 +1,5 @@
 """hri_publish: REP-155 output as an option, so nodes run without hri_msgs installed."""
+
 from __future__ import annotations
 
 from ...core.errors import ConfigError
@@ -11,8 +12,10 @@ def hri_publisher(node, values: dict):
     try:
         from .hri_faces import HriFacesPublisher
     except ImportError as exc:
-        raise ConfigError("hri_publish needs the hri_msgs messages (on a robot: apt install "
-                          f"ros-$ROS_DISTRO-hri-msgs): {exc}") from exc
+        raise ConfigError(
+            "hri_publish needs the hri_msgs messages (on a robot: apt install "
+            f"ros-$ROS_DISTRO-hri-msgs): {exc}"
+        ) from exc
     return HriFacesPublisher(node, values["hri_face_width"], values["hri_face_height"])
 
 

@@ -1,20 +1,27 @@
 """Newest-frame-only processing: the executor thread hands items over, one worker thread
 processes the newest and counts the ones it never got to, so a slow stage never queues up
 stale frames."""
+
 from __future__ import annotations
 
 import threading
 import time
 import traceback
-from typing import Callable
+from collections.abc import Callable
 
 from ...core.errors import FaceAnalysisError
 from .diagnostics import StageStats
 
 
 class LatestWorker:
-    def __init__(self, process: Callable, stats: StageStats, logger, max_rate: float = 0.0,
-                 alive: Callable[[], bool] = lambda: True):
+    def __init__(
+        self,
+        process: Callable,
+        stats: StageStats,
+        logger,
+        max_rate: float = 0.0,
+        alive: Callable[[], bool] = lambda: True,
+    ):
         self.process, self.stats, self.logger, self.alive = process, stats, logger, alive
         self.min_period = 1.0 / max_rate if max_rate > 0 else 0.0
         self._item = None
@@ -72,5 +79,6 @@ class LatestWorker:
                 if not self.alive():
                     return  # SIGINT shut the context down under a frame in flight: not an error
                 self.stats.problem("internal error")
-                self.logger.error(f"processing failed:\n{traceback.format_exc()}",
-                                  throttle_duration_sec=5.0)
+                self.logger.error(
+                    f"processing failed:\n{traceback.format_exc()}", throttle_duration_sec=5.0
+                )

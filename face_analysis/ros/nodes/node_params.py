@@ -1,9 +1,14 @@
 """Declares a node's parameters from params.PARAMS and rejects bad values with the reason, both
 from the parameters file (at configure) and from `ros2 param set` (at once)."""
+
 from __future__ import annotations
 
-from rcl_interfaces.msg import (FloatingPointRange, IntegerRange, ParameterDescriptor,
-                                SetParametersResult)
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    SetParametersResult,
+)
 from rclpy.exceptions import InvalidParameterValueException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -17,18 +22,24 @@ def _descriptor(param: Param) -> ParameterDescriptor:
         text += f" One of: {', '.join(param.choices)}."
     descriptor = ParameterDescriptor(description=text)
     if param.range is not None and isinstance(param.default, float):
-        descriptor.floating_point_range = [FloatingPointRange(
-            from_value=float(param.range[0]), to_value=float(param.range[1]), step=0.0)]
+        descriptor.floating_point_range = [
+            FloatingPointRange(
+                from_value=float(param.range[0]), to_value=float(param.range[1]), step=0.0
+            )
+        ]
     elif param.range is not None:
-        descriptor.integer_range = [IntegerRange(
-            from_value=int(param.range[0]), to_value=int(param.range[1]), step=1)]
+        descriptor.integer_range = [
+            IntegerRange(from_value=int(param.range[0]), to_value=int(param.range[1]), step=1)
+        ]
     return descriptor
 
 
 def _cross_check(values: dict) -> list[str]:
     if values.get("latency_warn_ms", 0) > values.get("latency_error_ms", float("inf")):
-        return [f"latency_warn_ms={values['latency_warn_ms']} exceeds "
-                f"latency_error_ms={values['latency_error_ms']}"]
+        return [
+            f"latency_warn_ms={values['latency_warn_ms']} exceeds "
+            f"latency_error_ms={values['latency_error_ms']}"
+        ]
     return []
 
 
@@ -79,4 +90,3 @@ class NodeParameters:
     def problems(self) -> list[str]:
         """Reasons the current set of parameters cannot be used (empty: all good)."""
         return list(self._rejected.values()) + _cross_check(self.values())
-

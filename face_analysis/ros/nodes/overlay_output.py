@@ -1,5 +1,6 @@
 """faces/overlay (annotated image for RViz) and faces/markers (text labels), computed only while
 someone subscribes."""
+
 from __future__ import annotations
 
 from builtin_interfaces.msg import Duration
@@ -20,8 +21,9 @@ class OverlayOutput:
         self.marker_pub = node.create_lifecycle_publisher(MarkerArray, "faces/markers", OUTPUT_QOS)
 
     def wanted(self, markers: bool) -> bool:
-        return (self.image_pub.get_subscription_count() > 0
-                or (markers and self.marker_pub.get_subscription_count() > 0))
+        return self.image_pub.get_subscription_count() > 0 or (
+            markers and self.marker_pub.get_subscription_count() > 0
+        )
 
     def publish(self, header, frame, results, markers: bool):
         if self.image_pub.get_subscription_count() > 0:
@@ -38,10 +40,15 @@ class OverlayOutput:
         array = MarkerArray(markers=[Marker(header=header, action=Marker.DELETEALL)])
         for result in results:
             u = (result.box.x_min + result.box.x_max) / 2
-            marker = Marker(header=header, ns="face_analysis", id=max(result.track_id, 0),
-                            type=Marker.TEXT_VIEW_FACING, action=Marker.ADD,
-                            text="\n".join(face_caption(result)),
-                            lifetime=Duration(sec=0, nanosec=500_000_000))
+            marker = Marker(
+                header=header,
+                ns="face_analysis",
+                id=max(result.track_id, 0),
+                type=Marker.TEXT_VIEW_FACING,
+                action=Marker.ADD,
+                text="\n".join(face_caption(result)),
+                lifetime=Duration(sec=0, nanosec=500_000_000),
+            )
             marker.pose.position.x = (u - width / 2) / (width / 2) * MARKER_DEPTH_M
             marker.pose.position.y = (result.box.y_min - height / 2) / (width / 2) * MARKER_DEPTH_M
             marker.pose.position.z = MARKER_DEPTH_M

@@ -1,15 +1,16 @@
 """A node that needs the camera image together with a second message computed for that image
 (detections, or the analysis), paired by exact header stamp."""
+
 from __future__ import annotations
 
 import time
 
-from .base_node import FaceAnalysisNode, OUTPUT_QOS
+from .base_node import OUTPUT_QOS, FaceAnalysisNode
 from .pairing import StampPairer, stamp_key
 
 
 class PairedInputNode(FaceAnalysisNode):
-    SECOND_TYPE = None   # message class of the second input
+    SECOND_TYPE = None  # message class of the second input
     SECOND_TOPIC = ""
 
     def setup(self, values):
@@ -40,7 +41,8 @@ class PairedInputNode(FaceAnalysisNode):
 
     def on_activate(self, state):
         self.second_subscription = self.create_subscription(
-            self.SECOND_TYPE, self.SECOND_TOPIC, self._on_second, OUTPUT_QOS)
+            self.SECOND_TYPE, self.SECOND_TOPIC, self._on_second, OUTPUT_QOS
+        )
         return super().on_activate(state)
 
     def on_deactivate(self, state):

@@ -1,10 +1,11 @@
 """Pairs messages of two topics by exact header stamp, with small bounded caches: an image with
 the detections (or analysis) computed for it. Entries evicted unpaired are counted."""
+
 from __future__ import annotations
 
 import collections
 import threading
-from typing import Callable, Optional
+from collections.abc import Callable
 
 
 def stamp_key(header) -> tuple[int, int]:
@@ -20,13 +21,13 @@ class StampPairer:
         self._sides = (collections.OrderedDict(), collections.OrderedDict())
         self._lock = threading.Lock()
 
-    def add_left(self, key, item) -> Optional[tuple]:
+    def add_left(self, key, item) -> tuple | None:
         return self._add(0, key, item)
 
-    def add_right(self, key, item) -> Optional[tuple]:
+    def add_right(self, key, item) -> tuple | None:
         return self._add(1, key, item)
 
-    def _add(self, side: int, key, item) -> Optional[tuple]:
+    def _add(self, side: int, key, item) -> tuple | None:
         with self._lock:
             other = self._sides[1 - side]
             if key in other:

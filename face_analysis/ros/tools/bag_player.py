@@ -5,13 +5,13 @@ image_transport republisher, for nodes that subscribe to raw images only.
 
 Its command line is `face-analysis play` (face_analysis.commands.play), also installed as
 `ros2 run face_analysis bag_player`."""
+
 from __future__ import annotations
 
 import os
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 import rclpy
 from rclpy.duration import Duration
@@ -42,15 +42,20 @@ def to_ros(frame: BagFrame, decode: bool):
     elif frame.msgtype == COMPRESSED_IMAGE:
         msg = CompressedImage(format=str(src.format), data=src.data.tobytes())
     else:
-        msg = Image(height=int(src.height), width=int(src.width), encoding=str(src.encoding),
-                    is_bigendian=int(src.is_bigendian), step=int(src.step),
-                    data=src.data.tobytes())
+        msg = Image(
+            height=int(src.height),
+            width=int(src.width),
+            encoding=str(src.encoding),
+            is_bigendian=int(src.is_bigendian),
+            step=int(src.step),
+            data=src.data.tobytes(),
+        )
     msg.header.stamp.sec, msg.header.stamp.nanosec = divmod(frame.stamp_ns, 10**9)
     msg.header.frame_id = frame.frame_id
     return msg
 
 
-def use_large_data_profile() -> Optional[str]:
+def use_large_data_profile() -> str | None:
     """Point Fast DDS at the package's large-data profile, unless a profile is already set.
 
     Replayed frames are large; with the default shared-memory segment (512 kB) a burst of them
@@ -72,7 +77,7 @@ def use_large_data_profile() -> Optional[str]:
     return str(profile)
 
 
-def output_topic(recorded: str, requested: Optional[str], decode: bool) -> str:
+def output_topic(recorded: str, requested: str | None, decode: bool) -> str:
     """--topic if given; when decoding, image_transport's raw name (strip /compressed)."""
     if requested:
         return requested
@@ -84,14 +89,19 @@ def output_topic(recorded: str, requested: Optional[str], decode: bool) -> str:
 class Player:
     """Publishes the bag's frames on one topic; counts what it published and what it skipped."""
 
-    def __init__(self, node, bag: ImageBag, topic: str, decode: bool, best_effort: bool,
-                 depth: int = 10):
+    def __init__(
+        self, node, bag: ImageBag, topic: str, decode: bool, best_effort: bool, depth: int = 10
+    ):
         self.node, self.bag = node, bag
         self.decode = decode and bag.topic.msgtype == COMPRESSED_IMAGE
         compressed_out = bag.topic.msgtype == COMPRESSED_IMAGE and not self.decode
         reliability = ReliabilityPolicy.BEST_EFFORT if best_effort else ReliabilityPolicy.RELIABLE
-        qos = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=depth,
-                         durability=DurabilityPolicy.VOLATILE, reliability=reliability)
+        qos = QoSProfile(
+            history=HistoryPolicy.KEEP_LAST,
+            depth=depth,
+            durability=DurabilityPolicy.VOLATILE,
+            reliability=reliability,
+        )
         msg_type = CompressedImage if compressed_out else Image
         self.publisher = node.create_publisher(msg_type, topic, qos)
         self.published, self.skipped = 0, {}
@@ -137,10 +147,19 @@ class Player:
         return True
 
 
-def play(bag_path, *, source_topic: Optional[str] = None, topic: Optional[str] = None,
-         decode: bool = False, rate: float = 1.0, best_effort: bool = False,
-         queue_size: int = 10, loop: bool = False, wait_for_subscriber: float = 10.0,
-         progress: bool = True) -> int:
+def play(
+    bag_path,
+    *,
+    source_topic: str | None = None,
+    topic: str | None = None,
+    decode: bool = False,
+    rate: float = 1.0,
+    best_effort: bool = False,
+    queue_size: int = 10,
+    loop: bool = False,
+    wait_for_subscriber: float = 10.0,
+    progress: bool = True,
+) -> int:
     """Play the bag's image topic (`source_topic`, default: its image topic) on `topic`
     (default: the recorded name); waits up to `wait_for_subscriber` seconds for a subscriber
     first (0: no wait); `loop` plays it again and again until SIGINT. Returns the exit code."""
@@ -159,21 +178,27 @@ def play(bag_path, *, source_topic: Optional[str] = None, topic: Optional[str] =
                 player = Player(node, bag, topic, decode, best_effort, queue_size)
             except InvalidTopicNameException as exc:
                 raise FaceAnalysisError(f"invalid topic name {topic!r}: {exc}") from exc
-            log.info(f"{bag.topic.name} [{bag.topic.msgtype}, {bag.topic.count} msgs] -> "
-                     f"{topic} ({'best-effort' if best_effort else 'reliable'})")
+            log.info(
+                f"{bag.topic.name} [{bag.topic.msgtype}, {bag.topic.count} msgs] -> "
+                f"{topic} ({'best-effort' if best_effort else 'reliable'})"
+            )
             if profile:
                 log.info(f"Fast DDS profile: {profile}")
             elif best_effort:
-                log.warning("best-effort images of 640x480 and more are lost between processes "
-                            "unless the publisher runs with a large-data profile: set "
-                            f"{PROFILE_VARIABLE}=<share/face_analysis>/config/{PROFILE_FILE} "
-                            "(README: 'Best-effort cameras')")
+                log.warning(
+                    "best-effort images of 640x480 and more are lost between processes "
+                    "unless the publisher runs with a large-data profile: set "
+                    f"{PROFILE_VARIABLE}=<share/face_analysis>/config/{PROFILE_FILE} "
+                    "(README: 'Best-effort cameras')"
+                )
             if wait_for_subscriber > 0 and not player.wait_for_subscriber(wait_for_subscriber):
                 if player.ok():
-                    log.warning(f"no subscriber on {topic} after {wait_for_subscriber:g} s; "
-                                "playing anyway")
-            with tqdm(total=bag.topic.count, unit="frame", desc="playing",
-                      disable=not progress) as bar:
+                    log.warning(
+                        f"no subscriber on {topic} after {wait_for_subscriber:g} s; playing anyway"
+                    )
+            with tqdm(
+                total=bag.topic.count, unit="frame", desc="playing", disable=not progress
+            ) as bar:
                 while player.play_once(rate, bar) and loop:
                     bar.reset()
             if player.ok() and not best_effort:
@@ -188,6 +213,9 @@ def play(bag_path, *, source_topic: Optional[str] = None, topic: Optional[str] =
         print(f"warning: {problem}", file=sys.stderr)
     if player is not None:
         skipped = sum(player.skipped.values())
-        print(f"published {player.published} frames on {topic}" +
-              (f"; skipped {skipped}: {player.skipped}" if skipped else ""), file=sys.stderr)
+        print(
+            f"published {player.published} frames on {topic}"
+            + (f"; skipped {skipped}: {player.skipped}" if skipped else ""),
+            file=sys.stderr,
+        )
     return 0

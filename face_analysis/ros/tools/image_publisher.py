@@ -7,6 +7,7 @@ Frames cycle through the images (each one --repeat times in a row), each with a 
 --frame-id; --best-effort publishes like many camera drivers do; --stamps-file appends each
 published stamp ("sec nanosec") so a test can tell which frames were sent.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,11 @@ def parse_args(argv):
     parser.add_argument("--best-effort", action="store_true", help="best-effort QoS")
     parser.add_argument("--repeat", type=int, default=1, help="frames per image before the next")
     parser.add_argument("--count", type=int, default=0, help="stop publishing after N frames")
-    parser.add_argument("--wait-for-subscriber", action="store_true",
-                        help="start publishing once the topic has a subscriber")
+    parser.add_argument(
+        "--wait-for-subscriber",
+        action="store_true",
+        help="start publishing once the topic has a subscriber",
+    )
     parser.add_argument("--stamps-file", default="", help="append each published stamp here")
     return parser.parse_args(argv)
 
@@ -56,17 +60,20 @@ def main(argv=None):
     rclpy.init(args=argv)
     node = rclpy.create_node("image_publisher")
     reliability = ReliabilityPolicy.BEST_EFFORT if args.best_effort else ReliabilityPolicy.RELIABLE
-    publisher = node.create_publisher(Image, args.topic, QoSProfile(depth=5,
-                                                                    reliability=reliability))
-    messages = [encode_image(frame, Image(), args.encoding) for frame in
-                load_frames(args.images, args.size)]
+    publisher = node.create_publisher(
+        Image, args.topic, QoSProfile(depth=5, reliability=reliability)
+    )
+    messages = [
+        encode_image(frame, Image(), args.encoding) for frame in load_frames(args.images, args.size)
+    ]
     stamps = open(args.stamps_file, "a") if args.stamps_file else None
     sent = 0
 
     def tick():
         nonlocal sent
         if (args.count and sent >= args.count) or (
-                args.wait_for_subscriber and publisher.get_subscription_count() == 0):
+            args.wait_for_subscriber and publisher.get_subscription_count() == 0
+        ):
             return
         msg = messages[(sent // args.repeat) % len(messages)]
         msg.header.stamp = node.get_clock().now().to_msg()

@@ -7,14 +7,15 @@ after --idle-timeout seconds without any message, or on SIGINT (exit 0 in every 
     python -m face_analysis.ros.tools.result_recorder -o OUTDIR [--max-frames N] [--ros-args ...]
 
 Its fps is the rate at which analysis messages arrived, not a processing time."""
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 import cv2
 import rclpy
@@ -36,25 +37,34 @@ FRAMES_FILE, SUMMARY_FILE, VIDEO_FILE = "frames.jsonl", "summary.json", "overlay
 
 
 class ResultRecorder(Node):
-    def __init__(self, out_dir: Path, max_frames: int = 0, fps: float = 15.0,
-                 best_effort_overlay: bool = False):
+    def __init__(
+        self,
+        out_dir: Path,
+        max_frames: int = 0,
+        fps: float = 15.0,
+        best_effort_overlay: bool = False,
+    ):
         super().__init__("result_recorder")
         self.out_dir, self.max_frames, self.fps = out_dir, max_frames, fps
         out_dir.mkdir(parents=True, exist_ok=True)
         self.builder = SummaryBuilder()
         # Line-buffered: the file can be followed (tail -f) while the demo runs.
         self.log_file = (out_dir / FRAMES_FILE).open("w", buffering=1)
-        self.video: Optional[cv2.VideoWriter] = None
-        self.video_size: Optional[tuple[int, int]] = None
+        self.video: cv2.VideoWriter | None = None
+        self.video_size: tuple[int, int] | None = None
         self.overlay_frames, self.overlay_errors = 0, {}
-        self.first_arrival: Optional[float] = None
-        self.last_arrival: Optional[float] = None
+        self.first_arrival: float | None = None
+        self.last_arrival: float | None = None
         self.last_message = time.monotonic()  # any topic; for the idle timeout
         self.create_subscription(FaceAnalysisArray, "faces/analysis", self.on_analysis, 10)
         # A reliable subscription matches only reliable publishers; a best-effort one loses
         # large images between processes (see docs/ros2-from-pypi.md), so it is opt-in.
-        overlay_qos = QoSProfile(depth=10, reliability=ReliabilityPolicy.BEST_EFFORT
-                                 if best_effort_overlay else ReliabilityPolicy.RELIABLE)
+        overlay_qos = QoSProfile(
+            depth=10,
+            reliability=ReliabilityPolicy.BEST_EFFORT
+            if best_effort_overlay
+            else ReliabilityPolicy.RELIABLE,
+        )
         self.create_subscription(Image, "faces/overlay", self.on_overlay, overlay_qos)
 
     @property
@@ -100,10 +110,15 @@ class ResultRecorder(Node):
             self.video.release()
         wall_s = (self.last_arrival - self.first_arrival) if self.first_arrival else None
         summary = self.builder.summary(wall_s)
-        summary["overlay"] = {"frames": self.overlay_frames, "errors": self.overlay_errors,
-                              "video": str(self.out_dir / VIDEO_FILE) if self.video else None}
-        summary["outputs"] = {"frames": str(self.out_dir / FRAMES_FILE),
-                              "summary": str(self.out_dir / SUMMARY_FILE)}
+        summary["overlay"] = {
+            "frames": self.overlay_frames,
+            "errors": self.overlay_errors,
+            "video": str(self.out_dir / VIDEO_FILE) if self.video else None,
+        }
+        summary["outputs"] = {
+            "frames": str(self.out_dir / FRAMES_FILE),
+            "summary": str(self.out_dir / SUMMARY_FILE),
+        }
         (self.out_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
         return summary
 
@@ -111,24 +126,37 @@ class ResultRecorder(Node):
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="result_recorder", description=__doc__.split("\n\n")[0])
     parser.add_argument("-o", "--output-dir", required=True, metavar="OUTDIR")
-    parser.add_argument("--max-frames", type=int, default=0,
-                        help="stop after N analysis messages (0: no limit)")
-    parser.add_argument("--idle-timeout", type=float, default=10.0, metavar="SECONDS",
-                        help="stop after this long without any message, 0: never "
-                             "(default: %(default)s)")
-    parser.add_argument("--fps", type=float, default=15.0,
-                        help="frame rate written into the mp4 (default: %(default)s)")
-    parser.add_argument("--best-effort-overlay", action="store_true",
-                        help="subscribe to the overlay best-effort (for a best-effort publisher)")
+    parser.add_argument(
+        "--max-frames", type=int, default=0, help="stop after N analysis messages (0: no limit)"
+    )
+    parser.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="stop after this long without any message, 0: never (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--fps",
+        type=float,
+        default=15.0,
+        help="frame rate written into the mp4 (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--best-effort-overlay",
+        action="store_true",
+        help="subscribe to the overlay best-effort (for a best-effort publisher)",
+    )
     return parser.parse_args(argv)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse_args(remove_ros_args(argv))
     rclpy.init(args=["result_recorder", *argv])
-    recorder = ResultRecorder(Path(args.output_dir), args.max_frames, args.fps,
-                              args.best_effort_overlay)
+    recorder = ResultRecorder(
+        Path(args.output_dir), args.max_frames, args.fps, args.best_effort_overlay
+    )
     reason = "interrupted"
     try:
         while rclpy.ok():
@@ -147,8 +175,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         rclpy.try_shutdown()
     print(f"result_recorder: stopped ({reason})")
     print(format_table(summary))
-    print(f"outputs: {args.output_dir}/{{{FRAMES_FILE}, {SUMMARY_FILE}"
-          + (f", {VIDEO_FILE}" if summary["overlay"]["video"] else "") + "}")
+    print(
+        f"outputs: {args.output_dir}/{{{FRAMES_FILE}, {SUMMARY_FILE}"
+        + (f", {VIDEO_FILE}" if summary["overlay"]["video"] else "")
+        + "}"
+    )
     return 0
 
 

@@ -1,9 +1,10 @@
 """Test process: publishes sample_analysis_array() on `faces/analysis` at 5 Hz until SIGINT."""
+
 import rclpy
+from sample_messages import sample_analysis_array
 
 from face_analysis.msg import FaceAnalysisArray
 from face_analysis.ros.spin import spin_until_interrupted
-from sample_messages import sample_analysis_array
 
 
 def main():

@@ -1,4 +1,5 @@
 """Test process: publishes PHOTO on TOPIC at 5 Hz with a zero header stamp until SIGINT."""
+
 import sys
 
 import cv2

@@ -36,6 +36,69 @@ def upright_size(width: float, height: float, angle: float) -> tuple[float, floa
     return w, h
 
 
+def aligned_matrix(
+    box: Sequence[float],
+    landmarks: Sequence[Sequence[float]],
+    size: int,
+    margin_x: float,
+    margin_y: float,
+) -> tuple[np.ndarray, float]:
+    """The 2x3 inverse map of aligned_crop (output pixel (u, v) samples the image at
+    matrix @ (u, v, 1)) and its shrink factor (image pixels per output pixel)."""
+    x0, y0, x1, y1 = (float(v) for v in box[:4])
+    angle = max(-MAX_ANGLE, min(MAX_ANGLE, eye_angle(landmarks)))
+    side = upright_size(x1 - x0, y1 - y0, angle)[0]
+    w, h = side * (1 + 2 * margin_x), side * (1 + 2 * margin_y)
+    # Inverse map: output pixel (u, v) samples the image at centre + R(angle) (offset of (u, v)
+    # from the output's centre, scaled to w x h), i.e. linear = R(angle) @ diag(w, h) / size,
+    # built from plain floats (the same values as that product; numpy costs more than the
+    # arithmetic on four numbers). The offset stays a numpy product: its rounding (FMA) is the
+    # one the crops were made with, bit for bit (test/core/test_align.py).
+    c, s = math.cos(angle), math.sin(angle)
+    sx, sy = w / size, h / size
+    linear = np.array([[c * sx, -s * sy], [s * sx, c * sy]])
+    offset = np.array([(x0 + x1) / 2, (y0 + y1) / 2]) - linear @ np.full(2, (size - 1) / 2)
+    return np.hstack([linear, offset[:, None]]), max(w, h) / size
+
+
+def source_region(
+    matrix: np.ndarray, size: int, image_shape: Sequence[int], pad: int = 3
+) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): the image pixels a warp by `matrix` to size x size reads (also those
+    _area_shrunk resizes), grown by `pad` and clipped to the image; empty when it lies outside."""
+    (a, b, tx), (d, e, ty) = matrix.tolist()
+    xs = (tx, tx + a * size, tx + b * size, tx + (a + b) * size)
+    ys = (ty, ty + d * size, ty + e * size, ty + (d + e) * size)
+    height, width = image_shape[:2]
+    x0 = min(width, max(0, math.floor(min(xs)) - pad))
+    y0 = min(height, max(0, math.floor(min(ys)) - pad))
+    x1 = max(x0, min(width, math.ceil(max(xs)) + pad))
+    y1 = max(y0, min(height, math.ceil(max(ys)) + pad))
+    return x0, y0, x1, y1
+
+
+def warp_face(
+    gray: np.ndarray,
+    matrix: np.ndarray,
+    shrink: float,
+    size: int,
+    out: np.ndarray | None = None,
+) -> np.ndarray:
+    """uint8 (size, size) crop sampled by the inverse map `matrix` (bilinear, after an area
+    shrink for large faces; pixels outside the image repeat its border), written into `out`
+    (a C-contiguous uint8 (size, size) array, e.g. one row of a batch) when given."""
+    if shrink > 1.5:
+        gray, matrix = _area_shrunk(gray, matrix, size, shrink)
+    return cv2.warpAffine(
+        gray,
+        matrix,
+        (size, size),
+        dst=out,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+
+
 def aligned_crop(
     gray: np.ndarray,
     box: Sequence[float],
@@ -43,30 +106,13 @@ def aligned_crop(
     size: int,
     margin_x: float,
     margin_y: float,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """uint8 (size, size) crop of the face in a box with area: a square of the upright face's
     width grown by margin_x of it left and right and margin_y top and bottom, eyes level; pixels
-    outside the image repeat its border."""
-    x0, y0, x1, y1 = (float(v) for v in box[:4])
-    angle = max(-MAX_ANGLE, min(MAX_ANGLE, eye_angle(landmarks)))
-    side = upright_size(x1 - x0, y1 - y0, angle)[0]
-    w, h = side * (1 + 2 * margin_x), side * (1 + 2 * margin_y)
-    # Inverse map: output pixel (u, v) samples the image at centre + R(angle) (offset of (u, v)
-    # from the output's centre, scaled to w x h).
-    c, s = math.cos(angle), math.sin(angle)
-    linear = np.array([[c, -s], [s, c]]) @ np.diag([w / size, h / size])
-    centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
-    matrix = np.hstack([linear, (centre - linear @ np.full(2, (size - 1) / 2))[:, None]])
-    shrink = max(w, h) / size
-    if shrink > 1.5:
-        gray, matrix = _area_shrunk(gray, matrix, size, shrink)
-    return cv2.warpAffine(
-        gray,
-        matrix,
-        (size, size),
-        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
+    outside the image repeat its border. Written into `out` when given (see warp_face)."""
+    matrix, shrink = aligned_matrix(box, landmarks, size, margin_x, margin_y)
+    return warp_face(gray, matrix, shrink, size, out)
 
 
 def _area_shrunk(

@@ -1,13 +1,21 @@
-"""The emotion and gender heads: ONNX models run by onnxruntime, all faces of a frame per call.
+"""The classification heads (emotion, gender, and any other head exported the same way): ONNX
+models run by onnxruntime, all faces of a frame in one call per head.
 
 Everything about a head's input (size, normalisation, crop margins) and output (label order)
 comes from the PreprocessSpec stored in the model's metadata, never from constants here.
+
+Per frame (benchmarks/bench_heads.py measures each step against the earlier path): only the
+image regions the crops read are turned gray (GrayFrame); each face's crop is one OpenCV call
+writing straight into a uint8 batch reused from frame to frame, shared by heads with the same
+framing; the batch is normalised in one pass; each head runs once on it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import json
+import threading
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -15,7 +23,14 @@ import onnxruntime as ort
 from .errors import ConfigError, ModelError
 from .image import BoxLike, check_image, clip_box
 from .model_files import verify_model
-from .preprocess import PreprocessError, PreprocessSpec, prepare_batch, to_gray
+from .preprocess import (
+    METADATA_PREFIX,
+    GrayFrame,
+    PreprocessError,
+    PreprocessSpec,
+    crop_plan,
+    normalize_into,
+)
 from .types import ClassScores, FaceResult
 
 INPUT_NAME, OUTPUT_NAME = "input", "probs"
@@ -52,7 +67,9 @@ def check_providers(providers: Sequence[str]) -> list[str]:
 
 
 class OnnxHead:
-    """One classification head: (N, 1, S, S) float32 in, (N, C) probabilities out."""
+    """One head: (N, 1, S, S) float32 in; out, a classifier's (N, C) probabilities `probs`, or
+    the outputs its metadata names (`face_analysis.outputs`, e.g. an age head's `age` and
+    `age_std`, each (N,))."""
 
     def __init__(
         self,
@@ -74,15 +91,28 @@ class OnnxHead:
             self.spec = PreprocessSpec.from_metadata(metadata, source=self.path)
         except PreprocessError as exc:
             raise ModelError(str(exc)) from exc
+        try:
+            self.outputs = tuple(
+                json.loads(metadata.get(METADATA_PREFIX + "outputs", "null")) or (OUTPUT_NAME,)
+            )
+        except (json.JSONDecodeError, TypeError) as exc:
+            raise ModelError(
+                f"{self.path}: metadata '{METADATA_PREFIX}outputs' unreadable ({exc})"
+            ) from exc
         self._check_signature()
+
+    @property
+    def is_classifier(self) -> bool:
+        """True for heads with one `probs` output (results are ClassScores)."""
+        return self.outputs == (OUTPUT_NAME,)
 
     def _check_signature(self) -> None:
         inputs = {i.name: i for i in self.session.get_inputs()}
         outputs = {o.name: o for o in self.session.get_outputs()}
-        if INPUT_NAME not in inputs or OUTPUT_NAME not in outputs:
+        if INPUT_NAME not in inputs or any(name not in outputs for name in self.outputs):
             raise ModelError(
-                f"{self.path}: expected input '{INPUT_NAME}' and output "
-                f"'{OUTPUT_NAME}', found inputs {list(inputs)} outputs {list(outputs)}"
+                f"{self.path}: expected input '{INPUT_NAME}' and outputs "
+                f"{list(self.outputs)}, found inputs {list(inputs)} outputs {list(outputs)}"
             )
         size, shape = self.spec.input_size, inputs[INPUT_NAME].shape
         # Symbolic dims (the batch, usually) are strings; only fixed ones can be checked.
@@ -96,16 +126,30 @@ class OnnxHead:
                 f"{self.path}: batch dimension is fixed to {shape[0]}; export it as "
                 "a dynamic axis so all faces of a frame run in one batch"
             )
-        if not _dims_match(outputs[OUTPUT_NAME].shape, (None, len(self.spec.labels))):
+        if self.is_classifier and not _dims_match(
+            outputs[OUTPUT_NAME].shape, (None, len(self.spec.labels))
+        ):
             raise ModelError(
                 f"{self.path}: output shape {outputs[OUTPUT_NAME].shape} does not "
                 f"match the metadata's {len(self.spec.labels)} labels"
             )
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        """(N, C) float32 probabilities for a prepared (N, 1, S, S) batch."""
-        probs = self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
-        return np.asarray(probs, dtype=np.float32).reshape(len(batch), len(self.spec.labels))
+        """(N, C) float32 for a prepared (N, 1, S, S) batch: the probabilities of a classifier,
+        else one column per output in the order of `outputs`."""
+        values = self.session.run(list(self.outputs), {INPUT_NAME: batch})
+        if self.is_classifier:
+            width = len(self.spec.labels)
+            return np.asarray(values[0], dtype=np.float32).reshape(len(batch), width)
+        return np.stack(
+            [np.asarray(v, dtype=np.float32).reshape(len(batch)) for v in values], axis=1
+        )
+
+    def result(self, row: np.ndarray) -> ClassScores | dict[str, float]:
+        """One face's row of predict(): ClassScores for a classifier, else {output: value}."""
+        if self.is_classifier:
+            return ClassScores(self.spec.labels, row)
+        return {name: float(value) for name, value in zip(self.outputs, row)}
 
 
 def _dims_match(shape: Sequence, expected: Sequence[int | None]) -> bool:
@@ -115,9 +159,38 @@ def _dims_match(shape: Sequence, expected: Sequence[int | None]) -> bool:
     )
 
 
-class FaceClassifier:
-    """Both heads (either may be None to run only one), sharing one gray conversion per frame.
+def framing(spec: PreprocessSpec) -> PreprocessSpec:
+    """The part of a spec that decides the input pixels: heads equal in it share one batch."""
+    return dataclasses.replace(spec, task="", labels=())
 
+
+class _Buffers(threading.local):
+    """Per-thread scratch arrays reused from frame to frame: the gray frame and, per framing, a
+    uint8 (N, S, S) crop batch and its float32 (N, 1, S, S) model input."""
+
+    def __init__(self):
+        self.gray = GrayFrame()
+        self.batches: dict[PreprocessSpec, tuple[np.ndarray, np.ndarray]] = {}
+
+    def batch(self, key: PreprocessSpec, n: int) -> tuple[np.ndarray, np.ndarray]:
+        pixels, inputs = self.batches.get(key, (None, None))
+        if pixels is None or len(pixels) < n:
+            size = key.input_size
+            capacity = max(n, 8)
+            pixels = np.empty((capacity, size, size), np.uint8)
+            inputs = np.empty((capacity, 1, size, size), np.float32)
+            self.batches[key] = pixels, inputs
+        return pixels[:n], inputs[:n]
+
+
+class FaceClassifier:
+    """The heads (emotion, gender, and any further `models`), sharing one gray conversion and,
+    for heads with the same framing, one crop batch per frame.
+
+    emotion_model / gender_model: ONNX files (either may be None); models: further heads by
+    name, e.g. {"age": "models/age.onnx"}; each result gets the head's value (ClassScores, or
+    {output: value} for heads such as age) as the attribute of the head's name, or in
+    result.extra[name] where FaceResult has no such field.
     align: faces whose box carries landmarks (YuNet) are cropped with the eyes level
     (core/align.py); faces without landmarks are cut axis-aligned either way.
     """
@@ -130,45 +203,82 @@ class FaceClassifier:
         inter_op_threads: int = 1,
         providers: Sequence[str] = DEFAULT_PROVIDERS,
         align: bool = ALIGN,
+        models: Mapping[str, str | None] | None = None,
     ):
-        if emotion_model is None and gender_model is None:
-            raise ConfigError("FaceClassifier needs at least one of emotion_model, gender_model")
+        paths = {"emotion": emotion_model, "gender": gender_model, **dict(models or {})}
+        paths = {name: path for name, path in paths.items() if path}
+        if not paths:
+            raise ConfigError(
+                "FaceClassifier needs at least one of emotion_model, gender_model (or models)"
+            )
         self.align = align
         options = session_options(intra_op_threads, inter_op_threads)
-        self.emotion = OnnxHead(emotion_model, options, providers) if emotion_model else None
-        self.gender = OnnxHead(gender_model, options, providers) if gender_model else None
+        self._heads = {name: OnnxHead(path, options, providers) for name, path in paths.items()}
+        groups: dict[PreprocessSpec, list[tuple[str, OnnxHead]]] = {}
+        for name, head in self._heads.items():
+            groups.setdefault(framing(head.spec), []).append((name, head))
+        self._groups = list(groups.items())
+        self._buffers = _Buffers()
 
     @property
     def heads(self) -> dict[str, OnnxHead]:
-        return {
-            name: head
-            for name, head in (("emotion", self.emotion), ("gender", self.gender))
-            if head is not None
-        }
+        return dict(self._heads)
+
+    @property
+    def emotion(self) -> OnnxHead | None:
+        return self._heads.get("emotion")
+
+    @property
+    def gender(self) -> OnnxHead | None:
+        return self._heads.get("gender")
 
     @property
     def min_image_size(self) -> int:
         """Frames smaller than the largest model input are rejected rather than upscaled."""
-        return max(head.spec.input_size for head in self.heads.values())
+        return max(head.spec.input_size for head in self._heads.values())
 
     def classify(self, image: np.ndarray, boxes: Sequence[BoxLike]) -> list[FaceResult]:
-        """One FaceResult per box (clipped to the image), with both heads' probabilities."""
+        """One FaceResult per box (clipped to the image), with every head's probabilities."""
         image = check_image(image, self.min_image_size)
         faces = [clip_box(box, image.shape) for box in boxes]
         results = [FaceResult(box=face) for face in faces]
         if not faces:
             return results
-        gray = to_gray(image)
-        landmarks = [f.landmarks for f in faces] if self.align else None
-        batches: dict[PreprocessSpec, np.ndarray] = {}
-        for name, head in self.heads.items():
-            # Heads exported with identical preprocessing share one batch.
-            key = dataclasses.replace(head.spec, task="", labels=())
-            if key not in batches:
-                batches[key] = prepare_batch(
-                    gray, [f.as_tuple() for f in faces], head.spec, landmarks
-                )
-            probs = head.predict(batches[key])
-            for result, row in zip(results, probs):
-                setattr(result, name, ClassScores(head.spec.labels, row))
+        shape = image.shape
+        plans = [
+            [
+                crop_plan(face.as_tuple(), key, shape, face.landmarks if self.align else None)
+                for face in faces
+            ]
+            for key, _ in self._groups
+        ]
+        gray = self._buffers.gray(image, [_union(face) for face in zip(*plans)])
+        for (key, heads), group in zip(self._groups, plans):
+            pixels, batch = self._buffers.batch(key, len(faces))
+            for plan, row in zip(group, pixels):
+                plan.write(gray, row)
+            normalize_into(pixels, key, batch[:, 0])
+            for name, head in heads:
+                for result, row in zip(results, head.predict(batch)):
+                    _store(result, name, head.result(row))
         return results
+
+
+def _store(result: FaceResult, name: str, value) -> None:
+    """A head's value on the result: the field of that name (emotion, gender, ...) where
+    FaceResult has one, else result.extra[name]."""
+    if hasattr(result, name):
+        setattr(result, name, value)
+    else:
+        result.extra[name] = value
+
+
+def _union(plans: Sequence) -> tuple[int, int, int, int]:
+    """The image region all heads' crops of one face read."""
+    boxes = [plan.source for plan in plans]
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

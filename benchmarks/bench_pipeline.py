@@ -4,14 +4,22 @@ alone timed in the same run (the anchor: what classification and tracking add on
 Inputs: the 10 s demo clip (640x360, decoded into memory first so decoding is not counted), and
 synthetic 640x480 frames with 1 to 5 faces cut from the demo photo, drifting 2 px per frame.
 
-    python benchmarks/bench_pipeline.py [--frames N]
+A second table: the default pipeline (YuNet) with its speed options, on the same frames, timed
+in alternation: detect_every k (the detector on every k-th frame, the tracker carrying the faces
+in between) and the two-thread overlap of face_analysis_pipeline (pipeline_overlap: detection of
+frame n+1 while frame n is classified; throughput, not the latency of one frame).
+
+    python benchmarks/bench_pipeline.py [--frames N] [--only-speed]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import queue
 import statistics
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -24,6 +32,7 @@ from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
 from face_analysis.core.errors import DetectorUnavailableError
 
 DETECTORS = [
+    ("yunet (default)", "yunet", {}),
     ("haar (paper)", "haar", {}),
     ("haar downscale 2", "haar", {"downscale": 2.0}),
     ("blazeface full", "blazeface", {}),
@@ -73,9 +82,78 @@ def detector_and_pipeline_fps(analyzer: FaceAnalyzer, frames, rounds: int = 3):
     return len(frames) / statistics.median(detect), len(frames) / statistics.median(whole)
 
 
+def overlapped_seconds(analyzer: FaceAnalyzer, frames) -> float:
+    """The frames through two threads, as face_analysis_pipeline runs them with pipeline_overlap:
+    detect_step of frame n+1 in this thread while a second thread runs track_step (track,
+    classify) of frame n; one frame waits between them."""
+    handoff: queue.Queue = queue.Queue(maxsize=1)
+
+    def second():
+        while (item := handoff.get()) is not None:
+            analyzer.track_step(*item)
+
+    start = time.perf_counter()
+    worker = threading.Thread(target=second)
+    worker.start()
+    for frame in frames:
+        handoff.put((frame, analyzer.detect_step(frame)))
+    handoff.put(None)
+    worker.join()
+    return time.perf_counter() - start
+
+
+def sequential_seconds(analyzer: FaceAnalyzer, frames) -> float:
+    return seconds(analyzer.analyze, frames)
+
+
+# label -> (detect_every, overlapped)
+SPEED_VARIANTS = {
+    "1 thread, detect every frame": (1, False),
+    "overlap (2 threads)": (1, True),
+    "1 thread, detect_every 2": (2, False),
+    "1 thread, detect_every 3": (3, False),
+    "overlap + detect_every 2": (2, True),
+}
+
+
+def speed_options_fps(config: AnalyzerConfig, frames, rounds: int = 3) -> dict[str, float]:
+    """fps of each SPEED_VARIANTS entry, median of `rounds`, the variants in alternation."""
+    analyzers = {
+        label: FaceAnalyzer(dataclasses.replace(config, detect_every=every))
+        for label, (every, _) in SPEED_VARIANTS.items()
+    }
+    for analyzer in analyzers.values():
+        analyzer.analyze(frames[0])
+    runs: dict[str, list[float]] = {label: [] for label in SPEED_VARIANTS}
+    for _ in range(rounds):
+        for label, (_, overlapped) in SPEED_VARIANTS.items():
+            analyzer = analyzers[label]
+            analyzer.reset()
+            timer = overlapped_seconds if overlapped else sequential_seconds
+            runs[label].append(timer(analyzer, frames))
+    return {label: len(frames) / statistics.median(times) for label, times in runs.items()}
+
+
+def print_speed_options(models: dict, cases) -> None:
+    config = AnalyzerConfig(emotion_model=models["emotion"], gender_model=models["gender"])
+    labels = list(SPEED_VARIANTS)
+    print(f"yunet pipeline, speed options: fps (x the first column); {machine_note()}")
+    print(f"{'input':24s} " + " ".join(f"{label:>30s}" for label in labels))
+    for case, frames, _ in cases:
+        fps = speed_options_fps(config, frames)
+        base = fps[labels[0]]
+        print(
+            f"{case:24s} "
+            + " ".join(f"{fps[label]:>22.1f} (x{fps[label] / base:4.2f})" for label in labels)
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=120, help="frames per synthetic case")
+    parser.add_argument(
+        "--only-speed", action="store_true", help="only the YuNet speed-options table"
+    )
     args = parser.parse_args()
     models, note = model_paths(Path(tempfile.mkdtemp(prefix="bench_pipeline_")))
     photo = cv2.imread(str(DEMO / "oarriaga_test_image.jpg"))
@@ -90,6 +168,10 @@ def main() -> None:
         (f"640x480, {n} face{'s' if n > 1 else ''}", synthetic_frames(photo, n, args.frames), n)
         for n in range(1, 6)
     ]
+    if args.only_speed:
+        print(f"heads: {note}")
+        print_speed_options(models, cases)
+        return
     print(f"pipeline, onnxruntime 1 thread per head, {note}; {machine_note()}")
     print(
         f"{'detector':18s} {'input':24s} {'faces/frame':>11s} {'detector fps':>12s} "
@@ -127,6 +209,7 @@ def main() -> None:
         f"ratio: pipeline fps / detector-alone fps in this run; goal: >= {GOAL_FPS:.0f} fps "
         "at 640x480 with 1-5 faces, all found"
     )
+    print_speed_options(models, cases)
 
 
 if __name__ == "__main__":

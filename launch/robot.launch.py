@@ -1,10 +1,12 @@
 """face_analysis on a robot: face detection, emotion and gender on a camera topic.
 
     ros2 launch face_analysis robot.launch.py camera_topic:=/head_camera/rgb/image_raw
+    ros2 launch face_analysis robot.launch.py cameras:="[/head/image_raw, /torso/image_raw]"
     ros2 launch face_analysis robot.launch.py --show-args
 
-single_process:=true (default) runs face_analysis_pipeline, all stages in one node and process;
-single_process:=false runs face_detector, face_classifier and face_overlay as separate processes.
+cameras:= starts one pipeline per camera, each under <namespace>/<camera name> (/head/faces/...,
+/torso/faces/...). single_process:=true (default) runs face_analysis_pipeline, all stages in one
+node and process; single_process:=false runs face_detector, face_classifier and face_overlay as separate processes.
 (`composed:=` is its old name, still accepted with a warning: this is not ROS 2 composition.)
 hri:=publish adds the ROS4HRI (REP-155) /humans/faces/... topics; hri:=consume runs only
 hri_face_classifier, which adds expression and softbiometrics to the faces of an existing REP-155
@@ -38,6 +40,15 @@ ARGUMENTS = [
         "camera_topic",
         "/camera/image_raw",
         "Camera sensor_msgs/Image topic (its /compressed sibling with image_transport:=compressed)",
+    ),
+    (
+        "cameras",
+        "",
+        "Several cameras, one pipeline each: a list of image topics, '[/head/image_raw, "
+        "/torso/image_raw]' or '/head/image_raw,/torso/image_raw', optionally named "
+        "('head=/head/image_raw'); each camera's nodes and faces/* topics go under "
+        "<namespace>/<name>, the name being the topic without its last segment (head). "
+        "Empty: the one camera of camera_topic, directly under <namespace>",
     ),
     ("namespace", "", "Namespace of the nodes and of their faces/* topics"),
     (
@@ -108,7 +119,55 @@ def deprecated_composed(context):
     return [SetLaunchConfiguration("single_process", value)]
 
 
-def managed_node(executable: str, condition) -> LifecycleNode:
+def camera_list(text: str) -> list[tuple[str, str]]:
+    """(name, topic) of each camera of the `cameras` argument: a YAML-style list or a comma
+    list of topics, each optionally `name=topic`. Without a name, the topic's segments but the
+    last joined by '_' (/head/image_raw -> head, /cam/left/image_raw -> cam_left; a one-segment
+    topic keeps its own name). Names must come out unique."""
+    items = [item.strip().strip("'\"") for item in text.strip().strip("[]").split(",")]
+    cameras = []
+    for item in filter(None, items):
+        name, sep, topic = item.rpartition("=")
+        if not sep:
+            segments = [part for part in topic.split("/") if part]
+            name = "_".join(segments[:-1] or segments)
+        if not name or not topic:
+            raise ValueError(f"cameras: cannot read a camera from {item!r}")
+        cameras.append((name, topic))
+    names = [name for name, _ in cameras]
+    if len(set(names)) != len(names):
+        raise ValueError(f"cameras: the names {names} are not unique; name them (name=topic)")
+    return cameras
+
+
+def camera_groups(context, nodes):
+    """One group of `nodes` per camera: under <namespace>/<camera name> with several cameras,
+    under <namespace> for the one camera_topic."""
+    text = LaunchConfiguration("cameras").perform(context)
+    if not text.strip():
+        topic = LaunchConfiguration("camera_topic").perform(context)
+        cameras = [(None, topic)]
+    else:
+        cameras = camera_list(text)
+        if LaunchConfiguration("hri").perform(context) != "off" and len(cameras) > 1:
+            get_logger("robot.launch.py").warning(
+                "hri with several cameras: every pipeline publishes its own /humans/faces/tracked"
+            )
+    groups = []
+    for name, topic in cameras:
+        scope = [PushRosNamespace(LaunchConfiguration("namespace"))]
+        if name is not None:
+            scope.append(PushRosNamespace(name))
+        groups.append(
+            GroupAction(
+                scope
+                + [managed_node(executable, condition, topic) for executable, condition in nodes]
+            )
+        )
+    return groups
+
+
+def managed_node(executable: str, condition, camera: str) -> LifecycleNode:
     """A lifecycle node, its process respawned if it dies.
 
     With autostart the node configures and activates itself (its `autostart` parameter) rather
@@ -116,7 +175,6 @@ def managed_node(executable: str, condition) -> LifecycleNode:
     for a respawned process, but a change_state request sent then goes to the killed process's
     service, which discovery still lists for seconds, and is never answered; the new node would
     stay unconfigured."""
-    camera = LaunchConfiguration("camera_topic")
     return LifecycleNode(
         package="face_analysis",
         executable=executable,
@@ -167,15 +225,17 @@ def generate_launch_description():
                     NotEqualsSubstitution(LaunchConfiguration("fastdds_profile"), "")
                 ),
             ),
-            GroupAction(
-                [
-                    PushRosNamespace(LaunchConfiguration("namespace")),
-                    managed_node("face_analysis_pipeline", pipeline),
-                    managed_node("face_detector", separate),
-                    managed_node("face_classifier", separate),
-                    managed_node("face_overlay", separate_overlay),
-                    managed_node("hri_face_classifier", consumer),
-                ]
+            OpaqueFunction(
+                function=camera_groups,
+                args=[
+                    [
+                        ("face_analysis_pipeline", pipeline),
+                        ("face_detector", separate),
+                        ("face_classifier", separate),
+                        ("face_overlay", separate_overlay),
+                        ("hri_face_classifier", consumer),
+                    ]
+                ],
             ),
         ]
     )

@@ -80,6 +80,14 @@ def common_options() -> argparse.ArgumentParser:
         default=defaults.max_faces,
         help="analyse only the N largest faces, 0 = all (default: %(default)s)",
     )
+    detection.add_argument(
+        "--detect-every",
+        type=int,
+        default=defaults.detect_every,
+        metavar="K",
+        help="run the detector on every K-th frame only; the tracker carries the faces (predicted "
+        "boxes, last labels) in between (default: %(default)s)",
+    )
     tracking = common.add_argument_group("tracking")
     tracking.add_argument(
         "--iou-threshold",
@@ -111,6 +119,7 @@ def config_from_args(args: argparse.Namespace) -> AnalyzerConfig:
         detector_settings=dict(args.detector_setting),
         min_detection_score=args.min_score,
         max_faces=args.max_faces,
+        detect_every=args.detect_every,
         iou_threshold=args.iou_threshold,
         smoothing_alpha=args.alpha,
         max_missed=args.max_missed,

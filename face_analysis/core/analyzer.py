@@ -161,14 +161,14 @@ class FaceAnalyzer:
             ]
         )
 
-    def detect_step(self, frame: np.ndarray) -> Optional[list[FaceBox]]:
+    def detect_step(self, frame: np.ndarray) -> list[FaceBox] | None:
         """The first half of analyze(): the candidate boxes on a detection frame (every
         detect_every-th frame, starting with the first), None on the frames in between."""
         due = self._frames % self.config.detect_every == 0
         self._frames += 1
         return self.detect(frame) if due else None
 
-    def track_step(self, frame: np.ndarray, boxes: Optional[Sequence[BoxLike]]) -> list[FaceResult]:
+    def track_step(self, frame: np.ndarray, boxes: Sequence[BoxLike] | None) -> list[FaceResult]:
         """The second half: classify() the boxes of a detection frame, or carry() the faces on
         a frame without detections (boxes None). Frames must come in order."""
         return self.carry(frame) if boxes is None else self.classify(frame, boxes)
@@ -184,8 +184,13 @@ class FaceAnalyzer:
                 box = clip_box(box, shape)
             except PreprocessError:
                 continue
-            results.append(FaceResult(box=box, track_id=track.track_id,
-                                      **{head: track.scores.get(head) for head in HEADS}))
+            results.append(
+                FaceResult(
+                    box=box,
+                    track_id=track.track_id,
+                    **{head: track.scores.get(head) for head in HEADS},
+                )
+            )
         return results
 
     def analyze(self, frame: np.ndarray) -> list[FaceResult]:

@@ -71,6 +71,23 @@ def _measurement(box: FaceBox) -> np.ndarray:
     )
 
 
+def _moved(detected: FaceBox, predicted: FaceBox) -> FaceBox:
+    """The predicted box, with the detected box's score and its landmarks moved along (the same
+    shift and scale that turns the detected box into the predicted one)."""
+    landmarks = None
+    if detected.landmarks is not None:
+        sx = predicted.width / max(detected.width, 1e-6)
+        sy = predicted.height / max(detected.height, 1e-6)
+        landmarks = tuple(
+            (
+                predicted.x_min + (x - detected.x_min) * sx,
+                predicted.y_min + (y - detected.y_min) * sy,
+            )
+            for x, y in detected.landmarks
+        )
+    return dataclasses.replace(predicted, score=detected.score, landmarks=landmarks)
+
+
 class BoxFilter:
     """Constant-velocity Kalman filter on (cx, cy, w, h); noise scales with the box size."""
 
@@ -229,6 +246,39 @@ class FaceTracker:
                 assigned[index] = Track(next(self._ids), boxes[index], BoxFilter(boxes[index]))
                 self.tracks.append(assigned[index])
         return [(index, assigned[index].track_id) for index in sorted(assigned)]
+
+    def coast(
+        self,
+        camera_motion: np.ndarray | None = None,
+        image_size: tuple[int, int] | None = None,
+    ) -> list[tuple[Track, FaceBox]]:
+        """Advance every track by one frame without detections (a frame between two detection
+        frames, `detect_every` > 1): predict, move with the camera, and return (track, predicted
+        box) for the tracks whose face was detected on the last detection frame and is still in
+        view. No track is missed or expires here: nobody looked for its face on this frame. A face
+        predicted out of the image starts waiting (`max_away`) as in track()."""
+        seen, waiting = self.tracks, self.away
+        self.tracks, self.away, carried = [], [], []
+        for track in seen + waiting:
+            track.filter.predict()
+            if camera_motion is not None:
+                track.filter.warp(camera_motion)
+        for track in seen:
+            if _in_view(track.filter.box, image_size):
+                self.tracks.append(track)
+                if track.missed == 0:
+                    carried.append((track, _moved(track.box, track.filter.box)))
+            else:
+                track.away = 1
+                track.filter.stop()
+                self.away.append(track)
+        for track in waiting:
+            # Back in view, it waits for the next detection frame to be matched (or missed).
+            if not _in_view(track.filter.box, image_size):
+                track.away += 1
+            if track.away <= self.max_away:
+                self.away.append(track)
+        return carried
 
     def _match(
         self, tracks: Sequence[Track], boxes: Sequence[FaceBox], strict: bool

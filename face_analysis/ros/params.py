@@ -183,9 +183,10 @@ PARAMS: tuple[Param, ...] = (
     Param(
         "yunet.downscale",
         _core("yunet", "downscale"),
-        "YuNet: shrink the image by this factor before the network; 1.5 costs about "
-        "BlazeFace's time at 640x480, 1.0 finds the smallest faces at ~1.6x. Boxes and "
-        "landmarks are mapped back.",
+        "YuNet: shrink the image by this factor before the network (bilinear below 2, area "
+        "averaging from 2); at 640x480 1.5 costs ~0.8x BlazeFace's time and finds 0.97 of the "
+        "recording's faces, 1.25 ~1.0x and 0.99, 1.0 ~1.5x and 0.998. Boxes and landmarks are "
+        "mapped back.",
         DETECTING,
         range=(1.0, 8.0),
         at_configure=True,
@@ -287,6 +288,27 @@ PARAMS: tuple[Param, ...] = (
         "Classify at most this many faces per image, the largest first; 0 = all.",
         DETECTING,
         range=(0, 200),
+    ),
+    Param(
+        "detect_every",
+        _core("config", "detect_every"),
+        "Run the detector on every k-th frame only (the first, then every k-th); on the frames "
+        "in between, the tracker carries the faces: Kalman-predicted boxes moved with the "
+        "camera's motion, keeping the labels of their last detection frame (the heads do not "
+        "run). faces/detections then carries the predicted boxes. 1 = detect on every frame.",
+        (PIPELINE,),
+        range=(1, 30),
+        at_configure=True,
+    ),
+    Param(
+        "pipeline_overlap",
+        False,
+        "Two threads: detect frame n+1 while frame n is classified, tracked and published "
+        "(onnxruntime releases the GIL while it runs). Raises throughput on a machine with a "
+        "spare core, not the latency of a frame; order and stamps are kept, and only the "
+        "camera input drops frames (the newest waits). false: one thread does all.",
+        (PIPELINE,),
+        at_configure=True,
     ),
     # --- classification, tracking, smoothing
     Param(
@@ -516,7 +538,7 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
         config.iou_threshold = values["iou_threshold"]
         config.smoothing_alpha = values["smoothing_alpha"]
         config.max_missed = values["max_missed_frames"]
-        for key in ("track_high_score", "camera_motion", "max_away", "align_faces"):
+        for key in ("track_high_score", "camera_motion", "max_away", "align_faces", "detect_every"):
             if key in values:  # TRACKING nodes only
                 setattr(config, key, values[key])
     return config

@@ -144,3 +144,38 @@ def test_real_models_give_plausible_labels(real_models):
     assert sorted(r.gender.label for r in results) == ["female"] + ["male"] * 5
     for r in results:
         assert r.emotion.probs.sum() == pytest.approx(1.0, abs=1e-4)
+
+
+def test_detect_every_k_carries_faces_and_labels_between_detections(standin_models):
+    """detect_every=3 on a panning window: the detector runs on frames 0, 3, 6, ...; the frames
+    in between report the same faces (ids, labels) at their predicted boxes, near where the
+    detector finds them."""
+    photo = cv2.resize(demo_image("oarriaga_test_image.jpg"), (1024, 768))
+    every = FaceAnalyzer(config(standin_models, detect_every=3))
+    calls = []
+    detect = every.detector.detect
+    every.detector.detect = lambda image: calls.append(1) or detect(image)
+    reference = FaceAnalyzer(config(standin_models))
+    last = {}
+    for step in range(9):
+        x = 150 + 8 * step
+        frame = np.ascontiguousarray(photo[100:580, x : x + 640])
+        results, truth = every.analyze(frame), reference.analyze(frame)
+        assert len(calls) == step // 3 + 1
+        centres = [
+            ((r.box.x_min + r.box.x_max) / 2, (r.box.y_min + r.box.y_max) / 2) for r in truth
+        ]
+        assert faces_hit([r.box for r in results], centres) == len(truth)
+        if step % 3:  # carried: the faces and labels of the last detection frame
+            assert sorted(r.track_id for r in results) == sorted(last)
+            for r in results:
+                assert r.box.landmarks is not None
+                np.testing.assert_array_equal(r.emotion.probs, last[r.track_id])
+        else:
+            assert len(results) >= len(truth) - 1
+        last = {r.track_id: r.emotion.probs for r in results}
+    every.reset()
+    every.analyze(frame)
+    assert len(calls) == 4  # after reset() the first frame is a detection frame again
+    with pytest.raises(ConfigError, match="detect_every"):
+        FaceAnalyzer(config(standin_models, detect_every=0))

@@ -198,3 +198,50 @@ def test_global_motion_measures_a_known_shift():
 def test_bad_settings(kwargs, message):
     with pytest.raises(ConfigError, match=message):
         FaceTracker(**kwargs)
+
+
+def test_coasting_carries_moving_faces_between_detection_frames():
+    """detect_every = 3: detections on frames 0, 3, 6, ...; coast() in between predicts each
+    face where it moved and keeps its id; the next detection frame continues the same tracks."""
+    tracker = FaceTracker(max_missed=1)
+    for step in range(30):
+        truth = [
+            FaceBox(50 + 6 * step, 50, 110 + 6 * step, 110),
+            FaceBox(400 - 6 * step, 200, 460 - 6 * step, 260),
+        ]
+        if step % 3 == 0:
+            kept = tracker.track(truth, image_size=(640, 480))
+            ids = [track_id for _, track_id in kept]
+        else:
+            carried = tracker.coast(image_size=(640, 480))
+            ids = [track.track_id for track, _ in carried]
+            if step > 3:  # the velocity is known after two detection frames
+                for (_, box), true in zip(carried, truth):
+                    assert abs(box.x_min - true.x_min) < 4 and abs(box.y_min - true.y_min) < 4
+        assert ids == [1, 2], step
+
+
+def test_coasting_neither_expires_tracks_nor_reports_missed_faces():
+    tracker = FaceTracker(max_missed=1)
+    tracker.track(
+        [FaceBox(10, 10, 70, 70, landmarks=((30, 30), (50, 30), (40, 40), (32, 55), (48, 55)))]
+    )
+    for _ in range(10):  # nobody looks for the face: it is not missed
+        ((track, box),) = tracker.coast()
+        assert box.landmarks[0] == pytest.approx((30, 30))  # a still face stays put
+    tracker.track([])  # a detection frame without it: missed once, no longer reported
+    assert tracker.coast() == [] and len(tracker.tracks) == 1
+    tracker.track([])
+    assert tracker.tracks == []
+
+
+def test_coasting_sends_a_face_out_of_view_away():
+    tracker = FaceTracker(max_away=5)
+    tracker.track([FaceBox(600, 10, 630, 40)], image_size=(640, 480))
+    shift = np.array([[1.0, 0.0, 40.0], [0.0, 1.0, 0.0]])  # the scene moves 40 px right
+    assert tracker.coast(shift, (640, 480)) == []
+    assert tracker.tracks == [] and len(tracker.away) == 1
+    back = np.array([[1.0, 0.0, -40.0], [0.0, 1.0, 0.0]])
+    tracker.coast(back, (640, 480))
+    kept = tracker.track([FaceBox(600, 10, 630, 40)], np.eye(2, 3), (640, 480))
+    assert [track_id for _, track_id in kept] == [1]

@@ -17,9 +17,12 @@ from launch import LaunchDescription
 SHARE = Path(get_package_share_directory("face_analysis"))
 
 
-def robot_launch_description(arguments: dict, camera_args=None) -> LaunchDescription:
+def robot_launch_description(
+    arguments: dict, camera_args=None, more_cameras=()
+) -> LaunchDescription:
     """robot.launch.py with `arguments`; with `camera_args`, also the image_publisher tool with
-    those arguments as process "camera". It gets the large-data Fast DDS profile: a best-effort
+    those arguments as process "camera", and one more image_publisher ("camera_2", ...) for each
+    argument list of `more_cameras`. They get the large-data Fast DDS profile: a best-effort
     camera needs it in its own process (README, 'Best-effort cameras')."""
     entities = [
         IncludeLaunchDescription(
@@ -27,16 +30,17 @@ def robot_launch_description(arguments: dict, camera_args=None) -> LaunchDescrip
             launch_arguments={name: str(value) for name, value in arguments.items()}.items(),
         )
     ]
-    if camera_args is not None:
+    cameras = ([camera_args] if camera_args is not None else []) + list(more_cameras)
+    for index, args in enumerate(cameras):
         entities.append(
             ExecuteProcess(
                 cmd=[
                     sys.executable,
                     "-m",
                     "face_analysis.ros.tools.image_publisher",
-                    *map(str, camera_args),
+                    *map(str, args),
                 ],
-                name="camera",
+                name="camera" if index == 0 else f"camera_{index + 1}",
                 output="screen",
                 additional_env={
                     "FASTDDS_DEFAULT_PROFILES_FILE": str(

@@ -2,7 +2,9 @@
 single-process and separate variants, reliable and best-effort cameras. Every frame published
 while the graph runs gets a FaceAnalysisArray with its stamp and frame_id and the expected faces,
 and so does the vision_msgs Detection2DArray on faces/detections_2d; the overlay arrives;
-deactivate stops processing and activate resumes it; every process exits 0."""
+deactivate stops processing and activate resumes it; every process exits 0. Once more with the
+pipeline in two threads (pipeline_overlap) detecting on every second frame (detect_every: 2): the
+same messages, the frames in between carried by the tracker."""
 
 import os
 import time
@@ -34,17 +36,20 @@ STAMPS_FILE = Path(os.environ.get("TMPDIR", "/tmp")) / f"face_analysis_stamps_{o
 
 @pytest.mark.launch_test
 @launch_testing.parametrize(
-    "single_process,reliability",
+    "single_process,reliability,fast",
     [
-        ("true", "reliable"),
-        ("false", "reliable"),
-        ("true", "best_effort"),
-        ("false", "best_effort"),
+        ("true", "reliable", False),
+        ("false", "reliable", False),
+        ("true", "best_effort", False),
+        ("false", "best_effort", False),
+        # The pipeline in two threads, detecting on every second frame only.
+        ("true", "reliable", True),
     ],
 )
-def generate_test_description(single_process, reliability):
+def generate_test_description(single_process, reliability, fast):
     STAMPS_FILE.unlink(missing_ok=True)
-    params = write_params(STAMPS_FILE.with_suffix(".yaml"))
+    speed = {"pipeline_overlap": True, "detect_every": 2} if fast else {}
+    params = write_params(STAMPS_FILE.with_suffix(".yaml"), **speed)
     camera_args = [
         TEST_PHOTO,
         "--topic",

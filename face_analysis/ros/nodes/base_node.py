@@ -10,13 +10,17 @@ The path of one frame (face_analysis_pipeline; the separate nodes split it at th
 1. camera callback, executor thread (camera_input.CameraInput._callback): counts the frame and
    hands the message to `on_frame`, which only stores it: no decoding here.
 2. newest-frame worker (latest_worker.LatestWorker): one thread takes the newest stored frame;
-   frames replaced before it got to them are counted as dropped. face_classifier and face_overlay
+   frames replaced before it got to them are counted as dropped. With pipeline_overlap the
+   pipeline's worker is a TwoStageWorker: one thread decodes and detects frame n+1 while a
+   second tracks, classifies and publishes frame n, in order. face_classifier and face_overlay
    first pair the image with its detections or analysis by exact stamp (paired_node.py).
 3. decode (CameraInput.decode -> core.image_codec): Image/CompressedImage -> numpy; a bad frame
    is counted, logged once per kind, and skipped.
 4. analyzer (core.analyzer.FaceAnalyzer): detect(), then classify() (track the boxes, crop and
    normalise, run both ONNX heads, smooth per track); together analyze(), the call the command
-   line and the benchmarks make.
+   line and the benchmarks make. The pipeline calls its halves detect_step() and track_step(),
+   which with detect_every > 1 skip the detector on the frames in between and let the tracker
+   carry the faces (carry()).
 5. messages (conversions.py): faces/detections (with landmarks), faces/detections_2d
    (vision_msgs) and faces/analysis with the image's header, plus the REP-155 topics with
    hri_publish (hri_faces.py).
@@ -65,6 +69,16 @@ class FaceAnalysisNode(LifecycleNode):
     def process(self, item) -> None:
         """Handle one (newest) item in the worker thread."""
 
+    def make_worker(self, values: dict) -> LatestWorker:
+        """The newest-frame worker that calls process() (the pipeline may split it in two)."""
+        return LatestWorker(
+            self.process,
+            self.stats,
+            self.get_logger(),
+            values.get("max_rate", 0.0),
+            alive=self.context.ok,
+        )
+
     def on_frame(self, msg, receipt_time: float) -> None:
         """Executor thread: a camera frame arrived. Default: queue it for process()."""
         self.worker.put((msg, receipt_time))
@@ -99,13 +113,7 @@ class FaceAnalysisNode(LifecycleNode):
                 qos_mode=values["image_qos"],
                 no_image_timeout=values["no_image_timeout"],
             )
-            self.worker = LatestWorker(
-                self.process,
-                self.stats,
-                self.get_logger(),
-                values.get("max_rate", 0.0),
-                alive=self.context.ok,
-            )
+            self.worker = self.make_worker(values)
         self.get_logger().info("configured")
         return TransitionCallbackReturn.SUCCESS
 

@@ -15,6 +15,7 @@ from ..params import PIPELINE, analyzer_config
 from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
 from .conversions import detections_2d_to_msg, detections_to_msg, results_to_msg
 from .hri_option import alive_tracks, hri_publisher
+from .latest_worker import TwoStageWorker
 from .overlay_output import OverlayOutput
 
 
@@ -46,13 +47,39 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
             self.output.destroy()
         self.output = self.analyzer = None
 
+    def make_worker(self, values):
+        """pipeline_overlap: detection of frame n+1 overlaps classification of frame n."""
+        if not values["pipeline_overlap"]:
+            return super().make_worker(values)
+        return TwoStageWorker(
+            self.detect_stage,
+            self.publish_stage,
+            self.stats,
+            self.get_logger(),
+            values["max_rate"],
+            alive=self.context.ok,
+        )
+
     def process(self, item):
+        staged = self.detect_stage(item)
+        if staged is not None:
+            self.publish_stage(staged)
+
+    def detect_stage(self, item):
+        """Decode and detect (None for a frame that is skipped); with detect_every > 1, boxes
+        is None on the frames in between."""
         msg, receipt = item
         frame = self.camera.decode(msg)
         if frame is None:
-            return
-        boxes = self.analyzer.detect(frame)
-        results = self.analyzer.classify(frame, boxes)
+            return None
+        return msg, receipt, frame, self.analyzer.detect_step(frame)
+
+    def publish_stage(self, staged):
+        """Track, classify (or carry the tracks on a frame without detections) and publish."""
+        msg, receipt, frame, boxes = staged
+        results = self.analyzer.track_step(frame, boxes)
+        if boxes is None:  # the tracker's predicted boxes stand in for the detections
+            boxes = [result.box for result in results]
         self.detections_pub.publish(detections_to_msg(msg.header, boxes, frame.shape))
         self.detections_2d_pub.publish(
             detections_2d_to_msg(

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from ...core.errors import FaceAnalysisError
 from .diagnostics import StageStats
 
+_DEAD = object()  # _guarded's result when the context was shut down under a frame in flight
+
 
 class LatestWorker:
     def __init__(
@@ -70,15 +72,95 @@ class LatestWorker:
             if item is None:
                 continue
             last_start = time.monotonic()
-            try:
-                self.process(item)
-            except FaceAnalysisError as exc:
-                self.stats.problem(type(exc).__name__)
-                self.logger.warning(f"skipping a frame: {exc}", throttle_duration_sec=5.0)
-            except Exception:  # noqa: BLE001 - a bug must not stop the node; it is logged
-                if not self.alive():
-                    return  # SIGINT shut the context down under a frame in flight: not an error
-                self.stats.problem("internal error")
-                self.logger.error(
-                    f"processing failed:\n{traceback.format_exc()}", throttle_duration_sec=5.0
-                )
+            if self._guarded(self.process, item) is _DEAD:
+                return
+
+    def _guarded(self, fn: Callable, item):
+        """fn(item); a bad frame or a bug is counted and logged, not raised (None then), and
+        _DEAD means SIGINT shut the context down under a frame in flight: the thread ends."""
+        try:
+            return fn(item)
+        except FaceAnalysisError as exc:
+            self.stats.problem(type(exc).__name__)
+            self.logger.warning(f"skipping a frame: {exc}", throttle_duration_sec=5.0)
+        except Exception:  # noqa: BLE001 - a bug must not stop the node; it is logged
+            if not self.alive():
+                return _DEAD  # not an error
+            self.stats.problem("internal error")
+            self.logger.error(
+                f"processing failed:\n{traceback.format_exc()}", throttle_duration_sec=5.0
+            )
+        return None
+
+
+class TwoStageWorker(LatestWorker):
+    """LatestWorker in two threads: `first(item)` (decode and detect) runs in the worker thread
+    on the newest frame and returns what `second` needs (None: nothing to hand on);
+    `second(that)` (track, classify, publish) runs in a second thread, in the order the frames
+    were taken. The hand-over holds one frame: while the second stage is still busy with frame
+    n and frame n+1 waits for it, the first stage waits too, so frames are dropped only where
+    LatestWorker drops them (the newest camera frame replaces an older waiting one) and at most
+    two are in flight. onnxruntime releases the GIL while it runs, so the detector of frame n+1
+    and the heads of frame n use two cores."""
+
+    def __init__(
+        self,
+        first: Callable,
+        second: Callable,
+        stats: StageStats,
+        logger,
+        max_rate: float = 0.0,
+        alive: Callable[[], bool] = lambda: True,
+    ):
+        super().__init__(self._first_stage, stats, logger, max_rate, alive)
+        self.first, self.second = first, second
+        self._handoff = None
+        self._handoff_cond = threading.Condition()
+        self._second_thread = None
+
+    def start(self):
+        self._handoff = None
+        super().start()
+        self._second_thread = threading.Thread(
+            target=self._second_loop, daemon=True, name="face_analysis_2"
+        )
+        self._second_thread.start()
+
+    def stop(self):
+        with self._cond:
+            self._running = False
+        with self._handoff_cond:
+            self._handoff_cond.notify_all()
+        super().stop()
+        if self._second_thread is not None:
+            self._second_thread.join(timeout=10.0)
+            self._second_thread = None
+        if self._handoff is not None:
+            self.stats.drop()
+            self._handoff = None
+
+    def _first_stage(self, item):
+        result = self.first(item)
+        if result is None:
+            return None
+        with self._handoff_cond:
+            while self._running and self._handoff is not None:
+                self._handoff_cond.wait()
+            if not self._running:
+                self.stats.drop()
+                return None
+            self._handoff = result
+            self._handoff_cond.notify_all()
+        return None
+
+    def _second_loop(self):
+        while True:
+            with self._handoff_cond:
+                while self._running and self._handoff is None:
+                    self._handoff_cond.wait()
+                if not self._running:
+                    return
+                item, self._handoff = self._handoff, None
+                self._handoff_cond.notify_all()
+            if self._guarded(self.second, item) is _DEAD:
+                return

@@ -1,0 +1,44 @@
+"""robot.launch.py's `cameras:=` argument: the forms it reads and the names it gives each camera's
+namespace."""
+
+import importlib.util
+
+import pytest
+from launch_helpers import SHARE
+
+
+def launch_module():
+    spec = importlib.util.spec_from_file_location(
+        "robot_launch", SHARE / "launch" / "robot.launch.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    "text, cameras",
+    [
+        (
+            "[/head/image_raw, /torso/image_raw]",
+            [("head", "/head/image_raw"), ("torso", "/torso/image_raw")],
+        ),
+        (
+            "/head/image_raw,/torso/image_raw",
+            [("head", "/head/image_raw"), ("torso", "/torso/image_raw")],
+        ),
+        (
+            "['/cam/left/image_raw', '/cam/right/image_raw']",
+            [("cam_left", "/cam/left/image_raw"), ("cam_right", "/cam/right/image_raw")],
+        ),
+        ("[gripper=/wrist/rgb/image_raw]", [("gripper", "/wrist/rgb/image_raw")]),
+        ("/image_raw", [("image_raw", "/image_raw")]),
+    ],
+)
+def test_camera_list_forms(text, cameras):
+    assert launch_module().camera_list(text) == cameras
+
+
+def test_camera_names_must_be_unique():
+    with pytest.raises(ValueError, match="not unique"):
+        launch_module().camera_list("[/a/x/image_raw, /a/x/image_raw]")

@@ -39,6 +39,12 @@ def common_options() -> argparse.ArgumentParser:
         help="gender head (default: %(default)s)",
     )
     models.add_argument(
+        "--age-model",
+        default=defaults.age_model,
+        metavar="ONNX",
+        help="age head (default: %(default)s)",
+    )
+    models.add_argument(
         "--threads",
         type=int,
         default=defaults.intra_op_threads,
@@ -115,6 +121,7 @@ def config_from_args(args: argparse.Namespace) -> AnalyzerConfig:
     return AnalyzerConfig(
         emotion_model=args.emotion_model,
         gender_model=args.gender_model,
+        age_model=args.age_model,
         detector=args.detector,
         detector_settings=dict(args.detector_setting),
         min_detection_score=args.min_score,

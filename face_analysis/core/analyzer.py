@@ -52,6 +52,7 @@ class AnalyzerConfig:
 
     emotion_model: str | None = str(default_model_dir() / "emotion.onnx")
     gender_model: str | None = str(default_model_dir() / "gender.onnx")
+    age_model: str | None = str(default_model_dir() / "age.onnx")
     detector: str | None = "yunet"
     detector_settings: dict = field(default_factory=dict)
     min_detection_score: float = 0.0  # boxes below it are dropped at once
@@ -108,7 +109,7 @@ class FaceAnalyzer:
         if detector is None and config.detector:
             detector = make_detector(config.detector, **config.detector_settings)
         self.detector = detector
-        if classifier is None and (config.emotion_model or config.gender_model):
+        if classifier is None and (config.emotion_model or config.gender_model or config.age_model):
             classifier = FaceClassifier(
                 config.emotion_model,
                 config.gender_model,
@@ -116,16 +117,19 @@ class FaceAnalyzer:
                 config.inter_op_threads,
                 config.providers,
                 align=config.align_faces,
+                models={"age": config.age_model},
             )
         self.classifier = classifier
         self._frames = 0  # frames seen by detect_step() since the last reset()
 
     @property
     def labels(self) -> dict[str, tuple[str, ...]]:
-        """Label order of each loaded head, e.g. {'emotion': ('angry', ...), 'gender': (...)}."""
+        """Label order of each loaded classifier head, e.g. {'emotion': ('angry', ...),
+        'gender': (...)} (the age head gives a value, not labels)."""
         if self.classifier is None:
             return {}
-        return {name: head.spec.labels for name, head in self.classifier.heads.items()}
+        heads = self.classifier.heads.items()
+        return {name: head.spec.labels for name, head in heads if head.is_classifier}
 
     def detect(self, frame: np.ndarray) -> list[FaceBox]:
         """Candidate faces in the frame, after min_detection_score and the max_faces limit;

@@ -31,7 +31,7 @@ from .preprocess import (
     crop_plan,
     normalize_into,
 )
-from .types import ClassScores, FaceResult
+from .types import ClassScores, Estimate, FaceResult
 
 INPUT_NAME, OUTPUT_NAME = "input", "probs"
 DEFAULT_PROVIDERS = ("CPUExecutionProvider",)
@@ -145,10 +145,13 @@ class OnnxHead:
             [np.asarray(v, dtype=np.float32).reshape(len(batch)) for v in values], axis=1
         )
 
-    def result(self, row: np.ndarray) -> ClassScores | dict[str, float]:
-        """One face's row of predict(): ClassScores for a classifier, else {output: value}."""
+    def result(self, row: np.ndarray) -> ClassScores | Estimate | dict[str, float]:
+        """One face's row of predict(): ClassScores for a classifier, an Estimate for a head
+        whose outputs are a value and its spread (`age`, `age_std`), else {output: value}."""
         if self.is_classifier:
             return ClassScores(self.spec.labels, row)
+        if len(self.outputs) == 2 and self.outputs[1] == self.outputs[0] + "_std":
+            return Estimate(float(row[0]), float(row[1]))
         return {name: float(value) for name, value in zip(self.outputs, row)}
 
 

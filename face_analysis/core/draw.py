@@ -32,16 +32,14 @@ def face_colour(result: FaceResult) -> tuple[int, int, int]:
 
 
 def face_caption(result: FaceResult) -> list[str]:
-    """Caption lines, e.g. ['#3 female 0.93', 'happy 0.71']."""
+    """Caption lines, e.g. ['#3 female 0.93 34y', 'happy 0.71'] (34y: the age head's estimate)."""
 
     def text(scores: ClassScores | None) -> str:
         return f"{scores.label} {scores.confidence:.2f}" if scores is not None else ""
 
-    first = " ".join(
-        part
-        for part in (f"#{result.track_id}" if result.track_id >= 0 else "", text(result.gender))
-        if part
-    )
+    track = f"#{result.track_id}" if result.track_id >= 0 else ""
+    age = f"{result.age.value:.0f}y" if result.age is not None else ""
+    first = " ".join(part for part in (track, text(result.gender), age) if part)
     return [line for line in (first, text(result.emotion)) if line]
 
 

@@ -9,6 +9,7 @@ classifier's probabilities, not measured.
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import string
@@ -17,7 +18,7 @@ import cv2
 import numpy as np
 
 from .image import to_bgr
-from .types import ClassScores, FaceBox
+from .types import ClassScores, Estimate, FaceBox
 
 # FER-2013 label -> hri_msgs/Expression constant (fear is 'scared' there).
 EXPRESSIONS = {
@@ -40,6 +41,22 @@ VALENCE_AROUSAL = {
 }
 # Our gender labels -> hri_msgs/SoftBiometrics constants (FEMALE=1, MALE=2).
 GENDERS = {"female": 1, "male": 2}
+# SoftBiometrics.age_confidence: how likely the true age lies within this many years of the
+# estimate, under a normal distribution with the age head's spread.
+AGE_TOLERANCE_YEARS = 5.0
+
+
+def softbiometrics_age(age: Estimate | None) -> tuple[int, float]:
+    """SoftBiometrics (age, age_confidence): whole years (at least 1, since 0 means "unknown" in
+    REP-155) and the probability that the true age is within AGE_TOLERANCE_YEARS of it; (0, 0.0)
+    without an age head."""
+    if age is None:
+        return 0, 0.0
+    years = int(min(max(round(age.value), 1), 255))
+    if age.std <= 0:
+        return years, 1.0
+    return years, math.erf(AGE_TOLERANCE_YEARS / (age.std * math.sqrt(2)))
+
 
 FACE_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 # `cropped` images show the detector box grown by this fraction per side (the largest crop margin

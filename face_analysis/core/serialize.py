@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .types import ClassScores, FaceResult
+from .types import ClassScores, Estimate, FaceResult
 
 
 def scores_to_dict(scores: ClassScores | None) -> dict | None:
@@ -15,6 +15,12 @@ def scores_to_dict(scores: ClassScores | None) -> dict | None:
     }
 
 
+def estimate_to_dict(estimate: Estimate | None) -> dict | None:
+    if estimate is None:
+        return None
+    return {"value": round(estimate.value, 2), "std": round(estimate.std, 2)}
+
+
 def result_to_dict(result: FaceResult) -> dict:
     box = result.box
     return {
@@ -23,4 +29,5 @@ def result_to_dict(result: FaceResult) -> dict:
         "track_id": result.track_id,
         "gender": scores_to_dict(result.gender),
         "emotion": scores_to_dict(result.emotion),
+        "age": estimate_to_dict(result.age),  # years: expected age and its standard deviation
     }

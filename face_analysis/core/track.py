@@ -41,9 +41,9 @@ import numpy as np
 
 from .errors import ConfigError
 from .geometry import centre_distance, greedy_match, iou_matrix
-from .types import ClassScores, FaceBox, FaceResult
+from .types import ClassScores, Estimate, FaceBox, FaceResult
 
-HEADS = ("emotion", "gender")
+HEADS = ("emotion", "gender", "age")
 # Noise of the filter, as a share of the face's size (so one setting fits near and far faces).
 MEASUREMENT_STD = 0.05  # a detector's box jitters by about 5% of its size
 ACCELERATION_STD = 0.1  # a camera pan speeds up or slows down by ~10% of a face per frame
@@ -152,7 +152,7 @@ class Track:
     track_id: int
     box: FaceBox  # the last detected box
     filter: BoxFilter
-    scores: dict[str, ClassScores] = field(default_factory=dict)  # smoothed, per head
+    scores: dict[str, ClassScores | Estimate] = field(default_factory=dict)  # smoothed, per head
     missed: int = 0  # consecutive frames in view without a matching detection
     away: int = 0  # consecutive frames with the predicted face outside the image
     hits: int = 1
@@ -319,12 +319,17 @@ class FaceTracker:
             [dataclasses.replace(results[index], track_id=track_id) for index, track_id in kept]
         )
 
-    def _smooth(self, track: Track, head: str, scores: ClassScores | None) -> ClassScores | None:
+    def _smooth(self, track: Track, head: str, scores):
+        """The head's output (ClassScores or an Estimate such as age) averaged with the track's."""
         if scores is None:
             return None
-        previous = track.scores.get(head)
-        if previous is not None and previous.labels == scores.labels:
-            probs = self.alpha * scores.probs + (1.0 - self.alpha) * previous.probs
+        previous, a = track.scores.get(head), self.alpha
+        if isinstance(scores, Estimate) and isinstance(previous, Estimate):
+            scores = Estimate(
+                a * scores.value + (1 - a) * previous.value, a * scores.std + (1 - a) * previous.std
+            )
+        elif isinstance(previous, ClassScores) and previous.labels == scores.labels:
+            probs = a * scores.probs + (1.0 - a) * previous.probs
             scores = ClassScores(scores.labels, probs.astype(scores.probs.dtype))
         track.scores[head] = scores
         return scores

@@ -59,6 +59,25 @@ class ClassScores:
         return float(self.probs[self.index])
 
 
+@dataclass(frozen=True)
+class Estimate:
+    """A regression head's value for one face with its uncertainty (one standard deviation), in
+    the unit its model's metadata names (the age head: years)."""
+
+    value: float
+    std: float
+
+    @staticmethod
+    def from_fields(value: float, std: float) -> Estimate | None:
+        """The Estimate a message's (value, std) pair describes; None for 0 (no head ran)."""
+        return Estimate(float(value), float(std)) if value > 0 else None
+
+
+def estimate_fields(estimate: Estimate | None) -> tuple[float, float]:
+    """(value, std) as the messages carry an estimate; 0 for both where the head did not run."""
+    return (estimate.value, estimate.std) if estimate is not None else (0.0, 0.0)
+
+
 @dataclass
 class FaceResult:
     """Everything known about one face in one frame."""
@@ -67,6 +86,7 @@ class FaceResult:
     track_id: int = -1
     emotion: ClassScores | None = None
     gender: ClassScores | None = None
+    age: Estimate | None = None
     extra: dict = field(default_factory=dict)
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core.serialize import result_to_dict
-from ..core.types import FaceResult
+from ..core.serialize import estimate_to_dict, result_to_dict
+from ..core.types import Estimate, FaceResult
 
 
 def frame_record(
@@ -72,6 +72,7 @@ def analysis_msg_record(frame: int, msg) -> dict:
                     msg.emotion_labels,
                     face.emotion_probabilities,
                 ),
+                "age": estimate_to_dict(Estimate.from_fields(face.age, face.age_std)),
             }
         )
     return {

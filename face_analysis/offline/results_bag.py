@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.types import ClassScores, FaceResult, landmark_array
+from ..core.types import ClassScores, FaceResult, estimate_fields, landmark_array
 from .bag_writer import header, open_writer
 from .typestore import FACE_ANALYSIS_ARRAY, typestore
 
@@ -44,6 +44,7 @@ class ResultsBagWriter:
             box = result.box
             gender, gender_conf, gender_probs = _head(result.gender)
             emotion, emotion_conf, emotion_probs = _head(result.emotion)
+            age, age_std = estimate_fields(result.age)
             faces.append(
                 types["face_analysis/msg/FaceAnalysis"](
                     detection=types["face_analysis/msg/FaceDetection"](
@@ -61,6 +62,8 @@ class ResultsBagWriter:
                     emotion=emotion,
                     emotion_confidence=emotion_conf,
                     emotion_probabilities=emotion_probs,
+                    age=age,
+                    age_std=age_std,
                 )
             )
         msg = types[FACE_ANALYSIS_ARRAY](

@@ -326,6 +326,14 @@ PARAMS: tuple[Param, ...] = (
         at_configure=True,
     ),
     Param(
+        "age_model",
+        "",
+        "Age ONNX model (expected age and its standard deviation, years); empty: the shipped "
+        "models/age.onnx.",
+        CLASSIFYING,
+        at_configure=True,
+    ),
+    Param(
         "onnx_intra_op_threads",
         _core("config", "intra_op_threads"),
         "onnxruntime threads inside one operator.",
@@ -520,7 +528,7 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
     """The AnalyzerConfig of a node's parameter values: the detection part, the classification
     (and tracking) part, or both."""
     defaults = AnalyzerConfig()
-    config = AnalyzerConfig(detector=None, emotion_model=None, gender_model=None)
+    config = AnalyzerConfig(detector=None, emotion_model=None, gender_model=None, age_model=None)
     if detect:
         name = values["detector"]
         config.detector = name
@@ -532,6 +540,7 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
     if classify:
         config.emotion_model = values["emotion_model"] or defaults.emotion_model
         config.gender_model = values["gender_model"] or defaults.gender_model
+        config.age_model = values["age_model"] or defaults.age_model
         config.intra_op_threads = values["onnx_intra_op_threads"]
         config.inter_op_threads = values["onnx_inter_op_threads"]
         config.providers = list(values["execution_providers"])

@@ -25,7 +25,9 @@ def test_analyze_the_test_photo(standin_models):
 def test_split_steps_equal_analyze(standin_models):
     image = demo_image("oarriaga_test_image.jpg")
     whole = FaceAnalyzer(config(standin_models)).analyze(image)
-    detector_side = FaceAnalyzer(config(standin_models, emotion_model=None, gender_model=None))
+    detector_side = FaceAnalyzer(
+        config(standin_models, emotion_model=None, gender_model=None, age_model=None)
+    )
     classifier_side = FaceAnalyzer(config(standin_models, detector=None))
     assert detector_side.classifier is None and classifier_side.detector is None
     boxes = detector_side.detect(image)
@@ -43,7 +45,9 @@ def test_split_steps_equal_analyze(standin_models):
 
 
 def test_detection_only_analyzer_still_tracks(standin_models):
-    analyzer = FaceAnalyzer(config(standin_models, emotion_model=None, gender_model=None))
+    analyzer = FaceAnalyzer(
+        config(standin_models, emotion_model=None, gender_model=None, age_model=None)
+    )
     results = analyzer.analyze(demo_image("astronaut_eileen_collins.png"))
     assert len(results) == 1 and results[0].track_id == 1 and results[0].gender is None
     assert analyzer.labels == {}

@@ -145,7 +145,7 @@ def test_new_path_gives_the_old_per_face_probabilities(photo_faces, align):
 
 def test_any_set_of_heads(standin_models, tmp_path):
     """A head with other outputs than `probs` (an age head: age, age_std) runs beside the
-    classifiers; its values land on the result (a field of its name, else result.extra)."""
+    classifiers; its value and spread land on result.age as an Estimate."""
     onnx = pytest.importorskip("onnx")
     path = make_head(tmp_path / "age.onnx", PreprocessSpec("age", ("age", "age_std"), 64))
     model = onnx.load(str(path))
@@ -174,8 +174,7 @@ def test_any_set_of_heads(standin_models, tmp_path):
     assert set(classifier.heads) == {"emotion", "age", "gender"}
     image = demo_image("astronaut_eileen_collins.png")
     (result,) = classifier.classify(image, [FaceBox(180, 60, 320, 220)])
-    age = getattr(result, "age", None) or result.extra["age"]
-    assert set(age) == {"age", "age_std"} and age["age"] == pytest.approx(1.0, abs=1e-5)
+    assert result.age.value == pytest.approx(1.0, abs=1e-5) and result.age.std >= 0
     assert result.emotion.labels == EMOTIONS and result.gender.labels == GENDERS
 
 

@@ -51,7 +51,8 @@ def test_image_json_and_overlay(standin_models, tmp_path, capsys):
     faces = report["faces"]
     assert faces_hit([FaceBox(*f["box"]) for f in faces], TEST_IMAGE_FACES) == 6
     first = faces[0]
-    assert set(first) == {"box", "score", "track_id", "gender", "emotion"}
+    assert set(first) == {"box", "score", "track_id", "gender", "emotion", "age"}
+    assert 1 <= first["age"]["value"] <= 100 and first["age"]["std"] > 0  # the shipped age head
     assert set(first["emotion"]["probs"]) == {
         "angry",
         "disgust",

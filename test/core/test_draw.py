@@ -13,7 +13,7 @@ from face_analysis.core.draw import (
     face_caption,
 )
 from face_analysis.core.preprocess import PreprocessError
-from face_analysis.core.types import ClassScores, FaceBox, FaceResult
+from face_analysis.core.types import ClassScores, Estimate, FaceBox, FaceResult
 
 
 def result(gender_index=None, track_id=3, box=(100, 100, 200, 200)):
@@ -28,6 +28,9 @@ def result(gender_index=None, track_id=3, box=(100, 100, 200, 200)):
 
 def test_caption():
     assert face_caption(result(1)) == ["#3 female 0.90", "happy 0.70"]
+    aged = result(0)
+    aged.age = Estimate(34.4, 6.0)
+    assert face_caption(aged) == ["#3 male 0.90 34y", "happy 0.70"]
     assert face_caption(result(None, track_id=-1)) == ["happy 0.70"]
 
 

@@ -17,7 +17,7 @@ from launch_helpers import (
 from ros_probe import RosProbe
 from sensor_msgs.msg import Image
 
-from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face
+from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face, softbiometrics_age
 from face_analysis.core.image_codec import encode_image
 from face_analysis.ros.nodes.hri_faces import HRI_QOS
 
@@ -80,7 +80,9 @@ class TestHriConsumer(unittest.TestCase):
                 self.assertGreaterEqual(expressions[-1].header.stamp.sec, 1)
                 self.assertEqual(expressions[-1].expression, EXPRESSIONS[result.emotion.label], i)
                 self.assertEqual(biometrics[-1].gender, GENDERS[result.gender.label], i)
-                self.assertEqual(biometrics[-1].age_confidence, 0.0)
+                age, age_confidence = softbiometrics_age(result.age)
+                self.assertAlmostEqual(biometrics[-1].age, age, delta=1, msg=i)
+                self.assertAlmostEqual(biometrics[-1].age_confidence, age_confidence, delta=0.05)
             for text in (
                 "malformed face id '9bad'",
                 "wrongsize/cropped: 64x64",

@@ -77,6 +77,9 @@ class TestHriPublisher(unittest.TestCase):
                     self.assertIn((msg.header.stamp.sec, msg.header.stamp.nanosec), stamps)
                 self.assertTrue(0.0 < expressions[-1].confidence <= 1.0)
                 self.assertIn(biometrics[-1].gender, (SoftBiometrics.FEMALE, SoftBiometrics.MALE))
+                # The age head's estimate: defined (REP-155's 0 means unknown), with a confidence.
+                self.assertTrue(1 <= biometrics[-1].age <= 100, biometrics[-1].age)
+                self.assertTrue(0.0 < biometrics[-1].age_confidence <= 1.0)
 
             # The masked picture: one face fewer; its id leaves tracked, its publishers go.
             spin_until(

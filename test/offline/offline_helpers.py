@@ -57,8 +57,8 @@ class BrightnessClassifier:
     """gender: male for squares brighter than halfway between the two grays; emotion: happy."""
 
     heads = {
-        "gender": SimpleNamespace(spec=SimpleNamespace(labels=GENDERS)),
-        "emotion": SimpleNamespace(spec=SimpleNamespace(labels=EMOTIONS)),
+        "gender": SimpleNamespace(spec=SimpleNamespace(labels=GENDERS), is_classifier=True),
+        "emotion": SimpleNamespace(spec=SimpleNamespace(labels=EMOTIONS), is_classifier=True),
     }
 
     def classify(self, image: np.ndarray, boxes) -> list[FaceResult]:
@@ -81,5 +81,5 @@ class BrightnessClassifier:
 
 
 def fake_analyzer() -> FaceAnalyzer:
-    config = AnalyzerConfig(emotion_model=None, gender_model=None, detector=None)
+    config = AnalyzerConfig(emotion_model=None, gender_model=None, age_model=None, detector=None)
     return FaceAnalyzer(config, detector=SquareDetector(), classifier=BrightnessClassifier())

@@ -96,6 +96,7 @@ def test_recorder_stops_after_max_frames_with_results_video_and_summary(
                 "probs": {"male": 0.25, "female": 0.75},
             },
             "emotion": {"label": "happy", "confidence": 0.5, "probs": {"happy": 0.5, "sad": 0.5}},
+            "age": None,  # the message's age fields left at 0: no age head
         }
     ]
     summary = json.loads((out / "summary.json").read_text())

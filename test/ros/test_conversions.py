@@ -1,10 +1,19 @@
-"""Core boxes <-> messages: the landmarks cross faces/detections (so face_classifier aligns the
-crops as the single-process pipeline does), and the vision_msgs form of the faces."""
+"""Core results <-> messages: the landmarks cross faces/detections (so face_classifier aligns the
+crops as the single-process pipeline does), the age crosses faces/analysis, the vision_msgs form
+of the faces, and REP-155's age fields."""
 
+import pytest
 from std_msgs.msg import Header
 
-from face_analysis.core.types import FaceBox
-from face_analysis.ros.nodes.conversions import box_to_msg, detections_2d_to_msg, msg_to_box
+from face_analysis.core.hri import softbiometrics_age
+from face_analysis.core.types import Estimate, FaceBox, FaceResult
+from face_analysis.ros.nodes.conversions import (
+    box_to_msg,
+    detections_2d_to_msg,
+    msg_to_box,
+    msg_to_results,
+    results_to_msg,
+)
 
 # Dyadic values: exact in float32.
 POINTS = ((12.5, 20.25), (30.75, 20.5), (21.0, 28.0), (14.25, 36.5), (29.5, 36.0))
@@ -38,3 +47,20 @@ def test_detection_2d_array_has_the_header_boxes_scores_and_track_ids():
     assert (hypothesis.hypothesis.class_id, hypothesis.hypothesis.score) == ("face", 0.875)
     assert (first.id, second.id) == ("7", "")
     assert detections_2d_to_msg(header, [BOX]).detections[0].id == ""
+
+
+def test_age_survives_the_analysis_message_and_none_stays_none():
+    aged = FaceResult(BOX, 3, age=Estimate(34.5, 6.25))
+    plain = FaceResult(BOX, 4)
+    msg = results_to_msg(Header(), [aged, plain], {})
+    assert (msg.faces[0].age, msg.faces[0].age_std) == (34.5, 6.25)
+    assert (msg.faces[1].age, msg.faces[1].age_std) == (0.0, 0.0)  # REP-155's "unknown"
+    back = msg_to_results(msg)
+    assert back[0].age == Estimate(34.5, 6.25) and back[1].age is None
+
+
+def test_softbiometrics_age_and_its_confidence():
+    assert softbiometrics_age(None) == (0, 0.0)
+    age, confidence = softbiometrics_age(Estimate(34.4, 5.0))
+    assert age == 34 and confidence == pytest.approx(0.6827, abs=1e-4)  # +-1 sigma
+    assert softbiometrics_age(Estimate(0.3, 1.0))[0] == 1  # 0 would read as "unknown"

@@ -17,7 +17,7 @@ APPEARANCES = 100
 def two_face_frame() -> np.ndarray:
     """640x480 view of the photo around its two leftmost faces."""
     photo = cv2.imread(str(TEST_PHOTO))
-    detector = FaceAnalyzer(AnalyzerConfig(emotion_model=None, gender_model=None))
+    detector = FaceAnalyzer(AnalyzerConfig(emotion_model=None, gender_model=None, age_model=None))
     a, b = sorted(detector.detect(photo), key=lambda box: box.x_min)[:2]
     x0, y0 = min(a.x_min, b.x_min), min(a.y_min, b.y_min)
     x1, y1 = max(a.x_max, b.x_max), max(a.y_max, b.y_max)

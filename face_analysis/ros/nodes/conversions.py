@@ -9,7 +9,15 @@ from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithP
 
 from face_analysis.msg import FaceAnalysis, FaceAnalysisArray, FaceDetection, FaceDetectionArray
 
-from ...core.types import LANDMARKS, ClassScores, FaceBox, FaceResult, landmark_array
+from ...core.types import (
+    LANDMARKS,
+    ClassScores,
+    Estimate,
+    FaceBox,
+    FaceResult,
+    estimate_fields,
+    landmark_array,
+)
 
 
 def box_to_msg(box: FaceBox) -> FaceDetection:
@@ -73,6 +81,7 @@ def results_to_msg(
     )
     for result in results:
         face = FaceAnalysis(detection=box_to_msg(result.box), track_id=int(result.track_id))
+        face.age, face.age_std = estimate_fields(result.age)
         if result.gender is not None:
             face.gender, face.gender_confidence = result.gender.label, result.gender.confidence
             face.gender_probabilities = result.gender.probs.astype(np.float32).tolist()
@@ -96,6 +105,7 @@ def msg_to_results(msg: FaceAnalysisArray) -> list[FaceResult]:
             track_id=face.track_id,
             emotion=_scores(msg.emotion_labels, face.emotion_probabilities),
             gender=_scores(msg.gender_labels, face.gender_probabilities),
+            age=Estimate.from_fields(face.age, face.age_std),
         )
         for face in msg.faces
     ]

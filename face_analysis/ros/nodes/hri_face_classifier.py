@@ -130,8 +130,8 @@ class HriFaceClassifierNode(FaceAnalysisNode):
         publishers = self.outputs.get(face_id)
         if result.emotion is not None:
             publishers["expression"].publish(expression_msg(msg.header, result.emotion))
-        if result.gender is not None:
-            publishers["softbiometrics"].publish(softbiometrics_msg(msg.header, result.gender))
+        if result.gender is not None or result.age is not None:
+            publishers["softbiometrics"].publish(softbiometrics_msg(msg.header, result))
         self.stats.frame_done(time.monotonic() - start)
 
 

@@ -25,14 +25,19 @@ def expression_msg(header, scores) -> Expression:
     )
 
 
-def softbiometrics_msg(header, scores) -> SoftBiometrics:
-    # No age model: age stays 0 with confidence 0, as REP-155 readers expect for "unknown".
+def softbiometrics_msg(header, result) -> SoftBiometrics:
+    """Gender and age of a FaceResult; a head that did not run leaves its part UNDEFINED (0)
+    with confidence 0, as REP-155 readers expect for "unknown"."""
+    age, age_confidence = hri.softbiometrics_age(result.age)
+    gender = result.gender
     return SoftBiometrics(
         header=header,
-        age=0,
-        age_confidence=0.0,
-        gender=hri.GENDERS.get(scores.label, SoftBiometrics.UNDEFINED),
-        gender_confidence=scores.confidence,
+        age=age,
+        age_confidence=age_confidence,
+        gender=SoftBiometrics.UNDEFINED
+        if gender is None
+        else hri.GENDERS.get(gender.label, SoftBiometrics.UNDEFINED),
+        gender_confidence=0.0 if gender is None else gender.confidence,
     )
 
 
@@ -94,8 +99,8 @@ class HriFacesPublisher:
             publishers["cropped"].publish(encode_image(crop, Image(header=header)))
             if result.emotion is not None:
                 publishers["expression"].publish(expression_msg(header, result.emotion))
-            if result.gender is not None:
-                publishers["softbiometrics"].publish(softbiometrics_msg(header, result.gender))
+            if result.gender is not None or result.age is not None:
+                publishers["softbiometrics"].publish(softbiometrics_msg(header, result))
         self.tracked.publish(IdsList(header=header, ids=sorted(alive)))
 
     def destroy(self):

@@ -61,7 +61,8 @@ def test_pip_install_finds_models_and_message_definitions(tmp_path):
         str(share / "msg"),
         "True",
         "YuNetDetector",
-        "['emotion',",
+        "['age',",
+        "'emotion',",
         "'gender']",
     ]
     assert (share / "models" / "MANIFEST.json").is_file()

@@ -264,8 +264,23 @@ def load_utk(path) -> FaceArrays:
     return load_utk_npz(path)
 
 
+def load_utk_age(path) -> FaceArrays:
+    """UTKFace with the age in years as `labels` (the gender moves to extras['gender'])."""
+    a = load_utk(path)
+    if "age" not in a.extras:
+        raise DatasetError(f"{path}: no 'age' array; the age task needs UTKFace ages")
+    ages = a.extras["age"].astype(np.int64)
+    bad = np.flatnonzero((ages < 0) | (ages > 130))
+    if len(bad):
+        raise DatasetError(f"{path}: row {bad[0]}: implausible age {ages[bad[0]]}")
+    extras = dict(a.extras, gender=a.labels)
+    return FaceArrays(a.images, ages, a.split, extras)
+
+
 def default_data_path(task: str, data_dir) -> Path:
-    name = {"emotion": "fer2013.npz", "gender": "utkface_gray64.npz"}[task]
+    name = {"emotion": "fer2013.npz", "gender": "utkface_gray64.npz", "age": "utkface_gray64.npz"}[
+        task
+    ]
     return Path(data_dir) / name
 
 
@@ -274,6 +289,8 @@ def load_task(task: str, path) -> FaceArrays:
         return load_fer(path)
     if task == "gender":
         return load_utk(path)
+    if task == "age":
+        return load_utk_age(path)
     raise ValueError(f"unknown task '{task}'")
 
 
@@ -345,5 +362,6 @@ class BatchAugment:
             ],
             1,
         )
-        grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+        # random numbers from the (CPU) generator, the warp on x's device
+        grid = F.affine_grid(theta.to(x.device), list(x.shape), align_corners=False)
         return F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)

@@ -3,12 +3,15 @@ preprocessing (train.py's `score_split` scores the PyTorch model during training
 
     PYTHONPATH=. python -m training.evaluate --model models/emotion.onnx --out-dir models
     PYTHONPATH=. python -m training.evaluate --model models/gender.onnx --out-dir models
+    PYTHONPATH=. python -m training.evaluate --task age --model models/age.onnx --out-dir models
 
 Emotion (FER-2013): accuracy on PrivateTest, PublicTest and PublicTest+PrivateTest (the split the
 paper's 66 % is quoted on; note PublicTest is also our validation split), per class, and row-normalised
 confusion matrices as PNG (like the paper's Fig. 7).
 Gender (UTKFace): accuracy on the test split, on ages >= 13, without gender-conflict images, per
 race (table) and per class, and the confusion matrix PNG.
+Age (UTKFace): MAE in years on the test split, overall and per age group, race and gender, the
+predicted spread (age_std) and how often the error lies within it, and an error-by-age PNG.
 The preprocessing (input size, normalisation) is read from the model's metadata, i.e. what ships.
 """
 
@@ -21,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from face_analysis.core.preprocess import PreprocessSpec, normalize
+from training import age as A
 from training import data as D
 
 
@@ -45,6 +49,20 @@ def onnx_predict(
         px = D.to_model_pixels(gray_images[i : i + batch], spec.input_size)
         out.append(sess.run(["probs"], {"input": normalize(px, spec)[:, None]})[0])
     return np.concatenate(out)
+
+
+def onnx_age_predict(
+    sess, spec: PreprocessSpec, gray_images: np.ndarray, batch: int = 1024
+) -> tuple[np.ndarray, np.ndarray]:
+    """(age, age_std) in years for uint8 (N,H,W) face crops, through the inference preprocessing."""
+    ages, stds = [], []
+    for i in range(0, len(gray_images), batch):
+        px = D.to_model_pixels(gray_images[i : i + batch], spec.input_size)
+        age, std = sess.run(list(A.AGE_OUTPUTS), {"input": normalize(px, spec)[:, None]})
+        ages.append(age), stds.append(std)
+    if not ages:
+        return np.zeros(0, np.float32), np.zeros(0, np.float32)
+    return np.concatenate(ages), np.concatenate(stds)
 
 
 def confusion(y, pred, n):
@@ -188,15 +206,107 @@ def gender_report(sess, spec, data_path, out_dir, stem):
     return res, lines, pngs
 
 
+def age_results(pred, std, true, race=None, gender=None) -> dict:
+    """MAE etc. overall, per age group (A.AGE_GROUPS), per race and per gender."""
+    res = {"test": A.mae_summary(pred, std, true)}
+    res["per_age_group"] = A.group_summaries(
+        pred, std, true, A.age_group_index(true), [g[0] for g in A.AGE_GROUPS]
+    )
+    if race is not None:
+        res["per_race"] = A.group_summaries(pred, std, true, race, D.RACE_NAMES)
+    if gender is not None:
+        res["per_gender"] = A.group_summaries(pred, std, true, gender, D.GENDER_LABELS)
+    return res
+
+
+def age_table_lines(res) -> list[str]:
+    head = [
+        "| {} | N | MAE (years) | median abs. error | bias (pred - true) | mean age_std | "
+        "error <= age_std | error <= 5 years |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+
+    def row(name, r):
+        return (
+            f"| {name} | {r['n']} | {r['mae']:.2f} | {r['median_ae']:.2f} | {r['bias']:+.2f} | "
+            f"{r['mean_std']:.2f} | {100 * r['within_1std']:.1f} % | {100 * r['cs5']:.1f} % |"
+        )
+
+    lines = [head[0].format("subset (UTKFace test split)"), head[1], row("test", res["test"])]
+    for key, title in (("per_age_group", "age"), ("per_race", "race"), ("per_gender", "gender")):
+        if res.get(key):
+            lines += ["", head[0].format(title), head[1]]
+            lines += [row(k, v) for k, v in res[key].items()]
+    return lines
+
+
+def plot_age_errors(pred, true, path, title):
+    """Predicted vs true age (left) and MAE per age group (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4.2))
+    ax[0].scatter(true, pred, s=3, alpha=0.3)
+    top = max(float(true.max()), float(pred.max())) + 2
+    ax[0].plot([0, top], [0, top], "k--", lw=0.8)
+    ax[0].set_xlabel("true age (years)"), ax[0].set_ylabel("predicted age (years)")
+    ax[0].grid(alpha=0.3)
+    groups = A.age_group_index(true)
+    names = [g[0] for g in A.AGE_GROUPS]
+    maes = [np.abs(pred - true)[groups == i].mean() if (groups == i).any() else 0 for i in range(9)]
+    ax[1].bar(names, maes)
+    for i, v in enumerate(maes):
+        ax[1].text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=8)
+    ax[1].set_xlabel("true age group"), ax[1].set_ylabel("MAE (years)"), ax[1].grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def age_report(sess, spec, data_path, out_dir, stem):
+    """UTKFace test split: (results, markdown table lines, error-by-age PNG written)."""
+    a = D.load_utk_age(data_path)
+    t = a.subset(a.split == 2)
+    pred, std = onnx_age_predict(sess, spec, t.images)
+    true = t.labels.astype(np.float64)
+    res = age_results(pred, std, true, t.extras.get("race"), t.extras.get("gender"))
+    lines = age_table_lines(res)
+    pngs = []
+    if out_dir:
+        p = Path(out_dir) / f"{stem}_error_by_age.png"
+        plot_age_errors(
+            pred,
+            true,
+            p,
+            f"{stem}: UTKFace test (N={res['test']['n']}), MAE {res['test']['mae']:.2f} years",
+        )
+        pngs.append(str(p))
+    return res, lines, pngs
+
+
+REPORTS = {"emotion": emotion_report, "gender": gender_report, "age": age_report}
+
+
 def get_args_parser():
     p = argparse.ArgumentParser(description="score an exported ONNX model on the test splits")
     p.add_argument("--model", required=True, help="ONNX file with face_analysis metadata")
+    p.add_argument(
+        "--task",
+        choices=sorted(REPORTS),
+        default=None,
+        help="check that the model is for this task (default: the task in its metadata)",
+    )
     p.add_argument(
         "--data-path",
         default=None,
         help="dataset (default ../shared/data/fer2013.npz or utkface_gray64.npz)",
     )
-    p.add_argument("--out-dir", default=None, help="where to write confusion-matrix PNGs")
+    p.add_argument(
+        "--out-dir", default=None, help="where to write confusion-matrix / error-by-age PNGs"
+    )
     p.add_argument("--json", default=None, help="write all results as JSON here")
     p.add_argument("--threads", type=int, default=1)
     return p
@@ -204,9 +314,11 @@ def get_args_parser():
 
 def main(args):
     sess, spec = load_onnx(args.model, args.threads)
+    if args.task is not None and args.task != spec.task:
+        raise SystemExit(f"{args.model} is a '{spec.task}' model (metadata), not '{args.task}'")
     path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
     stem = Path(args.model).stem
-    report = emotion_report if spec.task == "emotion" else gender_report
+    report = REPORTS[spec.task]
     res, lines, pngs = report(sess, spec, path, args.out_dir, stem)
     print(f"model {args.model}; task {spec.task}; input {spec.input_size}; data {path}")
     print("\n".join(lines))

@@ -4,8 +4,11 @@
 
 Contract: input `input` float32 (N, 1, S, S) (dynamic N), output `probs` float32 (N, C) softmax
 probabilities (the softmax is in the graph), `metadata_props` = `PreprocessSpec.to_metadata()`.
+Age models instead output `age` and `age_std`, float32 (N,) in years (expected value and standard
+deviation of the bin distribution, computed in the graph; training/age.py), with the extra metadata
+of `training.age.onnx_metadata` (output names and units, bin centres).
 After writing, the export is checked against PyTorch on real dataset images through the same
-preprocessing (max abs diff must be <= 1e-4).
+preprocessing (max abs diff must be <= 1e-4; for age <= 1e-3 years).
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from torch import nn
 
 from face_analysis.core.model_files import file_sha256, record_model
 from face_analysis.core.preprocess import PreprocessSpec, normalize
+from training import age as A
 from training import checkpoint
 from training import data as D
-from training.models import build_model, count_parameters
+from training.models import build_task_model, count_parameters
 
 PARITY_TOL = 1e-4
+PARITY_TOL_AGE = 1e-3  # years (the expected value sums 59 probabilities times centres up to 117)
 
 
 class ProbsModel(nn.Module):
@@ -44,10 +49,24 @@ class ProbsModel(nn.Module):
         return p
 
 
+def output_names(spec: PreprocessSpec) -> list[str]:
+    return list(A.AGE_OUTPUTS) if spec.task == "age" else ["probs"]
+
+
+def inference_module(model: nn.Module, spec: PreprocessSpec, flip=False, centres=None) -> nn.Module:
+    """What the ONNX graph computes: softmax probabilities, or (age, age_std) for age."""
+    if spec.task == "age":
+        if centres is None:
+            raise ValueError("an age model needs its bin centres")
+        return A.AgeModel(model, centres, flip).eval()
+    return ProbsModel(model, flip).eval()
+
+
 def load_checkpoint(path):
     ckpt = checkpoint.load(path)
     spec = PreprocessSpec.from_metadata(ckpt["spec"], source=str(path))
-    model = build_model(ckpt["args"]["arch"], len(spec.labels))
+    n = len(A.bin_centres(ckpt["args"])) if spec.task == "age" else len(spec.labels)
+    model = build_task_model(ckpt["args"]["arch"], spec.task, n)
     model.load_state_dict(ckpt["model"])
     model.eval()
     return model, spec, ckpt
@@ -60,12 +79,15 @@ def export_onnx(
     flip: bool = False,
     extra_metadata: dict | None = None,
     opset: int = 17,
+    centres=None,
 ) -> Path:
+    """`centres`: the age bin centres (age models only; also written to the metadata)."""
     import onnx
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    wrapper = ProbsModel(model, flip).eval()
+    wrapper = inference_module(model, spec, flip, centres)
+    names = output_names(spec)
     dummy = torch.zeros(2, 1, spec.input_size, spec.input_size)
     tmp = output.with_suffix(".tmp.onnx")
     with (
@@ -77,14 +99,16 @@ def export_onnx(
             (dummy,),
             str(tmp),
             input_names=["input"],
-            output_names=["probs"],
-            dynamic_axes={"input": {0: "N"}, "probs": {0: "N"}},
+            output_names=names,
+            dynamic_axes={"input": {0: "N"}, **{name: {0: "N"} for name in names}},
             opset_version=opset,
             do_constant_folding=True,
             dynamo=False,
         )
     m = onnx.load(str(tmp))
     meta = dict(spec.to_metadata())
+    if spec.task == "age":
+        meta.update(A.onnx_metadata(centres))
     meta.update(extra_metadata or {})
     del m.metadata_props[:]
     for k, v in meta.items():
@@ -104,16 +128,31 @@ def onnx_probs(onnx_path, batch: np.ndarray) -> np.ndarray:
     return sess.run(["probs"], {"input": batch.astype(np.float32)})[0]
 
 
+def onnx_outputs(onnx_path, batch: np.ndarray) -> list[np.ndarray]:
+    """All outputs of the model, in the graph's order."""
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    return sess.run(None, {"input": batch.astype(np.float32)})
+
+
 def parity_check(
-    model: nn.Module, onnx_path, spec: PreprocessSpec, gray_images: np.ndarray, flip: bool = False
+    model: nn.Module,
+    onnx_path,
+    spec: PreprocessSpec,
+    gray_images: np.ndarray,
+    flip: bool = False,
+    centres=None,
 ) -> float:
-    """Max |PyTorch - onnxruntime| over real images, both fed by the inference-side preprocessing."""
+    """Max |PyTorch - onnxruntime| over real images, both fed by the inference-side preprocessing
+    (over every output: probabilities, or age and age_std in years)."""
     pixels = D.to_model_pixels(gray_images, spec.input_size)
     batch = normalize(pixels, spec)[:, None]
     with torch.no_grad():
-        ref = ProbsModel(model, flip).eval()(torch.from_numpy(batch)).numpy()
-    got = onnx_probs(onnx_path, batch)
-    return float(np.abs(ref - got).max())
+        ref = inference_module(model, spec, flip, centres)(torch.from_numpy(batch))
+    ref = [t.numpy() for t in (ref if isinstance(ref, tuple) else (ref,))]
+    got = onnx_outputs(onnx_path, batch)
+    return max(float(np.abs(r - g).max()) for r, g in zip(ref, got))
 
 
 def get_args_parser():
@@ -151,19 +190,26 @@ def main(args):
     if args.crop_margin_y is not None:
         changes["crop_margin_y"] = args.crop_margin_y
     spec = dataclasses.replace(spec, **changes)
-    out = export_onnx(model, spec, args.output, flip=args.flip_tta)
+    centres = A.bin_centres(ckpt["args"]) if spec.task == "age" else None
+    extra = {}
+    if spec.task == "age":
+        extra = A.onnx_metadata(centres, ckpt["args"]["age_sigma"])
+    out = export_onnx(
+        model, spec, args.output, flip=args.flip_tta, extra_metadata=extra, centres=centres
+    )
     path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
     arrays = D.load_task(spec.task, path)
     test = arrays.subset(arrays.split == 2)
     n = min(args.parity_n, len(test))
-    diff = parity_check(model, out, spec, test.images[:n], flip=args.flip_tta)
+    diff = parity_check(model, out, spec, test.images[:n], flip=args.flip_tta, centres=centres)
+    tol = PARITY_TOL_AGE if spec.task == "age" else PARITY_TOL
     print(f"wrote {out} ({out.stat().st_size:,d} bytes, sha256 {file_sha256(out)})")
     print(
         f"params {count_parameters(model):,d}; epoch {ckpt['epoch']} (best {ckpt.get('best_epoch')}); "
         f"flip_tta {args.flip_tta}; metadata {spec.to_metadata()}"
     )
-    print(f"parity on {n} real test images: max abs diff {diff:.3e} (tolerance {PARITY_TOL:g})")
-    if not diff <= PARITY_TOL:
+    print(f"parity on {n} real test images: max abs diff {diff:.3e} (tolerance {tol:g})")
+    if not diff <= tol:
         print("PARITY CHECK FAILED", file=sys.stderr)
         sys.exit(1)
     # A model written into models/ is what the package verifies at load: list its new sha256.

@@ -20,8 +20,9 @@ import tempfile
 from pathlib import Path
 
 from face_analysis.core.model_files import file_sha256
+from training import age as A
 from training import checkpoint
-from training.evaluate import load_onnx
+from training.evaluate import age_table_lines, load_onnx
 from training.train import load_stage, plot_curves
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,8 +47,34 @@ def pct(v):
     return f"{100 * v:.2f} %"
 
 
+def age_recipe(a) -> str:
+    c = A.bin_centres(a)
+    return (
+        f"; softmax over {len(c)} age bins (centres {c[0]:g}, {c[1]:g}, ..., {c[-1]:g} years), "
+        f"target a Gaussian label distribution of sigma {a['age_sigma']:g} years, loss "
+        f"cross-entropy + {a['age_l1_weight']:g} x |expected age - label|"
+    )
+
+
+def where_trained(a) -> str:
+    device = a.get("device", "cpu")
+    if device == "cpu":
+        return f"CPU, {a['threads']} thread(s) on a 2-core machine shared with other jobs"
+    return f"`--device {device}` (one GPU), {a['threads']} CPU thread(s)"
+
+
 def stage_recipe(stage) -> str:
     a, n = stage["args"], len(stage["history"])
+    if a["task"] == "age":
+        return (
+            f"{n} of {a['epochs']} planned epochs, seed {a['seed']}"
+            + (", from the weights of the previous stage" if a.get("init_weights") else "")
+            + f"; AdamW lr {a['lr']:g}, weight decay {a['weight_decay']:g}, batch "
+            f"{a['batch_size']}, {a['lr_scheduler']} schedule ({a['lr_warmup_epochs']} warm-up "
+            "epochs)"
+            + (f", EMA of the weights (decay {a['ema_decay']:g})" if a.get("ema_decay") else "")
+            + age_recipe(a)
+        )
     return (
         f"{n} of {a['epochs']} planned epochs, seed {a['seed']}"
         + (
@@ -95,6 +122,12 @@ def main(argv=None):
     earlier = stages[:-1]
     sel_epochs = sum(len(st["history"]) for st in earlier) + ck["epoch"] + 1
     sel_time = sum(st["train_time_s"] for st in earlier) + ck["train_time_s"]
+    age = spec.task == "age"
+    selected_by = (
+        f"best validation MAE {ck['best_mae']:.2f} years"
+        if age
+        else f"best validation accuracy {pct(ck['best_acc'])}"
+    )
     if a.curves_png:
         plot_curves(
             [dict(h, epoch=i) for i, h in enumerate(hist)],
@@ -111,11 +144,20 @@ def main(argv=None):
             )
         )
     )
+    if age:
+        output = (
+            "`age` float32 (N,) years (expected value of the age-bin distribution), `age_std` "
+            "float32 (N,) years (its standard deviation); metadata `face_analysis.outputs`, "
+            "`face_analysis.output_units`, `face_analysis.age_bin_centres`"
+        )
+    else:
+        output = f"`probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)}"
     L = [f"# Model card: `{model_path.name}` ({spec.task})", ""]
     L += [
         "Mini-Xception (Arriaga, Plöger & Valdenegro 2017) trained from scratch in this repository "
         "(`training/`). All figures below were produced by the commands listed at the end; "
-        "accuracies are of the shipped ONNX file run with onnxruntime through the inference "
+        + ("errors" if age else "accuracies")
+        + " are of the shipped ONNX file run with onnxruntime through the inference "
         "preprocessing (`face_analysis.core.preprocess`).",
         "",
     ]
@@ -128,7 +170,7 @@ def main(argv=None):
         f"(+ BatchNorm running statistics) |",
         f"| input | `input` float32 (N, 1, {spec.input_size}, {spec.input_size}), gray, "
         f"x * {spec.pixel_scale:.8g} + ({spec.pixel_offset:g}) |",
-        f"| output | `probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)} |",
+        f"| output | {output} |",
         f"| crop margins (metadata) | x {spec.crop_margin_x:g}, y {spec.crop_margin_y:g} "
         "of the detector box per side |",
         f"| training data | `{Path(ck['data_path']).name}` ({repo_relative(ck['data_path'])}) |",
@@ -139,7 +181,7 @@ def main(argv=None):
             if earlier
             else f" (selected checkpoint: epoch {ck['epoch']}"
         )
-        + f" by best validation accuracy {pct(ck['best_acc'])}) |",
+        + f" by {selected_by}) |",
     ]
     L += [
         f"| {f'stage {i + 1}' if earlier else 'recipe'} | {stage_recipe(st)} |"
@@ -148,14 +190,24 @@ def main(argv=None):
     L += [
         f"| augmentation | {aug} |",
         f"| training time | {total_time / 60:.1f} min wall for all {len(hist)} epochs "
-        f"({sel_time / 60:.1f} min up to the selected epoch); CPU, "
-        + " / ".join(str(st["args"]["threads"]) for st in stages)
-        + " thread(s)"
+        f"({sel_time / 60:.1f} min up to the selected epoch); "
+        + " / ".join(where_trained(st["args"]) for st in stages)
         + (" per stage" if earlier else "")
-        + " on a 2-core machine shared with other jobs |",
+        + " |",
     ]
-    L += ["", "## Measured accuracy", ""]
-    if spec.task == "emotion":
+    L += ["", "## Measured " + ("error" if age else "accuracy"), ""]
+    if age:
+        L += age_table_lines(ev)
+        L += [
+            "",
+            "MAE: mean |predicted - labelled age| in years; bias: mean (predicted - labelled); "
+            "error <= age_std: share of faces whose error lies within the predicted spread "
+            "(a calibration check); error <= 5 years: the cumulative score CS(5).",
+            "",
+            f"Error by age: `{model_path.stem}_error_by_age.png`; training curves: "
+            f"`{model_path.stem}_curves.png`.",
+        ]
+    elif spec.task == "emotion":
         L += ["| split | N | accuracy |", "|---|---|---|"]
         for k in ("PrivateTest", "PublicTest", "PublicTest+PrivateTest"):
             L.append(f"| FER-2013 {k} | {ev[k]['n']} | {pct(ev[k]['acc'])} |")
@@ -217,20 +269,33 @@ def main(argv=None):
         L += ["", "## Variants measured (not shipped unless stated)", ""]
         for title, path in extra.items():
             r = json.loads(Path(path).read_text())["results"]
+            if age:
+                L.append(f"- {title}: test MAE {r['test']['mae']:.2f} years")
+                continue
             keys = [k for k in r if k != "per_race"]
             L.append(f"- {title}: " + "; ".join(f"{k} {pct(r[k]['acc'])}" for k in keys))
-    L += [
-        "",
-        "## Training curves",
-        "",
-        "| stage | epoch | lr | train loss | train acc | val loss | val acc | s |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    L += [
-        f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | "
-        f"{h['train_acc']:.4f} | {h['val_loss']:.4f} | {h['val_acc']:.4f} | {h['epoch_time_s']} |"
-        for h in hist
-    ]
+    L += ["", "## Training curves", ""]
+    if age:
+        L += [
+            "| stage | epoch | lr | train loss | train MAE | val loss | val MAE | val mean age_std | s |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        L += [
+            f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | "
+            f"{h['train_mae']:.3f} | {h['val_loss']:.4f} | {h['val_mae']:.3f} | "
+            f"{h['val_mean_std']:.2f} | {h['epoch_time_s']} |"
+            for h in hist
+        ]
+    else:
+        L += [
+            "| stage | epoch | lr | train loss | train acc | val loss | val acc | s |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        L += [
+            f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | "
+            f"{h['train_acc']:.4f} | {h['val_loss']:.4f} | {h['val_acc']:.4f} | {h['epoch_time_s']} |"
+            for h in hist
+        ]
     if a.notes_file:
         L += ["", Path(a.notes_file).read_text().strip()]
     L += [

@@ -82,6 +82,7 @@ class MiniXception(nn.Module):
         bn_eps: float = 1e-5,
         tf_pool: bool = False,
         widths=(16, 32, 64, 128),
+        head_kernel: int = 3,
     ):
         super().__init__()
         self.stem = nn.Sequential(
@@ -97,7 +98,8 @@ class MiniXception(nn.Module):
             modules.append(ResidualModule(ch, width, bn_eps, tf_pool))
             ch = width
         self.modules_ = nn.Sequential(*modules)
-        self.classifier = nn.Conv2d(ch, num_classes, 3, padding=1)  # last conv: one map per class
+        # last conv: one map per class (3x3 as in the paper; 1x1 for the age head's many bins)
+        self.classifier = nn.Conv2d(ch, num_classes, head_kernel, padding=head_kernel // 2)
         self.pool = nn.AdaptiveAvgPool2d(1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -138,10 +140,22 @@ class SequentialFCN(nn.Module):
 ARCHITECTURES = {"mini_xception": MiniXception, "sequential_fcn": SequentialFCN}
 
 
-def build_model(arch: str, num_classes: int) -> nn.Module:
+def build_model(arch: str, num_classes: int, **kwargs) -> nn.Module:
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture '{arch}', choose from {sorted(ARCHITECTURES)}")
-    return ARCHITECTURES[arch](num_classes)
+    return ARCHITECTURES[arch](num_classes, **kwargs)
+
+
+# The age head: the gender body, a 1x1 last conv to one logit per age bin (59 bins of 2 years:
+# a 3x3 conv would need 68k parameters for them alone). See training/age.py.
+AGE_HEAD_KERNEL = 1
+
+
+def build_task_model(arch: str, task: str, num_outputs: int) -> nn.Module:
+    """The network of a task: `num_outputs` classes, or age bins for task 'age'."""
+    if task == "age" and arch == "mini_xception":
+        return build_model(arch, num_outputs, head_kernel=AGE_HEAD_KERNEL)
+    return build_model(arch, num_outputs)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -158,3 +172,6 @@ if __name__ == "__main__":
     for arch in ARCHITECTURES:
         for task, n in (("emotion", 7), ("gender", 2)):
             print(f"{arch:15s} {task:8s} {count_parameters(build_model(arch, n)):>9,d} parameters")
+        n_bins = 59  # training.train's default age bins: 1, 3, ..., 117 years
+        n = count_parameters(build_task_model(arch, "age", n_bins))
+        print(f"{arch:15s} {'age':8s} {n:>9,d} parameters ({n_bins} age bins)")

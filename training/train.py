@@ -1,16 +1,20 @@
-"""Train the paper's mini-Xception (or the sequential baseline) for emotion or gender.
+"""Train the paper's mini-Xception (or the sequential baseline) for emotion, gender or age.
 
 In the spirit of torchvision's classification reference script:
 
     PYTHONPATH=. python -m training.train --task emotion --epochs 60 --output-dir runs/emotion
     PYTHONPATH=. python -m training.train --task gender  --epochs 20 --output-dir runs/gender
+    PYTHONPATH=. python -m training.train --task age --input-size 64 --epochs 20 --output-dir runs/age
     PYTHONPATH=. python -m training.train --task emotion --resume runs/emotion/checkpoint.pth
     PYTHONPATH=. python -m training.train --task emotion --resume runs/emotion/best.pth --test-only
 
-Validation/early stopping: FER-2013 PublicTest (emotion), UTKFace val (gender). Test: FER-2013
+Validation/early stopping: FER-2013 PublicTest (emotion), UTKFace val (gender, age). Test: FER-2013
 PrivateTest (and PublicTest+PrivateTest, the split of the paper's 66 %), UTKFace test.
-Writes to --output-dir: checkpoint.pth (latest), best.pth (best validation accuracy), log.csv,
-log.json, curves.png, spec.json.
+Age (training/age.py) is a softmax over age bins trained towards a Gaussian label distribution
+plus an L1 term on its expected value; it is selected by the lowest validation MAE (years) where
+the classifiers are selected by the highest validation accuracy.
+Writes to --output-dir: checkpoint.pth (latest), best.pth (best validation accuracy / MAE),
+log.csv, log.json, curves.png, spec.json.
 
 Reading order: `main` -> `load_data` -> `fit` (per epoch: `train_one_epoch`, `score_split` on the
 validation split, `write_epoch_outputs`); `--test-only` -> `score_val_and_test`.
@@ -33,23 +37,41 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from face_analysis.core.preprocess import PreprocessSpec
+from training import age as A
 from training import checkpoint
 from training import data as D
-from training.models import build_model, count_parameters
+from training.models import build_task_model, count_parameters
 
-TASK_LABELS = {"emotion": D.EMOTION_LABELS, "gender": D.GENDER_LABELS}
+# the spec's labels: class names, or for age the names of the model's outputs
+TASK_LABELS = {"emotion": D.EMOTION_LABELS, "gender": D.GENDER_LABELS, "age": A.AGE_OUTPUTS}
 # (train, val, test) split ids per task
-TASK_SPLITS = {"emotion": (0, 1, 2), "gender": (0, 1, 2)}
+TASK_SPLITS = {"emotion": (0, 1, 2), "gender": (0, 1, 2), "age": (0, 1, 2)}
 # How much a tight detector box (Haar/BlazeFace) must grow per side to match the training crops;
 # median over training images measured by `python -m training.measure_margins` (Haar, 4x upscale).
-DEFAULT_CROP_MARGIN = {"emotion": 0.10, "gender": 0.12}
+# Age uses the gender images (UTKFace chips), hence the gender margin.
+DEFAULT_CROP_MARGIN = {"emotion": 0.10, "gender": 0.12, "age": 0.12}
+
+
+def is_age(args_or_task) -> bool:
+    task = args_or_task if isinstance(args_or_task, str) else args_or_task.task
+    return task == "age"
+
+
+def selection_metric(task: str) -> tuple[str, bool]:
+    """(validation metric that selects the checkpoint, whether higher is better)."""
+    return ("mae", False) if is_age(task) else ("acc", True)
+
+
+def num_outputs(args, spec: PreprocessSpec) -> int:
+    """Units of the network's last conv: classes, or age bins."""
+    return len(A.bin_centres(args)) if is_age(spec.task) else len(spec.labels)
 
 
 def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        description="face_analysis emotion/gender training", add_help=add_help
+        description="face_analysis emotion/gender/age training", add_help=add_help
     )
-    p.add_argument("--task", choices=["emotion", "gender"], required=True)
+    p.add_argument("--task", choices=["emotion", "gender", "age"], required=True)
     p.add_argument(
         "--data-path",
         default=None,
@@ -88,6 +110,29 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     p.add_argument(
         "--patience", type=int, default=15, help="early stopping: epochs without val improvement"
     )
+    p.add_argument(
+        "--age-sigma",
+        type=float,
+        default=2.0,
+        help="age only: width (years) of the Gaussian label distribution over the age bins",
+    )
+    p.add_argument(
+        "--age-l1-weight",
+        type=float,
+        default=1.0,
+        help="age only: weight of |expected age - label| (years) beside the distribution loss",
+    )
+    p.add_argument("--age-bin-min", type=float, default=1.0, help="age only: first bin centre")
+    p.add_argument("--age-bin-max", type=float, default=117.0, help="age only: last bin centre")
+    p.add_argument("--age-bin-width", type=float, default=2.0, help="age only: bin spacing")
+    p.add_argument(
+        "--ema-decay",
+        type=float,
+        default=0.0,
+        help="keep an exponential moving average of the weights and BatchNorm statistics with "
+        "this decay per step (e.g. 0.999); validation, checkpoints' 'model' and export use the "
+        "average (0: off)",
+    )
     p.add_argument("--no-augment", action="store_true")
     p.add_argument("--rotation", type=float, default=10.0)
     p.add_argument("--shift", type=float, default=0.1)
@@ -106,6 +151,12 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument(
+        "--device",
+        default="cpu",
+        help="torch device for the network and the augmentation (cpu, cuda); data, random "
+        "numbers and checkpoints stay on the CPU",
+    )
     p.add_argument("--output-dir", default="runs/default")
     p.add_argument(
         "--resume", default="", help="checkpoint to resume from (or to test with --test-only)"
@@ -229,53 +280,95 @@ def train_one_epoch(
     augment,
     generator,
     progress=True,
+    ema=None,
 ):
+    """One pass over the training split; `ema` (an AveragedModel) is updated after each step."""
     model.train()
     n = len(split)
     perm = torch.randperm(n, generator=generator)
-    tot_loss, tot_correct, seen = 0.0, 0, 0
+    age = is_age(spec.task)
+    device = next(model.parameters()).device
+    centres = torch.from_numpy(A.bin_centres(args)).to(device) if age else None
+    tot_loss, tot_correct, tot_abs, seen = 0.0, 0, 0.0, 0
     nb = (n + args.batch_size - 1) // args.batch_size
     bar = tqdm(range(nb), desc=f"epoch {epoch}", disable=not progress, leave=False, file=sys.stdout)
     for b in bar:
         idx = perm[b * args.batch_size : (b + 1) * args.batch_size]
         if len(idx) < 2:  # BatchNorm needs more than one sample
             continue
-        x = split.pixels[idx].to(torch.float32)
+        x = split.pixels[idx].to(device, torch.float32)
         if augment is not None:
             x = augment(x, generator)
         x = D.normalize_tensor(x, spec)
-        y = split.labels[idx]
+        y = split.labels[idx].to(device)
         logits = model(x)
-        target = split.targets[idx] if split.targets is not None else y
-        loss = F.cross_entropy(logits, target, label_smoothing=args.label_smoothing)
+        if age:
+            loss, pred = A.age_loss(logits, y, centres, args.age_sigma, args.age_l1_weight)
+        else:
+            target = split.targets[idx].to(device) if split.targets is not None else y
+            loss = F.cross_entropy(logits, target, label_smoothing=args.label_smoothing)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
+        if ema is not None:
+            ema.update_parameters(model)
         if scheduler_step is not None:
             scheduler_step()
         tot_loss += loss.item() * len(idx)
-        tot_correct += (logits.argmax(1) == y).sum().item()
+        if age:
+            tot_abs += (pred.detach() - y).abs().sum().item()
+        else:
+            tot_correct += (logits.argmax(1) == y).sum().item()
         seen += len(idx)
         if b % 20 == 0:
-            bar.set_postfix(loss=f"{tot_loss / seen:.4f}", acc=f"{tot_correct / seen:.4f}")
+            metric = tot_abs if age else tot_correct
+            bar.set_postfix(
+                loss=f"{tot_loss / seen:.4f}", **{"mae" if age else "acc": f"{metric / seen:.4f}"}
+            )
+    if age:
+        return {"loss": tot_loss / max(seen, 1), "mae": tot_abs / max(seen, 1)}
     return {"loss": tot_loss / max(seen, 1), "acc": tot_correct / max(seen, 1)}
 
 
 @torch.no_grad()
 def predict_probs(model, pixels: torch.Tensor, spec, batch_size=512, flip=False) -> torch.Tensor:
+    """Softmax outputs (on the CPU) of the model (on its device) for uint8 pixels (N,1,S,S)."""
     model.eval()
+    device = next(model.parameters()).device
     out = []
     for i in range(0, len(pixels), batch_size):
-        x = D.normalize_tensor(pixels[i : i + batch_size], spec)
+        x = D.normalize_tensor(pixels[i : i + batch_size].to(device), spec)
         p = F.softmax(model(x), 1)
         if flip:
             p = (p + F.softmax(model(torch.flip(x, dims=[3])), 1)) / 2
-        out.append(p)
+        out.append(p.cpu())
     return torch.cat(out) if out else torch.zeros(0, len(spec.labels))
 
 
-def score_split(model, split: Split, spec, flip=False) -> dict:
-    """Loss, accuracy and per-class accuracy on one split (the per-epoch validation; --test-only)."""
+def score_age_split(model, split: Split, spec, args, flip=False) -> dict:
+    """Age: training loss, MAE (years) and mean predicted spread on one split."""
+    centres = torch.from_numpy(A.bin_centres(args))
+    probs = predict_probs(model, split.pixels, spec, flip=flip)
+    y = split.labels
+    if not len(y):
+        return {"loss": float("nan"), "mae": float("nan"), "mean_std": float("nan"), "n": 0}
+    pred, std = A.expectation(probs, centres)
+    target = A.gaussian_targets(y, centres, args.age_sigma)
+    ce = -(target * torch.log(probs.clamp_min(1e-12))).sum(1).mean()
+    mae = (pred - y).abs().mean()
+    return {
+        "loss": (ce + args.age_l1_weight * mae).item(),
+        "mae": mae.item(),
+        "mean_std": std.mean().item(),
+        "n": int(len(y)),
+    }
+
+
+def score_split(model, split: Split, spec, flip=False, args=None) -> dict:
+    """Loss, accuracy and per-class accuracy on one split (the per-epoch validation; --test-only);
+    for age (args needed) loss, MAE and mean spread (`score_age_split`)."""
+    if is_age(spec.task):
+        return score_age_split(model, split, spec, args, flip=flip)
     probs = predict_probs(model, split.pixels, spec, flip=flip)
     y = split.labels
     loss = F.nll_loss(torch.log(probs.clamp_min(1e-12)), y).item() if len(y) else float("nan")
@@ -299,13 +392,15 @@ def plot_curves(history, path, title):
     import matplotlib.pyplot as plt
 
     ep = [h["epoch"] for h in history]
+    metric = "mae" if "val_mae" in history[0] else "acc"
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
     ax[0].plot(ep, [h["train_loss"] for h in history], label="train")
     ax[0].plot(ep, [h["val_loss"] for h in history], label="val")
     ax[0].set_xlabel("epoch"), ax[0].set_ylabel("loss"), ax[0].legend(), ax[0].grid(alpha=0.3)
-    ax[1].plot(ep, [h["train_acc"] for h in history], label="train")
-    ax[1].plot(ep, [h["val_acc"] for h in history], label="val")
-    ax[1].set_xlabel("epoch"), ax[1].set_ylabel("accuracy"), ax[1].legend(), ax[1].grid(alpha=0.3)
+    ax[1].plot(ep, [h[f"train_{metric}"] for h in history], label="train")
+    ax[1].plot(ep, [h[f"val_{metric}"] for h in history], label="val")
+    ax[1].set_xlabel("epoch"), ax[1].set_ylabel("MAE (years)" if metric == "mae" else "accuracy")
+    ax[1].legend(), ax[1].grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -323,9 +418,19 @@ def write_logs(history, out: Path):
             w.writerows(history)
 
 
-def score_val_and_test(model, splits, spec, flip: bool) -> dict:
-    """--test-only: scores on val, test and val+test (the split of the paper's emotion figure)."""
+def score_val_and_test(model, splits, spec, flip: bool, args=None) -> dict:
+    """--test-only: scores on val, test and val+test (the split of the paper's emotion figure);
+    age: MAE on val and test."""
     res = {}
+    if is_age(spec.task):
+        for name in ("val", "test"):
+            r = res[name] = score_age_split(model, splits[name], spec, args, flip=flip)
+            print(
+                f"{name}: MAE {r['mae']:.3f} years, mean spread {r['mean_std']:.2f}, "
+                f"loss {r['loss']:.4f}, n {r['n']}",
+                flush=True,
+            )
+        return res
     for name in ("val", "test"):
         r = score_split(model, splits[name], spec, flip=flip)
         res[name] = r
@@ -358,7 +463,8 @@ def load_stage(path):
         "args": ck["args"],
         "history": ck["history"],
         "train_time_s": ck["train_time_s"],
-        "best_acc": ck["best_acc"],
+        "best_acc": ck.get("best_acc"),
+        "best_mae": ck.get("best_mae"),
         "best_epoch": ck["best_epoch"],
     }
     return ck.get("stages", []) + [own], PreprocessSpec.from_metadata(ck["spec"]), ck["model"]
@@ -386,22 +492,41 @@ def write_epoch_outputs(ckpt: dict, improved: bool, args, out: Path):
         plot_curves(ckpt["history"], out / "curves.png", f"{args.task} {args.arch}")
 
 
+def make_ema(model, decay: float):
+    """An AveragedModel holding the EMA of the weights and of the BatchNorm buffers (None: off)."""
+    if decay <= 0:
+        return None
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+
+
 def fit(model, spec, splits, data_path: str, stages: list, resumed: dict | None, args) -> dict:
-    """The epoch loop: train, validate, checkpoint and log every epoch, stop early on a plateau."""
+    """The epoch loop: train, validate, checkpoint and log every epoch, stop early on a plateau.
+    With --ema-decay the averaged weights are validated and saved as the checkpoint's 'model'
+    (the trained weights as 'train_model', for --resume)."""
     out = Path(args.output_dir)
+    ema = make_ema(model, getattr(args, "ema_decay", 0.0))
+    eval_model = ema.module if ema is not None else model
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     steps = (len(splits["train"]) + args.batch_size - 1) // args.batch_size
     scheduler, step_fn, epoch_fn = build_scheduler(args, optimizer, steps)
     generator = torch.Generator().manual_seed(args.seed)  # batch order and augmentation
-    start_epoch, best_acc, best_epoch, history, train_time = 0, -1.0, -1, [], 0.0
+    metric, higher = selection_metric(args.task)  # val acc (higher better) or val MAE (lower)
+    best_key = f"best_{metric}"
+    worst = -1.0 if higher else float("inf")
+    start_epoch, best, best_epoch, history, train_time = 0, worst, -1, [], 0.0
     if resumed is not None:
-        model.load_state_dict(resumed["model"])
+        model.load_state_dict(resumed.get("train_model", resumed["model"]))
+        if ema is not None:
+            ema.module.load_state_dict(resumed["model"])
+            ema.n_averaged.fill_(resumed.get("ema_n_averaged", 1))
         optimizer.load_state_dict(resumed["optimizer"])
         scheduler.load_state_dict(resumed["lr_scheduler"])
         if "rng" in resumed:
             generator.set_state(resumed["rng"])
         start_epoch = resumed["epoch"] + 1
-        best_acc, best_epoch = resumed.get("best_acc", -1.0), resumed.get("best_epoch", -1)
+        best, best_epoch = resumed.get(best_key, worst), resumed.get("best_epoch", -1)
         history = resumed.get("history", [])
         train_time = resumed.get("train_time_s", 0.0)
         stages = resumed.get("stages", [])
@@ -422,35 +547,38 @@ def fit(model, spec, splits, data_path: str, stages: list, resumed: dict | None,
             augment,
             generator,
             progress=not args.no_progress,
+            ema=ema,
         )
-        va = score_split(model, splits["val"], spec)
+        va = score_split(eval_model, splits["val"], spec, args=args)
         dt = time.time() - t
         train_time += dt
-        if epoch_fn is not None:
-            epoch_fn(va["acc"])
+        if epoch_fn is not None:  # ReduceLROnPlateau(mode="max"): val accuracy or minus val MAE
+            epoch_fn(va[metric] if higher else -va[metric])
         rec = {
             "epoch": epoch,
             "lr": optimizer.param_groups[0]["lr"],
             "train_loss": tr["loss"],
-            "train_acc": tr["acc"],
+            f"train_{metric}": tr[metric],
             "val_loss": va["loss"],
-            "val_acc": va["acc"],
-            "epoch_time_s": round(dt, 1),
+            f"val_{metric}": va[metric],
         }
+        if "mean_std" in va:
+            rec["val_mean_std"] = va["mean_std"]
+        rec["epoch_time_s"] = round(dt, 1)
         history.append(rec)
-        improved = va["acc"] > best_acc
+        improved = va[metric] > best if higher else va[metric] < best
         if improved:
-            best_acc, best_epoch, bad_epochs = va["acc"], epoch, 0
+            best, best_epoch, bad_epochs = va[metric], epoch, 0
         else:
             bad_epochs += 1
         ckpt = {
-            "model": model.state_dict(),
+            "model": eval_model.state_dict(),
             "optimizer": optimizer.state_dict(),
             "lr_scheduler": scheduler.state_dict(),
             "epoch": epoch,
             "args": vars(args),
             "spec": spec.to_metadata(),
-            "best_acc": best_acc,
+            best_key: best,
             "best_epoch": best_epoch,
             "history": history,
             "train_time_s": train_time,
@@ -459,11 +587,14 @@ def fit(model, spec, splits, data_path: str, stages: list, resumed: dict | None,
             "num_params": count_parameters(model),
             "stages": stages,
         }
+        if ema is not None:
+            ckpt["train_model"] = model.state_dict()
+            ckpt["ema_n_averaged"] = int(ema.n_averaged.item())
         write_epoch_outputs(ckpt, improved, args, out)
         print(
             f"{datetime.datetime.now(datetime.UTC):%H:%M:%S} epoch {epoch}: "
-            f"train loss {tr['loss']:.4f} acc {tr['acc']:.4f} | val loss {va['loss']:.4f} "
-            f"acc {va['acc']:.4f} | best {best_acc:.4f}@{best_epoch} | lr {rec['lr']:.2e} | {dt:.0f}s",
+            f"train loss {tr['loss']:.4f} {metric} {tr[metric]:.4f} | val loss {va['loss']:.4f} "
+            f"{metric} {va[metric]:.4f} | best {best:.4f}@{best_epoch} | lr {rec['lr']:.2e} | {dt:.0f}s",
             flush=True,
         )
         if bad_epochs >= args.patience:
@@ -472,10 +603,10 @@ def fit(model, spec, splits, data_path: str, stages: list, resumed: dict | None,
     with open(out / "spec.json", "w") as f:
         json.dump(spec.to_metadata(), f, indent=1)
     print(
-        f"done: best val acc {best_acc:.4f} at epoch {best_epoch}; training time {train_time:.0f}s",
+        f"done: best val {metric} {best:.4f} at epoch {best_epoch}; training time {train_time:.0f}s",
         flush=True,
     )
-    return {"best_acc": best_acc, "best_epoch": best_epoch, "history": history}
+    return {best_key: best, "best_epoch": best_epoch, "history": history}
 
 
 def main(args):
@@ -490,7 +621,10 @@ def main(args):
         resumed is not None and args.test_only
     ):  # test a checkpoint with the preprocessing it was trained with
         spec = PreprocessSpec.from_metadata(resumed["spec"])
-    model = build_model(args.arch, len(spec.labels))
+    if resumed is not None and is_age(args):  # the bins the checkpoint was trained with
+        for key in ("age_bin_min", "age_bin_max", "age_bin_width"):
+            setattr(args, key, resumed["args"][key])
+    model = build_task_model(args.arch, spec.task, num_outputs(args, spec)).to(args.device)
     print(f"{args.arch}: {count_parameters(model):,d} parameters; spec {spec}", flush=True)
     t0 = time.time()
     splits, data_path = load_data(args, spec.input_size)
@@ -504,7 +638,7 @@ def main(args):
     if args.test_only:
         if resumed is not None:
             model.load_state_dict(resumed["model"])
-        return score_val_and_test(model, splits, spec, args.eval_flip)
+        return score_val_and_test(model, splits, spec, args.eval_flip, args)
     return fit(model, spec, splits, data_path, stages, resumed, args)
 
 

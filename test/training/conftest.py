@@ -52,3 +52,17 @@ def utk_npz(tmp_path):
         dup_group=-np.ones(120, np.int32),
     )
     return path
+
+
+@pytest.fixture
+def tiny_run_args():
+    """train.py's parsed arguments for a tiny seeded CPU run of a task on synthetic data;
+    arguments given after the task, data and output folder add to or override these."""
+    from training import train
+
+    def make(task, data, out, *extra):
+        argv = ["--task", task, "--data-path", data, "--output-dir", out, "--input-size", "32"]
+        argv += ["--batch-size", "16", "--lr", "3e-3", "--threads", "1", "--no-progress"]
+        return train.get_args_parser().parse_args([str(a) for a in [*argv, "--seed", "0", *extra]])
+
+    return make

@@ -18,31 +18,6 @@ from training.models import build_task_model, count_parameters  # noqa: E402
 DEFAULT_BINS = {"age_bin_min": 1.0, "age_bin_max": 117.0, "age_bin_width": 2.0}
 
 
-def _train_args(data, out, *extra):
-    return train.get_args_parser().parse_args(
-        [
-            "--task",
-            "age",
-            "--data-path",
-            str(data),
-            "--output-dir",
-            str(out),
-            "--input-size",
-            "32",
-            "--batch-size",
-            "16",
-            "--lr",
-            "3e-3",
-            "--threads",
-            "1",
-            "--no-progress",
-            "--seed",
-            "0",
-            *extra,
-        ]
-    )
-
-
 def test_bins_targets_and_expectation():
     c = A.bin_centres(DEFAULT_BINS)
     assert len(c) == 59 and c[0] == 1 and c[-1] == 117 and c.dtype == np.float32
@@ -82,11 +57,11 @@ def test_age_loader(utk_npz, tmp_path):
         D.load_task("age", no_age)
 
 
-def test_train_export_evaluate_card(utk_npz, tmp_path):
+def test_train_export_evaluate_card(utk_npz, tmp_path, tiny_run_args):
     """One epoch on synthetic data -> safe checkpoint -> ONNX with the documented outputs and
     metadata -> evaluate -> model card; plus --resume and --test-only."""
     run = tmp_path / "run"
-    res = train.main(_train_args(utk_npz, run, "--epochs", "1"))
+    res = train.main(tiny_run_args("age", utk_npz, run, "--epochs", "1"))
     hist = res["history"]
     assert len(hist) == 1 and {"train_mae", "val_mae", "val_mean_std"} <= set(hist[0])
     assert res["best_epoch"] == 0 and res["best_mae"] == hist[0]["val_mae"]
@@ -94,10 +69,12 @@ def test_train_export_evaluate_card(utk_npz, tmp_path):
     assert ckpt["best_mae"] == res["best_mae"] and ckpt["args"]["age_sigma"] == 2.0
     assert (run / "curves.png").exists()
     res2 = train.main(
-        _train_args(utk_npz, run, "--epochs", "2", "--resume", str(run / "checkpoint.pth"))
+        tiny_run_args("age", utk_npz, run, "--epochs", "2", "--resume", str(run / "checkpoint.pth"))
     )
     assert [h["epoch"] for h in res2["history"]] == [0, 1]
-    scores = train.main(_train_args(utk_npz, run, "--test-only", "--resume", str(run / "best.pth")))
+    scores = train.main(
+        tiny_run_args("age", utk_npz, run, "--test-only", "--resume", str(run / "best.pth"))
+    )
     assert scores["test"]["n"] == 20 and scores["test"]["mae"] >= 0
 
     onnx_path = tmp_path / "age.onnx"
@@ -221,9 +198,11 @@ def test_evaluate_scores_a_constant_onnx_model_exactly(utk_npz, tmp_path):
     )
 
 
-def test_ema_run_saves_the_average_and_resumes(utk_npz, tmp_path):
+def test_ema_run_saves_the_average_and_resumes(utk_npz, tmp_path, tiny_run_args):
     run = tmp_path / "ema"
-    train.main(_train_args(utk_npz, run, "--epochs", "1", "--ema-decay", "0.9", "--no-plot"))
+    train.main(
+        tiny_run_args("age", utk_npz, run, "--epochs", "1", "--ema-decay", "0.9", "--no-plot")
+    )
     ckpt = torch.load(run / "checkpoint.pth", weights_only=True)
     assert ckpt["ema_n_averaged"] == 5  # 80 training images, batch 16
     model, _, _ = export.load_checkpoint(run / "checkpoint.pth")  # 'model' is the average
@@ -231,7 +210,8 @@ def test_ema_run_saves_the_average_and_resumes(utk_npz, tmp_path):
     assert not torch.equal(w, ckpt["train_model"]["classifier.weight"])
     assert torch.equal(model.classifier.weight, w)
     res = train.main(
-        _train_args(
+        tiny_run_args(
+            "age",
             utk_npz,
             run,
             "--epochs",

@@ -40,7 +40,7 @@ def test_save_converts_metadata_to_plain_types(tmp_path):
         checkpoint.save({"x": MakesADirectory(str(tmp_path / "x"))}, tmp_path / "d.pth")
 
 
-def test_checkpoint_with_a_pickled_object_is_refused(fer_npz, tmp_path):
+def test_checkpoint_with_a_pickled_object_is_refused(fer_npz, tmp_path, tiny_run_args):
     payload = tmp_path / "payload_ran"
     torch.save(
         {"model": {}, "epoch": 0, "evil": MakesADirectory(str(payload))}, tmp_path / "evil.pth"
@@ -49,19 +49,13 @@ def test_checkpoint_with_a_pickled_object_is_refused(fer_npz, tmp_path):
         checkpoint.load(tmp_path / "evil.pth")
     with pytest.raises(pickle.UnpicklingError):  # every loader goes through checkpoint.load
         train.main(
-            train.get_args_parser().parse_args(
-                [
-                    "--task",
-                    "emotion",
-                    "--data-path",
-                    str(fer_npz),
-                    "--output-dir",
-                    str(tmp_path / "run"),
-                    "--resume",
-                    str(tmp_path / "evil.pth"),
-                    "--test-only",
-                    "--no-progress",
-                ]
+            tiny_run_args(
+                "emotion",
+                fer_npz,
+                tmp_path / "run",
+                "--resume",
+                tmp_path / "evil.pth",
+                "--test-only",
             )
         )
     assert not payload.exists()

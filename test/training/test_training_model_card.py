@@ -28,31 +28,10 @@ def test_committed_cards_name_no_machine_path():
         assert machine_paths(card.read_text()) == [], card
 
 
-def test_card_from_a_tiny_run(fer_npz, tmp_path):
+def test_card_from_a_tiny_run(fer_npz, tmp_path, tiny_run_args):
     """train -> export -> evaluate -> model_card, the card naming the data relative to the repository."""
     run = tmp_path / "run"
-    train.main(
-        train.get_args_parser().parse_args(
-            [
-                "--task",
-                "emotion",
-                "--data-path",
-                str(fer_npz),
-                "--output-dir",
-                str(run),
-                "--input-size",
-                "32",
-                "--batch-size",
-                "16",
-                "--epochs",
-                "1",
-                "--threads",
-                "1",
-                "--no-progress",
-                "--no-plot",
-            ]
-        )
-    )
+    train.main(tiny_run_args("emotion", fer_npz, run, "--epochs", "1", "--no-plot"))
     onnx = tmp_path / "emotion.onnx"
     export.main(
         export.get_args_parser().parse_args(

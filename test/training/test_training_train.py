@@ -10,36 +10,17 @@ torch = pytest.importorskip("torch")
 from training import train  # noqa: E402
 
 
-def _args(data, out, *extra):
-    return train.get_args_parser().parse_args(
-        [
-            "--task",
-            "emotion",
-            "--data-path",
-            str(data),
-            "--output-dir",
-            str(out),
-            "--input-size",
-            "32",
-            "--batch-size",
-            "16",
-            "--lr",
-            "3e-3",
-            "--lr-warmup-epochs",
-            "0",
-            "--threads",
-            "1",
-            "--no-progress",
-            "--seed",
-            "0",
-            *extra,
-        ]
+@pytest.fixture
+def emotion_args(tiny_run_args):
+    """A tiny emotion run without LR warm-up (4 epochs learn the toy data)."""
+    return lambda data, out, *extra: tiny_run_args(
+        "emotion", data, out, "--lr-warmup-epochs", "0", *extra
     )
 
 
-def test_tiny_training_lowers_loss(fer_npz, tmp_path):
+def test_tiny_training_lowers_loss(fer_npz, tmp_path, emotion_args):
     out = tmp_path / "run"
-    res = train.main(_args(fer_npz, out, "--epochs", "4", "--no-augment"))
+    res = train.main(emotion_args(fer_npz, out, "--epochs", "4", "--no-augment"))
     hist = res["history"]
     assert len(hist) == 4
     assert hist[-1]["train_loss"] < 0.7 * hist[0]["train_loss"]
@@ -62,18 +43,18 @@ def test_tiny_training_lowers_loss(fer_npz, tmp_path):
 
     # --resume continues from the saved epoch; --test-only evaluates a checkpoint
     res2 = train.main(
-        _args(
+        emotion_args(
             fer_npz, out, "--epochs", "5", "--no-augment", "--resume", str(out / "checkpoint.pth")
         )
     )
     assert [h["epoch"] for h in res2["history"]] == [0, 1, 2, 3, 4]
-    res3 = train.main(_args(fer_npz, out, "--test-only", "--resume", str(out / "best.pth")))
+    res3 = train.main(emotion_args(fer_npz, out, "--test-only", "--resume", str(out / "best.pth")))
     assert res3["test"]["acc"] > 0.8 and res3["val+test"]["n"] == 80
 
 
-def test_augmented_soft_target_run(fer_npz, tmp_path):
+def test_augmented_soft_target_run(fer_npz, tmp_path, emotion_args):
     res = train.main(
-        _args(
+        emotion_args(
             fer_npz,
             tmp_path / "r2",
             "--epochs",
@@ -89,24 +70,26 @@ def test_augmented_soft_target_run(fer_npz, tmp_path):
 
 
 @pytest.mark.parametrize("scheduler", ["onecycle", "plateau", "none"])
-def test_every_schedule_writes_a_safe_checkpoint(fer_npz, tmp_path, scheduler):
+def test_every_schedule_writes_a_safe_checkpoint(fer_npz, tmp_path, scheduler, emotion_args):
     """Each LR scheduler's state, with augmentation on, loads with weights_only=True and exports."""
     from training.export import load_checkpoint
 
     out = tmp_path / scheduler
-    train.main(_args(fer_npz, out, "--epochs", "1", "--lr-scheduler", scheduler, "--no-plot"))
+    train.main(
+        emotion_args(fer_npz, out, "--epochs", "1", "--lr-scheduler", scheduler, "--no-plot")
+    )
     ckpt = torch.load(out / "best.pth", weights_only=True)
     assert ckpt["args"]["lr_scheduler"] == scheduler and ckpt["data_path"] == str(fer_npz)
     model, spec, _ = load_checkpoint(out / "best.pth")
     assert spec.input_size == 32 and model(torch.zeros(2, 1, 32, 32)).shape == (2, 7)
 
 
-def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path):
+def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path, emotion_args):
     first = tmp_path / "stage1"
-    train.main(_args(fer_npz, first, "--epochs", "4", "--no-augment", "--no-plot"))
+    train.main(emotion_args(fer_npz, first, "--epochs", "4", "--no-augment", "--no-plot"))
     # at a negligible LR only the loaded weights can explain a separating model after one epoch
     res = train.main(
-        _args(
+        emotion_args(
             fer_npz,
             tmp_path / "stage2",
             "--epochs",
@@ -127,27 +110,18 @@ def test_init_weights_starts_a_recorded_second_stage(fer_npz, tmp_path):
 
     with pytest.raises(SystemExit, match="trained for"):
         train.main(
-            train.get_args_parser().parse_args(
-                [
-                    "--task",
-                    "emotion",
-                    "--data-path",
-                    str(fer_npz),
-                    "--output-dir",
-                    str(tmp_path / "bad"),
-                    "--input-size",
-                    "48",
-                    "--threads",
-                    "1",
-                    "--no-progress",
-                    "--init-weights",
-                    str(first / "checkpoint.pth"),
-                ]
+            emotion_args(
+                fer_npz,
+                tmp_path / "bad",
+                "--input-size",
+                "48",
+                "--init-weights",
+                first / "checkpoint.pth",
             )
         )
     with pytest.raises(SystemExit, match="cannot be combined"):
         train.main(
-            _args(
+            emotion_args(
                 fer_npz,
                 tmp_path / "bad",
                 "--init-weights",

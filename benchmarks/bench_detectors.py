@@ -94,46 +94,19 @@ def calibration_images() -> list[np.ndarray]:
 
 
 def int8_yunet(folder: Path) -> Path:
-    """The installed YuNet weights quantized to int8 (QDQ, per-channel weights, MinMax
-    calibration), written to `folder`; needs the onnx package."""
+    """The installed YuNet weights quantized to int8 (training.quantize's QDQ settings, its
+    convolutions only), written to `folder`; needs the onnx package."""
     import onnx
     from onnx import version_converter
-    from onnxruntime.quantization import (
-        CalibrationDataReader,
-        QuantFormat,
-        QuantType,
-        quantize_static,
-    )
-    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    from training.quantize import quantize_qdq
 
     float_model = YuNetDetector(downscale=1.0)
-    blobs = iter([float_model._blob(image).copy() for image in calibration_images()])
-
-    class Reader(CalibrationDataReader):
-        def get_next(self):
-            blob = next(blobs, None)
-            return None if blob is None else {"input": blob}
-
-    opset13, prepared, output = (folder / name for name in ("op13.onnx", "pre.onnx", "int8.onnx"))
+    blobs = [float_model._blob(image).copy() for image in calibration_images()]
     # Per-channel quantization needs opset 13's DequantizeLinear(axis); the file is opset 11.
+    opset13 = folder / "op13.onnx"
     onnx.save(version_converter.convert_version(onnx.load(float_model.path), 13), opset13)
-    cwd = os.getcwd()
-    os.chdir(folder)  # quant_pre_process leaves temporary files in the working directory
-    try:
-        quant_pre_process(str(opset13), str(prepared), skip_symbolic_shape=True)
-        quantize_static(
-            str(prepared),
-            str(output),
-            Reader(),
-            quant_format=QuantFormat.QDQ,
-            per_channel=True,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=["Conv"],
-        )
-    finally:
-        os.chdir(cwd)
-    return output
+    return quantize_qdq(opset13, folder / "int8.onnx", blobs, op_types=["Conv"])
 
 
 def area_resize_yunet() -> YuNetDetector:

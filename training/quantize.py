@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -41,9 +42,10 @@ def calibration_batch(spec: PreprocessSpec, data_path=None, n: int = 1024, seed:
     return normalize(pixels, spec)[:, None]
 
 
-def quantize(model_path, output, data_path=None, n: int = 1024, seed: int = 0) -> Path:
-    """Write the QDQ int8 version of `model_path` to `output` (metadata kept)."""
-    import onnx
+def quantize_qdq(model_path, output, inputs, op_types=None) -> Path:
+    """Write `model_path` as int8 QDQ to `output`: weights int8 per channel, activations uint8,
+    MinMax ranges calibrated on `inputs` (model input arrays, one run each). Serves the heads here
+    and the YuNet benchmark (benchmarks/bench_detectors.py)."""
     from onnxruntime.quantization import (
         CalibrationDataReader,
         CalibrationMethod,
@@ -53,34 +55,46 @@ def quantize(model_path, output, data_path=None, n: int = 1024, seed: int = 0) -
     )
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.inputs = iter(inputs)
+
+        def get_next(self):
+            array = next(self.inputs, None)
+            return None if array is None else {"input": array}
+
+    output = Path(output).resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    source, cwd = Path(model_path).resolve(), os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)  # quant_pre_process leaves temporary files in the working directory
+        try:
+            quant_pre_process(str(source), "pre.onnx", skip_symbolic_shape=True)
+            quantize_static(
+                "pre.onnx",
+                str(output),
+                Reader(),
+                quant_format=QuantFormat.QDQ,
+                activation_type=QuantType.QUInt8,
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                calibrate_method=CalibrationMethod.MinMax,
+                op_types_to_quantize=op_types,
+            )
+        finally:
+            os.chdir(cwd)
+    return output
+
+
+def quantize(model_path, output, data_path=None, n: int = 1024, seed: int = 0) -> Path:
+    """Write the QDQ int8 version of head `model_path` to `output` (metadata kept)."""
+    import onnx
+
     model = onnx.load(str(model_path))
     meta = {p.key: p.value for p in model.metadata_props}
     spec = PreprocessSpec.from_metadata(meta, source=str(model_path))
     batch = calibration_batch(spec, data_path, n, seed)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.chunks = iter([batch[i : i + 64] for i in range(0, len(batch), 64)])
-
-        def get_next(self):
-            chunk = next(self.chunks, None)
-            return None if chunk is None else {"input": chunk}
-
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        pre = Path(scratch) / "pre.onnx"
-        quant_pre_process(str(model_path), str(pre), skip_symbolic_shape=True)
-        quantize_static(
-            str(pre),
-            str(output),
-            Reader(),
-            quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QUInt8,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            calibrate_method=CalibrationMethod.MinMax,
-        )
+    output = quantize_qdq(model_path, output, [batch[i : i + 64] for i in range(0, len(batch), 64)])
     quantized = onnx.load(str(output))
     onnx.helper.set_model_props(quantized, meta)
     onnx.save(quantized, str(output))

@@ -39,7 +39,8 @@ def machine_paths(text: str) -> list[str]:
 def repo_relative(path) -> str:
     """`path` as seen from the repository root (the data sits beside it in ../shared); only the
     file name when it lies further away."""
-    rel = Path(os.path.relpath(Path(path).resolve(), REPO))
+    # Lexically (abspath, not resolve): ../shared may be a link to the data elsewhere.
+    rel = Path(os.path.relpath(os.path.abspath(path), REPO))
     return rel.as_posix() if rel.parts[:2] != ("..", "..") else rel.name
 
 

@@ -42,6 +42,7 @@ class SummaryBuilder:
                     "frames": 0,
                     "first_stamp_ns": record["stamp_ns"],
                     **{head: Counter() for head in HEADS},
+                    "ages": [],
                 },
             )
             track["frames"] += 1
@@ -49,6 +50,8 @@ class SummaryBuilder:
             for head in HEADS:
                 if face.get(head):
                     track[head][face[head]["label"]] += 1
+            if face.get("age"):
+                track["ages"].append(face["age"]["value"])
             if face.get("emotion"):
                 self.emotion_series[face["track_id"]].append(
                     (record["stamp_ns"], face["emotion"]["probs"])
@@ -75,8 +78,10 @@ class SummaryBuilder:
             },
             "tracks": {
                 str(tid): {
-                    **{k: v for k, v in t.items() if k not in HEADS},
+                    **{k: v for k, v in t.items() if k not in (*HEADS, "ages")},
                     **{head: dict(t[head].most_common()) for head in HEADS},
+                    # the median of the (smoothed) per-frame estimates, years; None: no age head
+                    "age": round(float(np.median(t["ages"])), 1) if t["ages"] else None,
                 }
                 for tid, t in sorted(self.tracks.items())
             },
@@ -117,11 +122,12 @@ def format_table(summary: dict, max_tracks: int = 12) -> str:
             f"tracks        {len(longest)}"
             + (f" (the {len(shown)} longest below)" if len(longest) > len(shown) else "")
         )
-        lines.append(f"  {'track':>6} {'frames':>6}  {'gender':<24} emotion")
+        lines.append(f"  {'track':>6} {'frames':>6} {'age':>4}  {'gender':<24} emotion")
         for tid, track in shown:
+            age = f"{track['age']:.0f}" if track.get("age") is not None else "-"
             gender = ", ".join(f"{k} {v}" for k, v in track["gender"].items())
             emotion = ", ".join(f"{k} {v}" for k, v in track["emotion"].items())
-            lines.append(f"  {'#' + tid:>6} {track['frames']:>6}  {gender:<24} {emotion}")
+            lines.append(f"  {'#' + tid:>6} {track['frames']:>6} {age:>4}  {gender:<24} {emotion}")
     detection = summary.get("detection")
     if detection:
         lines.append(

@@ -17,7 +17,7 @@ from face_analysis.offline.metrics import GroundTruthScorer, match_faces
 from face_analysis.offline.summary import SummaryBuilder, format_table
 
 
-def face(box, gender=None, emotion=None, track=1):
+def face(box, gender=None, emotion=None, track=1, age=None):
     def scores(label):
         return None if label is None else {"label": label, "confidence": 0.9, "probs": {label: 0.9}}
 
@@ -27,6 +27,7 @@ def face(box, gender=None, emotion=None, track=1):
         "track_id": track,
         "gender": scores(gender),
         "emotion": scores(emotion),
+        "age": None if age is None else {"value": age, "std": 5.0},
     }
 
 
@@ -124,7 +125,7 @@ def test_summary_counts_latency_percentiles_tracks_and_skips():
             "stamp_ns": 100,
             "frame_id": "c",
             "latency_ms": 10.0,
-            "faces": [face((0, 0, 9, 9), "male", "happy", track=1)],
+            "faces": [face((0, 0, 9, 9), "male", "happy", track=1, age=30.0)],
         },
         {
             "frame": 1,
@@ -132,7 +133,7 @@ def test_summary_counts_latency_percentiles_tracks_and_skips():
             "frame_id": "c",
             "latency_ms": 20.0,
             "faces": [
-                face((0, 0, 9, 9), "male", "happy", track=1),
+                face((0, 0, 9, 9), "male", "happy", track=1, age=33.0),
                 face((20, 0, 29, 9), "female", "sad", track=2),
             ],
         },
@@ -165,6 +166,7 @@ def test_summary_counts_latency_percentiles_tracks_and_skips():
             "last_stamp_ns": 200,
             "gender": {"male": 2},
             "emotion": {"happy": 2},
+            "age": 31.5,  # median of the frames' estimates
         },
         "2": {
             "frames": 1,
@@ -172,11 +174,13 @@ def test_summary_counts_latency_percentiles_tracks_and_skips():
             "last_stamp_ns": 200,
             "gender": {"female": 1},
             "emotion": {"sad": 1},
+            "age": None,  # no age head ran
         },
     }
     table = format_table(summary)
     assert "skipped    2  unsupported encoding 'x'" in table
     assert "p50 20.0  p90 28.0  p99 29.8" in table
+    assert "    #1      2   32  male 2" in table and "    #2      1    -  female 1" in table
 
 
 def people(stamp, source, *faces):

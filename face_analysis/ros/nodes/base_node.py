@@ -17,10 +17,10 @@ The path of one frame (face_analysis_pipeline; the separate nodes split it at th
 3. decode (CameraInput.decode -> core.image_codec): Image/CompressedImage -> numpy; a bad frame
    is counted, logged once per kind, and skipped.
 4. analyzer (core.analyzer.FaceAnalyzer): detect(), then classify() (track the boxes, crop and
-   normalise, run both ONNX heads, smooth per track); together analyze(), the call the command
-   line and the benchmarks make. The pipeline calls its halves detect_step() and track_step(),
-   which with detect_every > 1 skip the detector on the frames in between and let the tracker
-   carry the faces (carry()).
+   normalise, run the ONNX heads - emotion, gender, age -, smooth per track); together
+   analyze(), the call the command line and the benchmarks make. The pipeline calls its halves
+   detect_step() and track_step(), which with detect_every > 1 skip the detector on the frames
+   in between and let the tracker carry the faces (carry()).
 5. messages (conversions.py): faces/detections (with landmarks), faces/detections_2d
    (vision_msgs) and faces/analysis with the image's header, plus the REP-155 topics with
    hri_publish (hri_faces.py).

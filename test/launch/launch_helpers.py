@@ -1,10 +1,12 @@
 """Shared by the launch tests: one builder for their LaunchDescription (robot.launch.py with the
-given arguments, optionally a camera process publishing still images) and one exit-code check."""
+given arguments, optionally a camera process publishing still images), the face count the nodes
+should find in a camera frame, and one exit-code check."""
 
 import sys
 import unittest
 from pathlib import Path
 
+import cv2
 import launch_testing
 import launch_testing.actions
 import launch_testing.asserts
@@ -12,6 +14,8 @@ from ament_index_python.packages import get_package_share_directory
 from launch.actions import ExecuteProcess, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
 
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.ros.params import PARAMS, analyzer_config
 from launch import LaunchDescription
 
 SHARE = Path(get_package_share_directory("face_analysis"))
@@ -50,6 +54,14 @@ def robot_launch_description(
             )
         )
     return LaunchDescription([*entities, launch_testing.actions.ReadyToTest()])
+
+
+def expected_face_count(photo: Path) -> int:
+    """What the core finds in the photo sent as a 640x480 camera frame, with the nodes' default
+    parameters."""
+    frame = cv2.resize(cv2.imread(str(photo)), (640, 480), interpolation=cv2.INTER_AREA)
+    defaults = {p.name: p.default for p in PARAMS}
+    return len(FaceAnalyzer(analyzer_config(defaults, detect=True, classify=False)).detect(frame))
 
 
 @launch_testing.post_shutdown_test()

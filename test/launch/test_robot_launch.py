@@ -11,11 +11,11 @@ import time
 import unittest
 from pathlib import Path
 
-import cv2
 import launch_testing
 import pytest
 from launch_helpers import (
     TestEveryProcessExitsCleanly,  # noqa: F401 - run after shutdown
+    expected_face_count,
     robot_launch_description,
 )
 from lifecycle_msgs.msg import Transition
@@ -24,9 +24,7 @@ from ros_probe import RosProbe
 from sensor_msgs.msg import Image
 from vision_msgs.msg import Detection2DArray
 
-from face_analysis.core.analyzer import FaceAnalyzer
 from face_analysis.msg import FaceAnalysisArray
-from face_analysis.ros.params import PARAMS, analyzer_config
 
 CAMERA_TOPIC = "/test_camera/image_raw"
 FRAME_ID = "test_camera_optical_frame"
@@ -77,13 +75,6 @@ def generate_test_description(single_process, reliability, fast):
     )
 
 
-def expected_face_count() -> int:
-    """What the core finds in the camera frame with the nodes' default parameters."""
-    frame = cv2.resize(cv2.imread(str(TEST_PHOTO)), (640, 480), interpolation=cv2.INTER_AREA)
-    defaults = {p.name: p.default for p in PARAMS}
-    return len(FaceAnalyzer(analyzer_config(defaults, detect=True, classify=False)).detect(frame))
-
-
 class TestRobotLaunch(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -121,7 +112,7 @@ class TestRobotLaunch(unittest.TestCase):
         window = [s for s in published if first <= s <= last]
         missing = [s for s in window if s not in received]
         self.assertFalse(missing, f"{len(missing)} of {len(window)} frames got no analysis")
-        faces = expected_face_count()
+        faces = expected_face_count(TEST_PHOTO)
         self.assertGreaterEqual(faces, 1)
         for msg in received.values():
             self.assertEqual(msg.header.frame_id, FRAME_ID)

@@ -9,18 +9,16 @@ import os
 import unittest
 from pathlib import Path
 
-import cv2
 import pytest
 from launch_helpers import (
     TestEveryProcessExitsCleanly,  # noqa: F401 - run after shutdown
+    expected_face_count,
     robot_launch_description,
 )
 from paths import DEMO, TEST_PHOTO, write_params
 from ros_probe import RosProbe
 
-from face_analysis.core.analyzer import FaceAnalyzer
 from face_analysis.msg import FaceAnalysisArray
-from face_analysis.ros.params import PARAMS, analyzer_config
 
 TMP = Path(os.environ.get("TMPDIR", "/tmp"))
 RATE_HZ = 5.0
@@ -68,12 +66,6 @@ def generate_test_description():
     ), {}
 
 
-def expected_faces(photo) -> int:
-    frame = cv2.resize(cv2.imread(str(photo)), (640, 480), interpolation=cv2.INTER_AREA)
-    defaults = {p.name: p.default for p in PARAMS}
-    return len(FaceAnalyzer(analyzer_config(defaults, detect=True, classify=False)).detect(frame))
-
-
 class TestTwoCameras(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -105,7 +97,7 @@ class TestTwoCameras(unittest.TestCase):
             missing = [s for s in window if s not in received]
             self.assertFalse(missing, f"{name}: {len(missing)} of {len(window)} frames missing")
             self.assertLessEqual(set(received), set(published), f"{name}: foreign stamps")
-            faces = expected_faces(photo)
+            faces = expected_face_count(photo)
             self.assertGreaterEqual(faces, 1)
             for msg in received.values():
                 self.assertEqual(msg.header.frame_id, frame_id)

@@ -21,9 +21,9 @@ The path of one frame (face_analysis_pipeline; the separate nodes split it at th
    analyze(), the call the command line and the benchmarks make. The pipeline calls its halves
    detect_step() and track_step(), which with detect_every > 1 skip the detector on the frames
    in between and let the tracker carry the faces (carry()).
-5. messages (conversions.py): faces/detections (with landmarks), faces/detections_2d
-   (vision_msgs) and faces/analysis with the image's header, plus the REP-155 topics with
-   hri_publish (hri_faces.py).
+5. messages (conversions.py): faces/detections (with landmarks) and faces/detections_2d
+   (vision_msgs; both through detection_output.DetectionOutput) and faces/analysis with the
+   image's header, plus the REP-155 topics with hri_publish (hri_faces.py).
 6. overlay (overlay_output.OverlayOutput): faces/overlay and faces/markers, drawn only while
    someone subscribes.
 

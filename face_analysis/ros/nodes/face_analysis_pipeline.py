@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import time
 
-from vision_msgs.msg import Detection2DArray
-
-from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
+from face_analysis.msg import FaceAnalysisArray
 
 from ...core.analyzer import FaceAnalyzer
 from ..params import PIPELINE, analyzer_config
 from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
-from .conversions import detections_2d_to_msg, detections_to_msg, results_to_msg
+from .conversions import results_to_msg
+from .detection_output import DetectionOutput
 from .hri_option import alive_tracks, hri_publisher
 from .latest_worker import TwoStageWorker
 from .overlay_output import OverlayOutput
@@ -24,12 +23,7 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
 
     def setup(self, values):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=True))
-        self.detections_pub = self.create_lifecycle_publisher(
-            FaceDetectionArray, "faces/detections", OUTPUT_QOS
-        )
-        self.detections_2d_pub = self.create_lifecycle_publisher(
-            Detection2DArray, "faces/detections_2d", OUTPUT_QOS
-        )
+        self.detections = DetectionOutput(self)
         self.analysis_pub = self.create_lifecycle_publisher(
             FaceAnalysisArray, "faces/analysis", OUTPUT_QOS
         )
@@ -41,11 +35,10 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
             self.hri.destroy()
         self.hri = None
         if getattr(self, "output", None) is not None:
-            self.destroy_lifecycle_publisher(self.detections_pub)
-            self.destroy_lifecycle_publisher(self.detections_2d_pub)
+            self.detections.destroy()
             self.destroy_lifecycle_publisher(self.analysis_pub)
             self.output.destroy()
-        self.output = self.analyzer = None
+        self.output = self.detections = self.analyzer = None
 
     def make_worker(self, values):
         """pipeline_overlap: detection of frame n+1 overlaps classification of frame n."""
@@ -80,11 +73,8 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         results = self.analyzer.track_step(frame, boxes)
         if boxes is None:  # the tracker's predicted boxes stand in for the detections
             boxes = [result.box for result in results]
-        self.detections_pub.publish(detections_to_msg(msg.header, boxes, frame.shape))
-        self.detections_2d_pub.publish(
-            detections_2d_to_msg(
-                msg.header, boxes, {result.box: result.track_id for result in results}
-            )
+        self.detections.publish(
+            msg.header, boxes, frame.shape, {result.box: result.track_id for result in results}
         )
         self.analysis_pub.publish(results_to_msg(msg.header, results, self.analyzer.labels))
         if self.hri is not None:

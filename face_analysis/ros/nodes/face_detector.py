@@ -5,14 +5,10 @@ from __future__ import annotations
 
 import time
 
-from vision_msgs.msg import Detection2DArray
-
-from face_analysis.msg import FaceDetectionArray
-
 from ...core.analyzer import FaceAnalyzer
 from ..params import DETECTOR, analyzer_config
-from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
-from .conversions import detections_2d_to_msg, detections_to_msg
+from .base_node import FaceAnalysisNode, run_nodes
+from .detection_output import DetectionOutput
 
 
 class FaceDetectorNode(FaceAnalysisNode):
@@ -20,18 +16,12 @@ class FaceDetectorNode(FaceAnalysisNode):
 
     def setup(self, values):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=False))
-        self.publisher = self.create_lifecycle_publisher(
-            FaceDetectionArray, "faces/detections", OUTPUT_QOS
-        )
-        self.detections_2d_pub = self.create_lifecycle_publisher(
-            Detection2DArray, "faces/detections_2d", OUTPUT_QOS
-        )
+        self.detections = DetectionOutput(self)
 
     def teardown(self):
-        if getattr(self, "publisher", None) is not None:
-            self.destroy_lifecycle_publisher(self.publisher)
-            self.destroy_lifecycle_publisher(self.detections_2d_pub)
-        self.publisher = self.detections_2d_pub = self.analyzer = None
+        if getattr(self, "detections", None) is not None:
+            self.detections.destroy()
+        self.detections = self.analyzer = None
 
     def process(self, item):
         msg, receipt = item
@@ -39,8 +29,7 @@ class FaceDetectorNode(FaceAnalysisNode):
         if frame is None:
             return
         boxes = self.analyzer.detect(frame)
-        self.publisher.publish(detections_to_msg(msg.header, boxes, frame.shape))
-        self.detections_2d_pub.publish(detections_2d_to_msg(msg.header, boxes))
+        self.detections.publish(msg.header, boxes, frame.shape)
         self.stats.frame_done(time.monotonic() - receipt)
 
 

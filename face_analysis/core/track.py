@@ -71,6 +71,14 @@ def _measurement(box: FaceBox) -> np.ndarray:
     )
 
 
+def _advance(tracks: Sequence[Track], camera_motion: np.ndarray | None) -> None:
+    """One frame on: each track's own motion (the filter's prediction), then the camera's."""
+    for track in tracks:
+        track.filter.predict()
+        if camera_motion is not None:
+            track.filter.warp(camera_motion)
+
+
 def _moved(detected: FaceBox, predicted: FaceBox) -> FaceBox:
     """The predicted box, with the detected box's score and its landmarks moved along (the same
     shift and scale that turns the detected box into the predicted one)."""
@@ -155,7 +163,6 @@ class Track:
     scores: dict[str, ClassScores | Estimate] = field(default_factory=dict)  # smoothed, per head
     missed: int = 0  # consecutive frames in view without a matching detection
     away: int = 0  # consecutive frames with the predicted face outside the image
-    hits: int = 1
 
 
 class FaceTracker:
@@ -211,10 +218,7 @@ class FaceTracker:
         Returns (box index, track id) for the boxes kept, in box order: every high-score box,
         and the low-score boxes that continue a track; the others are not faces to report."""
         candidates = self.tracks + self.away
-        for track in candidates:
-            track.filter.predict()
-            if camera_motion is not None:
-                track.filter.warp(camera_motion)
+        _advance(candidates, camera_motion)
         high = [i for i, b in enumerate(boxes) if b.score >= self.high_score]
         low = [i for i, b in enumerate(boxes) if b.score < self.high_score]
         assigned: dict[int, Track] = {}
@@ -226,7 +230,7 @@ class FaceTracker:
             free = [track for track in free if id(track) not in taken]
         for index, track in assigned.items():
             track.filter.update(boxes[index])
-            track.box, track.missed, track.away, track.hits = boxes[index], 0, 0, track.hits + 1
+            track.box, track.missed, track.away = boxes[index], 0, 0
         self.tracks, self.away = [], []
         unmatched = {id(track) for track in free}
         for track in candidates:
@@ -259,10 +263,7 @@ class FaceTracker:
         predicted out of the image starts waiting (`max_away`) as in track()."""
         seen, waiting = self.tracks, self.away
         self.tracks, self.away, carried = [], [], []
-        for track in seen + waiting:
-            track.filter.predict()
-            if camera_motion is not None:
-                track.filter.warp(camera_motion)
+        _advance(seen + waiting, camera_motion)
         for track in seen:
             if _in_view(track.filter.box, image_size):
                 self.tracks.append(track)

@@ -33,6 +33,11 @@ DIVISOR = 32  # the input's height and width must be multiples of the coarsest s
 OUTPUTS = tuple(f"{kind}_{stride}" for kind in ("cls", "obj", "bbox", "kps") for stride in STRIDES)
 
 
+def padded_size(pixels: int) -> int:
+    """The network's input side for an image side: rounded up to a multiple of DIVISOR."""
+    return -(-pixels // DIVISOR) * DIVISOR
+
+
 def default_model_path() -> Path:
     """models/yunet/yunet_s_dynamic.onnx of the checkout or the install; where it is missing,
     the path beside the model manifest, whose entry then says where to get the file."""
@@ -114,7 +119,7 @@ class YuNetDetector:
         height, width = bgr.shape[:2]
         blob = self._blobs.get((height, width))
         if blob is None:
-            padded = (-(-height // DIVISOR) * DIVISOR, -(-width // DIVISOR) * DIVISOR)
+            padded = (padded_size(height), padded_size(width))
             blob = self._blobs[(height, width)] = np.zeros((1, 3, *padded), np.float32)
         blob[0, :, :height, :width] = bgr.transpose(2, 0, 1)
         return blob
@@ -128,7 +133,7 @@ class YuNetDetector:
     ) -> list[FaceBox]:
         """Faces in the image of `image_shape`, from the network's outputs on an image of `shape`
         that was shrunk by `scale` (x, y)."""
-        padded_width = -(-shape[1] // DIVISOR) * DIVISOR
+        padded_width = padded_size(shape[1])
         scores, boxes, points = [], [], []
         for i, stride in enumerate(STRIDES):
             cls, obj, bbox, kps = (outputs[i + k * len(STRIDES)][0] for k in range(4))
@@ -183,7 +188,7 @@ def fixed_shape_model(path: str, width: int, height: int) -> bytes:
     import onnx
 
     model = onnx.load(path)
-    padded = (1, 3, -(-height // DIVISOR) * DIVISOR, -(-width // DIVISOR) * DIVISOR)
+    padded = (1, 3, padded_size(height), padded_size(width))
     session = ort.InferenceSession(path, providers=list(DEFAULT_PROVIDERS))
     outputs = session.run(
         [o.name for o in model.graph.output], {"input": np.zeros(padded, np.float32)}

@@ -319,6 +319,8 @@ def main(args):
     path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
     stem = Path(args.model).stem
     report = REPORTS[spec.task]
+    if args.out_dir:  # every report writes its plots there
+        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     res, lines, pngs = report(sess, spec, path, args.out_dir, stem)
     print(f"model {args.model}; task {spec.task}; input {spec.input_size}; data {path}")
     print("\n".join(lines))

@@ -141,6 +141,19 @@ def anchor_predict(model, gray_images: np.ndarray, size: int = 64, batch: int = 
     return np.concatenate(out)
 
 
+def default_anchor_path(task: str) -> Path:
+    """The paper's weights for `task` in ../shared/anchors."""
+    return D.default_repo_data_dir().parent / "anchors" / ANCHORS[task]
+
+
+def anchor_probs(model, task: str, gray_images: np.ndarray) -> np.ndarray:
+    """`anchor_predict` with the columns in our label order (the gender anchor's differs)."""
+    pa = anchor_predict(model, gray_images)
+    probs = np.empty_like(pa)
+    probs[:, ANCHOR_TO_OURS[task]] = pa
+    return probs
+
+
 def get_args_parser():
     p = argparse.ArgumentParser(
         description="paper anchor weights vs our ONNX model, same images/metric"
@@ -157,8 +170,7 @@ def main(args):
     from training.evaluate import load_onnx, onnx_predict, summarize
 
     torch.set_num_threads(1)
-    shared = D.default_repo_data_dir().parent
-    anchor_path = args.anchor or shared / "anchors" / ANCHORS[args.task]
+    anchor_path = args.anchor or default_anchor_path(args.task)
     anchor = load_keras_mini_xception(anchor_path)
     sess, spec = load_onnx(args.model)
     if spec.task != args.task:
@@ -172,7 +184,6 @@ def main(args):
         subsets = {"test": t}
         if "age" in a.extras:
             subsets["test, age >= 13"] = t & (a.extras["age"] >= 13)
-    perm = ANCHOR_TO_OURS[args.task]
     results = {}
     print(
         f"anchor {anchor_path} (PyTorch re-implementation, 64x64) vs ours {args.model} "
@@ -181,10 +192,7 @@ def main(args):
     print("| subset | N | paper anchor | ours |\n|---|---|---|---|")
     for name, mask in subsets.items():
         s = a.subset(mask)
-        pa = anchor_predict(anchor, s.images)
-        probs_a = np.empty_like(pa)
-        probs_a[:, perm] = pa  # anchor's class order -> ours
-        ra = summarize(s.labels, probs_a, spec.labels)
+        ra = summarize(s.labels, anchor_probs(anchor, args.task, s.images), spec.labels)
         ro = summarize(s.labels, onnx_predict(sess, spec, s.images), spec.labels)
         results[name] = {
             "n": len(s),

@@ -1,10 +1,16 @@
 """Write a model card (markdown) from measured artefacts only: the ONNX file, its training
-checkpoint, and the JSON outputs of `training.evaluate` and `training.anchor_compare`.
+checkpoint, and the JSON outputs of `training.evaluate`, `training.anchor_compare` and
+`training.robustness`.
 
     PYTHONPATH=. python -m training.model_card --model models/emotion.onnx \
         --checkpoint runs/emotion/best.pth --eval-json runs/cards/emotion_eval.json \
         --anchor-json runs/cards/emotion_anchor.json --commands-file runs/cards/emotion_commands.txt \
+        --robustness-json runs/cards/emotion_robustness.json \
+        --section-file runs/cards/emotion_speed.md \
         --notes-file runs/cards/emotion_notes.md --output models/emotion.md
+
+`--section-file` carries a hand-written section (e.g. "## Speed") into a regenerated card as-is,
+after the variants; `--notes-file` is appended after the training curves.
 
 Cards are committed, so they name paths relative to the repository root (runs/..., ../shared/data/...),
 never a directory of the machine they were written on; `main` refuses a card that does.
@@ -23,6 +29,7 @@ from face_analysis.core.model_files import file_sha256
 from training import age as A
 from training import checkpoint
 from training.evaluate import age_table_lines, load_onnx
+from training.robustness import markdown as robustness_table
 from training.train import load_stage, plot_curves
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,18 +71,23 @@ def where_trained(a) -> str:
     return f"`--device {device}` (one GPU), {a['threads']} CPU thread(s)"
 
 
+def schedule(a) -> str:
+    if a["lr_scheduler"] == "onecycle":
+        return f"one-cycle schedule (peak lr {a['lr']:g} at 15 % of the steps)"
+    return f"lr {a['lr']:g}, {a['lr_scheduler']} schedule ({a['lr_warmup_epochs']} warm-up epochs)"
+
+
 def stage_recipe(stage) -> str:
     a, n = stage["args"], len(stage["history"])
-    if a["task"] == "age":
-        return (
-            f"{n} of {a['epochs']} planned epochs, seed {a['seed']}"
-            + (", from the weights of the previous stage" if a.get("init_weights") else "")
-            + f"; AdamW lr {a['lr']:g}, weight decay {a['weight_decay']:g}, batch "
-            f"{a['batch_size']}, {a['lr_scheduler']} schedule ({a['lr_warmup_epochs']} warm-up "
-            "epochs)"
-            + (f", EMA of the weights (decay {a['ema_decay']:g})" if a.get("ema_decay") else "")
-            + age_recipe(a)
-        )
+    extras = [
+        "" if a["task"] == "age" else f"label smoothing {a['label_smoothing']:g}",
+        f"EMA of the weights (decay {a['ema_decay']:g})" if a.get("ema_decay") else "",
+        f"FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "",
+        f"camera effects with probability {a['camera_augment']:g} each"
+        if a.get("camera_augment")
+        else "",
+        "gender-conflict images dropped from training" if a.get("drop_gender_conflict") else "",
+    ]
     return (
         f"{n} of {a['epochs']} planned epochs, seed {a['seed']}"
         + (
@@ -83,15 +95,9 @@ def stage_recipe(stage) -> str:
             if a.get("init_weights")
             else ""
         )
-        + f"; AdamW lr {a['lr']:g}, weight decay {a['weight_decay']:g}, batch {a['batch_size']}, "
-        f"{a['lr_scheduler']} schedule ({a['lr_warmup_epochs']} warm-up epochs), "
-        f"label smoothing {a['label_smoothing']:g}"
-        + (f", FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "")
-        + (
-            ", gender-conflict images dropped from training"
-            if a.get("drop_gender_conflict")
-            else ""
-        )
+        + f"; AdamW, weight decay {a['weight_decay']:g}, batch {a['batch_size']}, {schedule(a)}"
+        + "".join(f", {e}" for e in extras if e)
+        + (age_recipe(a) if a["task"] == "age" else "")
     )
 
 
@@ -106,6 +112,18 @@ def main(argv=None):
     p.add_argument("--anchor-json", default=None)
     p.add_argument("--commands-file", required=True)
     p.add_argument("--notes-file", default=None)
+    p.add_argument(
+        "--robustness-json",
+        default=None,
+        help="output of training.robustness: adds the 'Robustness to robot cameras' section",
+    )
+    p.add_argument(
+        "--section-file",
+        action="append",
+        default=[],
+        help="a hand-written markdown section (with its '## ' heading), copied as-is after the "
+        "variants, before the training curves (repeatable, in the order given)",
+    )
     p.add_argument(
         "--extra-json", default=None, help="optional {title: eval-json} of other variants"
     )
@@ -142,6 +160,13 @@ def main(argv=None):
         else (
             "rotation ±{:g}°, shift ±{:g}, zoom ±{:g}, horizontal flip (batched affine_grid/grid_sample)".format(
                 args["rotation"], args["shift"], args["zoom"]
+            )
+            + (
+                "; robot-camera effects of `training/perturb.py` (Gaussian and Poisson noise, "
+                "JPEG 20-60, 16-32 px, motion blur, gamma), each with probability "
+                f"{args['camera_augment']:g} per image, before the warp"
+                if args.get("camera_augment")
+                else ""
             )
         )
     )
@@ -265,6 +290,9 @@ def main(argv=None):
             f"| {k} | {v['n']} | {pct(v['anchor_acc'])} | {pct(v['ours_acc'])} |"
             for k, v in an.items()
         ]
+    if a.robustness_json:
+        rob = json.loads(Path(a.robustness_json).read_text())
+        L += ["", "## Robustness to robot cameras", "", *robustness_table(rob)]
     if a.extra_json:
         extra = json.loads(Path(a.extra_json).read_text())
         L += ["", "## Variants measured (not shipped unless stated)", ""]
@@ -275,6 +303,8 @@ def main(argv=None):
                 continue
             keys = [k for k in r if k != "per_race"]
             L.append(f"- {title}: " + "; ".join(f"{k} {pct(r[k]['acc'])}" for k in keys))
+    for section in a.section_file:  # e.g. the measured speed, which no JSON here records
+        L += ["", Path(section).read_text().strip()]
     L += ["", "## Training curves", ""]
     if age:
         L += [

@@ -41,6 +41,7 @@ from training import age as A
 from training import checkpoint
 from training import data as D
 from training.models import build_task_model, count_parameters
+from training.perturb import CameraAugment
 
 # the spec's labels: class names, or for age the names of the model's outputs
 TASK_LABELS = {"emotion": D.EMOTION_LABELS, "gender": D.GENDER_LABELS, "age": A.AGE_OUTPUTS}
@@ -142,6 +143,13 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         action="store_true",
         help="gender only: drop images whose near-duplicate group has both genders (train)",
     )
+    p.add_argument(
+        "--camera-augment",
+        type=float,
+        default=0.0,
+        help="probability with which each robot-camera effect of training.perturb (sensor "
+        "noise, JPEG 20-60, 16-32 px, motion blur, gamma) hits each training image (0: off)",
+    )
     p.add_argument("--eval-flip", action="store_true", help="test-time horizontal-flip averaging")
     p.add_argument(
         "--limit",
@@ -234,8 +242,18 @@ def load_data(args, input_size: int) -> tuple[dict[str, Split], str]:
     return splits, str(path)
 
 
-def batch_augment_from_args(args) -> D.BatchAugment:
-    return D.BatchAugment(rotation=args.rotation, shift=args.shift, zoom=args.zoom, flip=True)
+def batch_augment_from_args(args):
+    """augment(uint8 CPU batch, generator, device) -> float batch on `device`: the camera effects
+    (`--camera-augment`, on the uint8 pixels as a camera makes them), then the affine warp."""
+    camera = CameraAugment(args.camera_augment) if args.camera_augment > 0 else None
+    affine = D.BatchAugment(rotation=args.rotation, shift=args.shift, zoom=args.zoom, flip=True)
+
+    def augment(x, generator, device):
+        if camera is not None:
+            x = camera(x, generator)
+        return affine(x.to(device, torch.float32), generator)
+
+    return augment
 
 
 def build_scheduler(args, optimizer, steps_per_epoch):
@@ -296,9 +314,10 @@ def train_one_epoch(
         idx = perm[b * args.batch_size : (b + 1) * args.batch_size]
         if len(idx) < 2:  # BatchNorm needs more than one sample
             continue
-        x = split.pixels[idx].to(device, torch.float32)
         if augment is not None:
-            x = augment(x, generator)
+            x = augment(split.pixels[idx], generator, device)
+        else:
+            x = split.pixels[idx].to(device, torch.float32)
         x = D.normalize_tensor(x, spec)
         y = split.labels[idx].to(device)
         logits = model(x)

@@ -7,6 +7,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from training import data as D  # noqa: E402
 from training import train  # noqa: E402
 
 
@@ -67,6 +68,20 @@ def test_augmented_soft_target_run(fer_npz, tmp_path, emotion_args):
         )
     )
     assert len(res["history"]) == 2
+
+
+def test_camera_augment_in_the_training_batches(tmp_path, emotion_args):
+    """--camera-augment 1 changes every image of a batch; 0 leaves exactly the affine warp."""
+    x = torch.randint(0, 256, (16, 1, 32, 32), dtype=torch.uint8)
+
+    def augmented(prob):
+        args = emotion_args("unused", tmp_path, "--camera-augment", str(prob))
+        return train.batch_augment_from_args(args)(x, torch.Generator().manual_seed(1), "cpu")
+
+    plain = augmented(0)
+    warp = D.BatchAugment()(x.float(), torch.Generator().manual_seed(1))
+    assert torch.equal(plain, warp)
+    assert (augmented(1) != plain).flatten(1).any(1).all()
 
 
 @pytest.mark.parametrize("scheduler", ["onecycle", "plateau", "none"])

@@ -1,0 +1,213 @@
+"""Robustness to robot cameras (issue 15): a shipped ONNX model and the paper's weights on the same
+seeded perturbations of the test images, one row per effect and level of `perturb.EVAL_LEVELS`.
+
+    python -m training.robustness --model models/emotion.onnx --json runs/robust_emotion.json
+    python -m training.robustness --model models/gender.onnx --json runs/robust_gender.json
+    python -m training.robustness --model models/age.onnx --json runs/robust_age.json
+
+The images are perturbed at their stored size (FER-2013 48x48, UTKFace 64x64), as the camera and
+detector would hand them over, and then go through each model's own preprocessing: ours through
+the inference side's (`training.evaluate`), the paper's through its 64x64 resize
+(`training.anchor_compare`). Age has no published weights: its rows give our MAE only.
+`markdown` renders the JSON as the model cards' table (`training.model_card --robustness-json`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from training import age as A
+from training import anchor_compare as AC
+from training import data as D
+from training.evaluate import load_onnx, onnx_age_predict, onnx_predict, summarize
+from training.perturb import EVAL_LEVELS, perturb_all
+
+# the test images (name, stored side in px) the table is measured on
+TEST_SETS = {
+    "emotion": ("FER-2013 PrivateTest", 48),
+    "gender": ("UTKFace test split", 64),
+    "age": ("UTKFace test split", 64),
+}
+# what the number in the `level` column means, per effect (for the table's caption)
+LEVEL_MEANING = {
+    "gaussian_noise": "sigma in grey levels",
+    "poisson_noise": "photons at white (fewer: noisier)",
+    "jpeg": "JPEG quality",
+    "low_resolution": "face side in px (shrunk to it and enlarged back)",
+    "motion_blur": "blur length in px, at a random angle",
+    "gamma": "exponent g of out = in^g (g < 1 brightens)",
+    "box_jitter": "largest box shift and scale change, as a fraction of the side",
+}
+# issue 15's goal for far faces: emotion accuracy at 20 px
+LOW_RES_GOAL = ("low_resolution", 20, 0.52)
+
+
+def load_test_images(task: str, path, limit: int | None = None) -> D.FaceArrays:
+    """The task's test split (FER PrivateTest, UTKFace test), the first `limit` images if given."""
+    a = D.load_task(task, path)
+    t = a.subset(a.split == 2)
+    return t.subset(np.arange(len(t)) < limit) if limit else t
+
+
+def conditions():
+    """(perturbation, level) of every table row, the clean images first."""
+    yield "clean", None
+    for name, levels in EVAL_LEVELS.items():
+        for level in levels:
+            yield name, level
+
+
+def score_ours(sess, spec, images, labels) -> float:
+    """Accuracy, or for age the MAE in years, as `training.evaluate` computes them."""
+    if spec.task == "age":
+        pred, std = onnx_age_predict(sess, spec, images)
+        return A.mae_summary(pred, std, labels.astype(np.float64))["mae"]
+    return summarize(labels, onnx_predict(sess, spec, images), spec.labels)["acc"]
+
+
+def score_paper(anchor, spec, images, labels) -> float:
+    return summarize(labels, AC.anchor_probs(anchor, spec.task, images), spec.labels)["acc"]
+
+
+def measure(sess, spec, test: D.FaceArrays, anchor=None, seed: int = 0) -> list[dict]:
+    """One row per condition; both models score the very same perturbed images."""
+    rows = []
+    for name, level in conditions():
+        x = test.images if name == "clean" else perturb_all(test.images, name, level, seed)
+        paper = None if anchor is None else score_paper(anchor, spec, x, test.labels)
+        rows.append(
+            {
+                "perturbation": name,
+                "level": level,
+                "n": len(x),
+                "ours": score_ours(sess, spec, x, test.labels),
+                "paper": paper,
+            }
+        )
+    return rows
+
+
+def _fmt(v, age: bool) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.2f} years" if age else f"{100 * v:.2f} %"
+
+
+def _points(r) -> str:
+    """this model minus the paper's weights, in percentage points"""
+    return "–" if r["paper"] is None else f"{100 * (r['ours'] - r['paper']):+.2f}"
+
+
+def _condition(r) -> str:
+    return r["perturbation"] if r["level"] is None else f"{r['perturbation']} {r['level']:g}"
+
+
+def goal_lines(res: dict) -> list[str]:
+    """Issue 15's checks: never below the paper's weights; emotion >= 52 % at 20 px faces."""
+    # the clean row is the baseline, not a perturbation: the goal is about the others
+    compared = [r for r in res["rows"] if r["paper"] is not None and r["level"] is not None]
+    below = [r for r in compared if r["ours"] < r["paper"]]
+    if not compared:
+        lines = ["- No published weights to compare with (not in the paper)."]
+    elif not below:
+        lines = [
+            "- Goal 'at least the paper's accuracy under every perturbation': reached (at or "
+            f"above the paper's weights in all {len(compared)} perturbed rows)."
+        ]
+    else:
+        what = ", ".join(f"{_condition(r)} ({_points(r)} points)" for r in below)
+        lines = [
+            "- Goal 'at least the paper's accuracy under every perturbation': not reached, "
+            f"below the paper's weights in {len(below)} of {len(compared)} perturbed rows: {what}."
+        ]
+    name, level, goal = LOW_RES_GOAL
+    if res["task"] == "emotion":
+        r = next(r for r in res["rows"] if (r["perturbation"], r["level"]) == (name, level))
+        lines.append(
+            f"- Goal '>= {100 * goal:.0f} % at {level} px faces' ({name} {level}): "
+            f"{100 * r['ours']:.2f} %, {'reached' if r['ours'] >= goal else 'not reached'}."
+        )
+    return lines
+
+
+def markdown(res: dict) -> list[str]:
+    """The model card's table: caption, a clean row and one row per perturbation, goal checks."""
+    age = res["task"] == "age"
+    metric = "MAE in years, lower is better" if age else "accuracy"
+    meanings = "; ".join(f"{k}: {v}" for k, v in LEVEL_MEANING.items())
+    name, side = TEST_SETS[res["task"]]
+    lines = [
+        f"{name}, N = {res['rows'][0]['n']}, {metric}. Each image is perturbed at its stored size "
+        f"({side}x{side}) and then goes through each model's own preprocessing. "
+        "The perturbations are seeded: image i draws its random numbers from "
+        f"`numpy.random.default_rng([seed, i])` with seed {res['seed']}, so both models see the "
+        "same images and a rerun gives the same table (`python -m training.robustness`). "
+        f"Levels: {meanings}.",
+        "",
+        "| perturbation | level | paper's weights | this model | difference |",
+        "|---|---|---|---|---|",
+    ]
+    for r in res["rows"]:
+        level = "–" if r["level"] is None else f"{r['level']:g}"
+        lines.append(
+            f"| {r['perturbation']} | {level} | {_fmt(r['paper'], age)} | {_fmt(r['ours'], age)} "
+            f"| {_points(r)} |"
+        )
+    if not age:
+        lines += ["", "Difference: this model minus the paper's weights, in percentage points."]
+    return lines + [""] + goal_lines(res)
+
+
+def get_args_parser():
+    p = argparse.ArgumentParser(
+        description="our ONNX model and the paper's weights on seeded camera perturbations"
+    )
+    p.add_argument("--model", required=True, help="ONNX file with face_analysis metadata")
+    p.add_argument(
+        "--anchor", default=None, help="paper's .hdf5 (default ../shared/anchors/<file>)"
+    )
+    p.add_argument(
+        "--data-path",
+        default=None,
+        help="dataset (default ../shared/data/fer2013.npz or utkface_gray64.npz)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, default=None, help="only the first N test images")
+    p.add_argument("--json", default=None, help="write the rows as JSON here")
+    p.add_argument("--threads", type=int, default=1)
+    return p
+
+
+def main(args):
+    torch.set_num_threads(args.threads)
+    sess, spec = load_onnx(args.model, args.threads)
+    if args.anchor and spec.task not in AC.ANCHORS:
+        raise SystemExit(f"the paper published no weights for '{spec.task}'")
+    path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
+    anchor_path = args.anchor or (
+        AC.default_anchor_path(spec.task) if spec.task in AC.ANCHORS else None
+    )
+    anchor = AC.load_keras_mini_xception(anchor_path) if anchor_path else None
+    test = load_test_images(spec.task, path, args.limit)
+    res = {
+        "model": str(args.model),
+        "task": spec.task,
+        "data": str(path),
+        "anchor": None if anchor_path is None else Path(anchor_path).name,
+        "seed": args.seed,
+        "metric": "mae" if spec.task == "age" else "accuracy",
+        "rows": measure(sess, spec, test, anchor, args.seed),
+    }
+    print("\n".join(markdown(res)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(res, indent=1))
+    return res
+
+
+if __name__ == "__main__":
+    main(get_args_parser().parse_args())

@@ -27,12 +27,13 @@ from training import data as D
 from training.evaluate import load_onnx, onnx_age_predict, onnx_predict, summarize
 from training.perturb import EVAL_LEVELS, perturb_all
 
-# the test images (name, stored side in px) the table is measured on
+# the images (name of the test and of the validation split, stored side in px) per task
 TEST_SETS = {
-    "emotion": ("FER-2013 PrivateTest", 48),
-    "gender": ("UTKFace test split", 64),
-    "age": ("UTKFace test split", 64),
+    "emotion": ("FER-2013 PrivateTest", "FER-2013 PublicTest", 48),
+    "gender": ("UTKFace test split", "UTKFace val split", 64),
+    "age": ("UTKFace test split", "UTKFace val split", 64),
 }
+SPLIT_IDS = {"test": 2, "val": 1}
 # what the number in the `level` column means, per effect (for the table's caption)
 LEVEL_MEANING = {
     "gaussian_noise": "sigma in grey levels",
@@ -47,10 +48,13 @@ LEVEL_MEANING = {
 LOW_RES_GOAL = ("low_resolution", 20, 0.52)
 
 
-def load_test_images(task: str, path, limit: int | None = None) -> D.FaceArrays:
-    """The task's test split (FER PrivateTest, UTKFace test), the first `limit` images if given."""
+def load_test_images(
+    task: str, path, limit: int | None = None, split: str = "test"
+) -> D.FaceArrays:
+    """The task's test split (FER PrivateTest, UTKFace test) or, to choose between models, its
+    validation split; the first `limit` images if given."""
     a = D.load_task(task, path)
-    t = a.subset(a.split == 2)
+    t = a.subset(a.split == SPLIT_IDS[split])
     return t.subset(np.arange(len(t)) < limit) if limit else t
 
 
@@ -140,7 +144,8 @@ def markdown(res: dict) -> list[str]:
     age = res["task"] == "age"
     metric = "MAE in years, lower is better" if age else "accuracy"
     meanings = "; ".join(f"{k}: {v}" for k, v in LEVEL_MEANING.items())
-    name, side = TEST_SETS[res["task"]]
+    test_name, val_name, side = TEST_SETS[res["task"]]
+    name = val_name if res.get("split") == "val" else test_name
     lines = [
         f"{name}, N = {res['rows'][0]['n']}, {metric}. Each image is perturbed at its stored size "
         f"({side}x{side}) and then goes through each model's own preprocessing. "
@@ -178,6 +183,12 @@ def get_args_parser():
     )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, default=None, help="only the first N test images")
+    p.add_argument(
+        "--split",
+        choices=tuple(SPLIT_IDS),
+        default="test",
+        help="val: the validation split, for choosing between models without the test split",
+    )
     p.add_argument("--json", default=None, help="write the rows as JSON here")
     p.add_argument("--threads", type=int, default=1)
     return p
@@ -193,13 +204,14 @@ def main(args):
         AC.default_anchor_path(spec.task) if spec.task in AC.ANCHORS else None
     )
     anchor = AC.load_keras_mini_xception(anchor_path) if anchor_path else None
-    test = load_test_images(spec.task, path, args.limit)
+    test = load_test_images(spec.task, path, args.limit, args.split)
     res = {
         "model": str(args.model),
         "task": spec.task,
         "data": str(path),
         "anchor": None if anchor_path is None else Path(anchor_path).name,
         "seed": args.seed,
+        "split": args.split,
         "metric": "mae" if spec.task == "age" else "accuracy",
         "rows": measure(sess, spec, test, anchor, args.seed),
     }

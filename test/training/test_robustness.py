@@ -95,6 +95,12 @@ def test_limit_and_seed(fer_npz, tmp_path, tiny_run_args):
     a = run(*common, "--limit", "10", "--seed", "1")
     assert {r["n"] for r in a["rows"]} == {10} and a["seed"] == 1
     assert run(*common, "--limit", "10", "--seed", "1") == a
+    # --split val scores the validation images (PublicTest) and says so
+    val = run(*common, "--split", "val")
+    fer = D.load_fer(fer_npz)
+    assert {r["n"] for r in val["rows"]} == {int((fer.split == 1).sum())} and val["split"] == "val"
+    assert robustness.markdown(val)[0].startswith("FER-2013 PublicTest, ")
+    assert robustness.markdown(a)[0].startswith("FER-2013 PrivateTest, ")
 
 
 def test_gender_anchor_columns_are_put_in_our_order():

@@ -17,9 +17,12 @@ MODELS = REPO / "models"
 
 def test_manifest_lists_the_shipped_models_with_their_sha256():
     entries = json.loads((MODELS / MANIFEST).read_text())
-    assert {"emotion.onnx", "gender.onnx", "yunet/yunet_s_dynamic.onnx"} <= set(entries)
-    for name in ("emotion.onnx", "gender.onnx"):
+    shipped = sorted(p.name for p in MODELS.glob("*.onnx"))
+    assert {"emotion.onnx", "emotion_robust.onnx", "gender.onnx", "age.onnx"} <= set(shipped)
+    assert {*shipped, "yunet/yunet_s_dynamic.onnx"} <= set(entries)
+    for name in shipped:  # each with its card, which names the file's sha256
         assert verify_model(MODELS / name) == entries[name]["sha256"] == file_sha256(MODELS / name)
+        assert file_sha256(MODELS / name) in (MODELS / name).with_suffix(".md").read_text()
 
 
 def tampered_copy(tmp_path, name):

@@ -66,3 +66,35 @@ def tiny_run_args():
         return train.get_args_parser().parse_args([str(a) for a in [*argv, "--seed", "0", *extra]])
 
     return make
+
+
+@pytest.fixture
+def constant_age_onnx(tmp_path):
+    """An exported age head (32x32 input) that says 31 years, spread ~0, for every face."""
+    torch = pytest.importorskip("torch")
+    from face_analysis.core.preprocess import PreprocessSpec
+    from training import age as A
+    from training import export
+    from training.models import build_task_model
+
+    centres = A.bin_centres({"age_bin_min": 1.0, "age_bin_max": 117.0, "age_bin_width": 2.0})
+    model = build_task_model("mini_xception", "age", len(centres)).eval()
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.zero_()
+        model.classifier.bias[int(np.flatnonzero(centres == 31)[0])] = 60.0
+    spec = PreprocessSpec(task="age", labels=A.AGE_OUTPUTS, input_size=32)
+    return export.export_onnx(model, spec, tmp_path / "age_31.onnx", centres=centres)
+
+
+@pytest.fixture
+def evaluate_to_json():
+    """training.evaluate's command line on a model and a data file: its results, also written
+    to `out` when given."""
+    from training import evaluate
+
+    def run(model, data, out=None):
+        argv = ["--model", model, "--data-path", data] + (["--json", out] if out else [])
+        return evaluate.main(evaluate.get_args_parser().parse_args([str(a) for a in argv]))
+
+    return run

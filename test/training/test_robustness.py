@@ -10,12 +10,9 @@ from paths import DATA
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
 
-from face_analysis.core.preprocess import PreprocessSpec  # noqa: E402
-from training import age as A  # noqa: E402
 from training import anchor_compare as AC  # noqa: E402
 from training import data as D  # noqa: E402
 from training import evaluate, export, model_card, robustness, train  # noqa: E402
-from training.models import build_task_model  # noqa: E402
 from training.perturb import EVAL_LEVELS, perturb_all  # noqa: E402
 
 ANCHOR_DIR = DATA.parent / "anchors"  # the paper's weights, beside the data in ../shared
@@ -50,7 +47,7 @@ def expected_conditions():
 
 @pytest.mark.parametrize("task", ["emotion", "gender"])
 def test_rows_score_the_same_images_as_evaluate_and_the_paper(
-    task, fer_npz, utk_npz, tmp_path, tiny_run_args
+    task, fer_npz, utk_npz, tmp_path, tiny_run_args, evaluate_to_json
 ):
     data = fer_npz if task == "emotion" else utk_npz
     onnx = tiny_onnx(tmp_path, task, data, tiny_run_args)
@@ -61,9 +58,7 @@ def test_rows_score_the_same_images_as_evaluate_and_the_paper(
     assert {r["n"] for r in res["rows"]} == {20 if task == "gender" else 40}
 
     # clean: what training.evaluate reports for this model on the test split
-    ev = evaluate.main(
-        evaluate.get_args_parser().parse_args(["--model", str(onnx), "--data-path", str(data)])
-    )
+    ev = evaluate_to_json(onnx, data)
     assert res["rows"][0]["ours"] == ev["PrivateTest" if task == "emotion" else "test"]["acc"]
 
     # a perturbed row: both models on the images perturbed with rng(seed, i)
@@ -113,16 +108,9 @@ def test_gender_anchor_columns_are_put_in_our_order():
     )
 
 
-def test_age_reports_the_mae_and_has_no_paper_weights(utk_npz, tmp_path):
+def test_age_reports_the_mae_and_has_no_paper_weights(utk_npz, constant_age_onnx):
     """A model that says 31 years for every face: every row's MAE is mean |31 - age|."""
-    centres = A.bin_centres({"age_bin_min": 1.0, "age_bin_max": 117.0, "age_bin_width": 2.0})
-    model = build_task_model("mini_xception", "age", len(centres)).eval()
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.zero_()
-        model.classifier.bias[int(np.flatnonzero(centres == 31)[0])] = 60.0
-    spec = PreprocessSpec(task="age", labels=A.AGE_OUTPUTS, input_size=32)
-    onnx = export.export_onnx(model, spec, tmp_path / "age.onnx", centres=centres)
+    onnx = constant_age_onnx
     res = run("--model", onnx, "--data-path", utk_npz)
     with np.load(utk_npz) as z:
         ages = z["age"][z["split"] == 2].astype(np.float64)
@@ -158,21 +146,12 @@ def test_goal_lines():
     assert lines[1] == "- Goal '>= 52 % at 20 px faces' (low_resolution 20): 51.90 %, not reached."
 
 
-def test_card_has_the_robustness_table_and_hand_written_sections(fer_npz, tmp_path, tiny_run_args):
+def test_card_has_the_robustness_table_and_hand_written_sections(
+    fer_npz, tmp_path, tiny_run_args, evaluate_to_json
+):
     onnx = tiny_onnx(tmp_path, "emotion", fer_npz, tiny_run_args)
     run_dir = tmp_path / "run_emotion"
-    evaluate.main(
-        evaluate.get_args_parser().parse_args(
-            [
-                "--model",
-                str(onnx),
-                "--data-path",
-                str(fer_npz),
-                "--json",
-                str(tmp_path / "eval.json"),
-            ]
-        )
-    )
+    evaluate_to_json(onnx, fer_npz, tmp_path / "eval.json")
     rob = run(
         "--model", onnx, "--data-path", fer_npz, "--anchor", anchor_file("emotion"), "--limit", "8",
         "--json", tmp_path / "robust.json",

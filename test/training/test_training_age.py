@@ -176,20 +176,12 @@ def test_mae_tables_on_a_hand_made_case():
     ]
 
 
-def test_evaluate_scores_a_constant_onnx_model_exactly(utk_npz, tmp_path):
+def test_evaluate_scores_a_constant_onnx_model_exactly(
+    utk_npz, constant_age_onnx, evaluate_to_json
+):
     """A model that says 31 years (spread ~0) for every face: the evaluation's MAE must equal the
     mean |31 - age| of the synthetic test split, through ONNX and the inference preprocessing."""
-    centres = A.bin_centres(DEFAULT_BINS)
-    model = build_task_model("mini_xception", "age", len(centres)).eval()
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.zero_()
-        model.classifier.bias[int(np.flatnonzero(centres == 31)[0])] = 60.0
-    spec = PreprocessSpec(task="age", labels=A.AGE_OUTPUTS, input_size=32)
-    path = export.export_onnx(model, spec, tmp_path / "const.onnx", centres=centres)
-    ev = evaluate.main(
-        evaluate.get_args_parser().parse_args(["--model", str(path), "--data-path", str(utk_npz)])
-    )
+    ev = evaluate_to_json(constant_age_onnx, utk_npz)
     with np.load(utk_npz) as z:
         ages = z["age"][z["split"] == 2].astype(np.float64)
     assert ev["test"]["mae"] == pytest.approx(np.abs(31 - ages).mean(), abs=1e-3)

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from training import evaluate, export, model_card, train  # noqa: E402
+from training import export, model_card, train  # noqa: E402
 from training.model_card import REPO, machine_paths, repo_relative  # noqa: E402
 
 
@@ -28,7 +28,7 @@ def test_committed_cards_name_no_machine_path():
         assert machine_paths(card.read_text()) == [], card
 
 
-def test_card_from_a_tiny_run(fer_npz, tmp_path, tiny_run_args):
+def test_card_from_a_tiny_run(fer_npz, tmp_path, tiny_run_args, evaluate_to_json):
     """train -> export -> evaluate -> model_card, the card naming the data relative to the repository."""
     run = tmp_path / "run"
     train.main(tiny_run_args("emotion", fer_npz, run, "--epochs", "1", "--no-plot"))
@@ -45,18 +45,7 @@ def test_card_from_a_tiny_run(fer_npz, tmp_path, tiny_run_args):
             ]
         )
     )
-    evaluate.main(
-        evaluate.get_args_parser().parse_args(
-            [
-                "--model",
-                str(onnx),
-                "--data-path",
-                str(fer_npz),
-                "--json",
-                str(tmp_path / "eval.json"),
-            ]
-        )
-    )
+    evaluate_to_json(onnx, fer_npz, tmp_path / "eval.json")
     commands = tmp_path / "commands.txt"
     card = tmp_path / "emotion.md"
     argv = [

@@ -29,6 +29,7 @@ from face_analysis.core.model_files import file_sha256
 from training import age as A
 from training import checkpoint
 from training.evaluate import age_table_lines, load_onnx
+from training.robustness import comparison as robustness_comparison
 from training.robustness import markdown as robustness_table
 from training.train import load_stage, plot_curves
 
@@ -116,6 +117,17 @@ def main(argv=None):
         "--robustness-json",
         default=None,
         help="output of training.robustness: adds the 'Robustness to robot cameras' section",
+    )
+    p.add_argument(
+        "--compare-robustness-json",
+        default=None,
+        help="training.robustness output of another model on the same images (e.g. the file "
+        "this one replaces): a table of both under the robustness table",
+    )
+    p.add_argument(
+        "--compare-name",
+        default="previous file",
+        help="what to call that model in the table's header",
     )
     p.add_argument(
         "--section-file",
@@ -293,6 +305,9 @@ def main(argv=None):
     if a.robustness_json:
         rob = json.loads(Path(a.robustness_json).read_text())
         L += ["", "## Robustness to robot cameras", "", *robustness_table(rob)]
+        if a.compare_robustness_json:
+            other = json.loads(Path(a.compare_robustness_json).read_text())
+            L += ["", *robustness_comparison(other, rob, a.compare_name)]
     if a.extra_json:
         extra = json.loads(Path(a.extra_json).read_text())
         L += ["", "## Variants measured (not shipped unless stated)", ""]

@@ -107,6 +107,10 @@ def _points(r) -> str:
     return "–" if r["paper"] is None else f"{100 * (r['ours'] - r['paper']):+.2f}"
 
 
+def _level(r) -> str:
+    return "–" if r["level"] is None else f"{r['level']:g}"
+
+
 def _condition(r) -> str:
     return r["perturbation"] if r["level"] is None else f"{r['perturbation']} {r['level']:g}"
 
@@ -158,14 +162,41 @@ def markdown(res: dict) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for r in res["rows"]:
-        level = "–" if r["level"] is None else f"{r['level']:g}"
         lines.append(
-            f"| {r['perturbation']} | {level} | {_fmt(r['paper'], age)} | {_fmt(r['ours'], age)} "
+            f"| {r['perturbation']} | {_level(r)} | {_fmt(r['paper'], age)} | {_fmt(r['ours'], age)} "
             f"| {_points(r)} |"
         )
     if not age:
         lines += ["", "Difference: this model minus the paper's weights, in percentage points."]
     return lines + [""] + goal_lines(res)
+
+
+def comparison(before: dict, after: dict, before_name: str) -> list[str]:
+    """`after`'s model beside another model (`before_name`) measured on the same seeded images:
+    e.g. a retrained file beside the one it replaces."""
+
+    def measured_on(res):  # results written before --split existed are of the test split
+        rows = [(r["perturbation"], r["level"], r["n"]) for r in res["rows"]]
+        return res["task"], res["seed"], res.get("split", "test"), rows
+
+    if measured_on(before) != measured_on(after):
+        raise ValueError("the two robustness results differ in task, seed, split or conditions")
+    age = after["task"] == "age"
+    change = "MAE in years" if age else "percentage points"
+    lines = [
+        f"This model beside {before_name}, on the same seeded images as the table above; change "
+        f"in {change}.",
+        "",
+        f"| perturbation | level | {before_name} | this model | change |",
+        "|---|---|---|---|---|",
+    ]
+    for b, a in zip(before["rows"], after["rows"]):
+        d = (a["ours"] - b["ours"]) * (1 if age else 100)
+        lines.append(
+            f"| {a['perturbation']} | {_level(a)} | {_fmt(b['ours'], age)} | "
+            f"{_fmt(a['ours'], age)} | {d:+.2f} |"
+        )
+    return lines
 
 
 def get_args_parser():

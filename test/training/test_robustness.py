@@ -164,13 +164,16 @@ def test_card_has_the_robustness_table_and_hand_written_sections(
     notes.write_text("## Notes and limitations\n\nhand-written\n")
     commands = tmp_path / "commands.txt"
     commands.write_text("python -m training.robustness --model models/emotion.onnx\n")
+    before = dict(rob, rows=[dict(r, ours=r["ours"] - 0.1) for r in rob["rows"]])
+    (tmp_path / "before.json").write_text(json.dumps(before))
     card = tmp_path / "emotion.md"
     model_card.main(
         [
             "--model", str(onnx), "--checkpoint", str(run_dir / "best.pth"),
             "--eval-json", str(tmp_path / "eval.json"), "--commands-file", str(commands),
             "--robustness-json", str(tmp_path / "robust.json"), "--section-file", str(speed),
-            "--notes-file", str(notes), "--output", str(card),
+            "--compare-robustness-json", str(tmp_path / "before.json"),
+            "--compare-name", "old file", "--notes-file", str(notes), "--output", str(card),
         ]
     )  # fmt: skip
     text = card.read_text()
@@ -185,3 +188,9 @@ def test_card_has_the_robustness_table_and_hand_written_sections(
     assert [text.index(h) for h in order] == sorted(text.index(h) for h in order)
     assert speed.read_text().strip() in text  # verbatim
     assert "\n".join(robustness.markdown(rob)) in text
+    beside = robustness.comparison(before, rob, "old file")
+    assert "\n".join(beside) in text and "| old file | this model | change |" in beside[2]
+    clean = rob["rows"][0]["ours"]
+    assert beside[4] == f"| clean | – | {100 * clean - 10:.2f} % | {100 * clean:.2f} % | +10.00 |"
+    with pytest.raises(ValueError, match="differ"):  # not measured on the same conditions
+        robustness.comparison(dict(before, rows=before["rows"][1:]), rob, "old file")

@@ -84,6 +84,10 @@ def stage_recipe(stage) -> str:
         "" if a["task"] == "age" else f"label smoothing {a['label_smoothing']:g}",
         f"EMA of the weights (decay {a['ema_decay']:g})" if a.get("ema_decay") else "",
         f"FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "",
+        f"distilled from the teacher `{Path(a['teacher_probs']).name}` (weight "
+        f"{a['teacher_alpha']:g}, temperature {a['teacher_temperature']:g})"
+        if a.get("teacher_probs")
+        else "",
         f"camera effects with probability {a['camera_augment']:g} each"
         if a.get("camera_augment")
         else "",

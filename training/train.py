@@ -38,7 +38,7 @@ from tqdm import tqdm
 
 from face_analysis.core.preprocess import PreprocessSpec
 from training import age as A
-from training import checkpoint
+from training import checkpoint, teacher
 from training import data as D
 from training.models import build_task_model, count_parameters
 from training.perturb import CameraAugment
@@ -107,6 +107,25 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         type=float,
         default=0.0,
         help="emotion only: target = (1-a)*one-hot(FER label) + a*FER+ vote distribution",
+    )
+    p.add_argument(
+        "--teacher-probs",
+        default="",
+        help="emotion only: a teacher file of training.teacher (ensemble probabilities on the "
+        "training images) for offline knowledge distillation",
+    )
+    p.add_argument(
+        "--teacher-alpha",
+        type=float,
+        default=0.5,
+        help="with --teacher-probs: target = (1-a)*label target + a*teacher",
+    )
+    p.add_argument(
+        "--teacher-temperature",
+        type=float,
+        default=1.0,
+        help="with --teacher-probs: the teacher's probabilities to the power 1/T, renormalised "
+        "(T > 1 softens them)",
     )
     p.add_argument(
         "--patience", type=int, default=15, help="early stopping: epochs without val improvement"
@@ -234,12 +253,23 @@ def load_data(args, input_size: int) -> tuple[dict[str, Split], str]:
         if args.limit:
             sub = sub.subset(np.arange(len(sub)) < args.limit)
         targets = None
-        if name == "train" and args.task == "emotion" and args.ferplus_alpha > 0:
-            targets = D.soft_targets(
-                sub.labels, sub.extras.get("ferplus_votes"), args.ferplus_alpha
-            )
+        if name == "train" and args.task == "emotion":
+            targets = train_targets(args, sub)
         splits[name] = Split(sub, input_size, targets)
     return splits, str(path)
+
+
+def train_targets(args, train: D.FaceArrays) -> np.ndarray | None:
+    """Soft emotion targets (FER+ votes and/or a distillation teacher), None for plain labels."""
+    if args.ferplus_alpha <= 0 and not args.teacher_probs:
+        return None
+    targets = D.soft_targets(train.labels, train.extras.get("ferplus_votes"), args.ferplus_alpha)
+    if args.teacher_probs:
+        probs = teacher.load(args.teacher_probs, train.images)
+        targets = teacher.distill_targets(
+            targets, probs, args.teacher_alpha, args.teacher_temperature
+        )
+    return targets
 
 
 def batch_augment_from_args(args):

@@ -1,12 +1,13 @@
 """The `fer` PyPI package's whole pipeline (Haar cascade + the Keras mini-Xception emotion model
-run by TensorFlow Lite, its default) against ours (YuNet + emotion and gender heads + tracking),
+run by TensorFlow Lite, its default) against ours (YuNet + the emotion, gender and age heads + tracking),
 on the same 640x480 frames, in one run: frames per second of each, the ratio, and the faces each
 finds (and how many of fer's faces ours finds too).
 
 Ours is timed as the command line and a one-thread ROS pipeline run it (FaceAnalyzer.analyze),
 as face_analysis_pipeline runs it with pipeline_overlap (detection of frame n+1 in a second
-thread while frame n is classified), with detect_every 2, and with both. fer and ours alternate over the
-frames, a few rounds, median per frame. fer's OpenCV and TFLite choose their own thread counts;
+thread while frame n is classified), with detect_every 2, with both, and with attribute_every 5
+(gender and age on a tracked face every 5th frame). fer and ours alternate over the frames, a
+few rounds, median per frame. fer's OpenCV and TFLite choose their own thread counts;
 ours uses one onnxruntime thread per network.
 
 fer needs TensorFlow, numpy < 2 and its own OpenCV, so it cannot share the ROS environment;
@@ -19,24 +20,25 @@ run this script in a throwaway venv (it says so and exits when fer is missing):
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import statistics
 import time
 
 import cv2
 import numpy as np
-from bench_pipeline import overlapped_seconds, synthetic_frames
+from bench_pipeline import speed_variant_analyzers, synthetic_frames, variant_seconds
 from timing import DEMO, machine_note
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import AnalyzerConfig
 
 GOAL_RATIO = 8.0
-# label -> (detect_every, overlapped)
+# label -> (AnalyzerConfig settings, overlapped), as bench_pipeline.SPEED_VARIANTS
 OURS = {
-    "ours, 1 thread": (1, False),
-    "ours, overlap (2 threads)": (1, True),
-    "ours, 1 thread, detect_every 2": (2, False),
-    "ours, overlap + detect_every 2": (2, True),
+    "ours, 1 thread": ({}, False),
+    "ours, overlap (2 threads)": ({}, True),
+    "ours, 1 thread, detect_every 2": ({"detect_every": 2}, False),
+    "ours, overlap + detect_every 2": ({"detect_every": 2}, True),
+    "ours, 1 thread, attribute_every 5": ({"attribute_every": 5}, False),
+    "ours, detect_every 2 + attribute_every 5": ({"detect_every": 2, "attribute_every": 5}, False),
 }
 
 
@@ -80,11 +82,7 @@ def main() -> None:
         print(f"fer is not installed in this environment ({exc}); see this script's docstring")
         return
     fer = FER()  # its defaults: Haar 1.1 / 5, min face 50 px, TFLite
-    config = AnalyzerConfig()
-    ours = {
-        label: FaceAnalyzer(dataclasses.replace(config, detect_every=every))
-        for label, (every, _) in OURS.items()
-    }
+    ours = speed_variant_analyzers(AnalyzerConfig(), OURS)
     print(
         f"fer {getattr(__import__('fer'), '__version__', '?')} vs face_analysis; {machine_note()}"
     )
@@ -106,15 +104,7 @@ def main() -> None:
                 fer.detect_emotions(frame)
             times["fer"].append(time.perf_counter() - start)
             for label, (_, overlapped) in OURS.items():
-                analyzer = ours[label]
-                analyzer.reset()
-                if overlapped:
-                    times[label].append(overlapped_seconds(analyzer, frames))
-                else:
-                    start = time.perf_counter()
-                    for frame in frames:
-                        analyzer.analyze(frame)
-                    times[label].append(time.perf_counter() - start)
+                times[label].append(variant_seconds(ours[label], frames, overlapped))
         fps = {label: len(frames) / statistics.median(t) for label, t in times.items()}
         rows.append(
             (

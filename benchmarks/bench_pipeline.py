@@ -6,8 +6,9 @@ synthetic 640x480 frames with 1 to 5 faces cut from the demo photo, drifting 2 p
 
 A second table: the default pipeline (YuNet) with its speed options, on the same frames, timed
 in alternation: detect_every k (the detector on every k-th frame, the tracker carrying the faces
-in between) and the two-thread overlap of face_analysis_pipeline (pipeline_overlap: detection of
-frame n+1 while frame n is classified; throughput, not the latency of one frame).
+in between), the two-thread overlap of face_analysis_pipeline (pipeline_overlap: detection of
+frame n+1 while frame n is classified; throughput, not the latency of one frame), and
+attribute_every k (gender and age on a tracked face every k-th frame, emotion every frame).
 
     python benchmarks/bench_pipeline.py [--frames N] [--only-speed]
 """
@@ -106,31 +107,41 @@ def sequential_seconds(analyzer: FaceAnalyzer, frames) -> float:
     return seconds(analyzer.analyze, frames)
 
 
-# label -> (detect_every, overlapped)
+# label -> (AnalyzerConfig settings, overlapped)
 SPEED_VARIANTS = {
-    "1 thread, detect every frame": (1, False),
-    "overlap (2 threads)": (1, True),
-    "1 thread, detect_every 2": (2, False),
-    "1 thread, detect_every 3": (3, False),
-    "overlap + detect_every 2": (2, True),
+    "1 thread, detect every frame": ({}, False),
+    "overlap (2 threads)": ({}, True),
+    "1 thread, detect_every 2": ({"detect_every": 2}, False),
+    "1 thread, detect_every 3": ({"detect_every": 3}, False),
+    "overlap + detect_every 2": ({"detect_every": 2}, True),
+    "1 thread, attribute_every 5": ({"attribute_every": 5}, False),
+    "detect_every 2 + attribute_every 5": ({"detect_every": 2, "attribute_every": 5}, False),
 }
+
+
+def speed_variant_analyzers(config: AnalyzerConfig, variants: dict) -> dict[str, FaceAnalyzer]:
+    """One analyzer per variant (label -> (settings, overlapped)), each warmed up."""
+    return {
+        label: FaceAnalyzer(dataclasses.replace(config, **settings))
+        for label, (settings, _) in variants.items()
+    }
+
+
+def variant_seconds(analyzer: FaceAnalyzer, frames, overlapped: bool) -> float:
+    """Seconds for the frames from a fresh start (no tracks), one thread or overlapped."""
+    analyzer.reset()
+    return (overlapped_seconds if overlapped else sequential_seconds)(analyzer, frames)
 
 
 def speed_options_fps(config: AnalyzerConfig, frames, rounds: int = 3) -> dict[str, float]:
     """fps of each SPEED_VARIANTS entry, median of `rounds`, the variants in alternation."""
-    analyzers = {
-        label: FaceAnalyzer(dataclasses.replace(config, detect_every=every))
-        for label, (every, _) in SPEED_VARIANTS.items()
-    }
+    analyzers = speed_variant_analyzers(config, SPEED_VARIANTS)
     for analyzer in analyzers.values():
         analyzer.analyze(frames[0])
     runs: dict[str, list[float]] = {label: [] for label in SPEED_VARIANTS}
     for _ in range(rounds):
         for label, (_, overlapped) in SPEED_VARIANTS.items():
-            analyzer = analyzers[label]
-            analyzer.reset()
-            timer = overlapped_seconds if overlapped else sequential_seconds
-            runs[label].append(timer(analyzer, frames))
+            runs[label].append(variant_seconds(analyzers[label], frames, overlapped))
     return {label: len(frames) / statistics.median(times) for label, times in runs.items()}
 
 

@@ -48,6 +48,7 @@ CASES = {
     "single": ("single process, 1 thread", True, {}),
     "overlap": ("single process, overlap", True, {"pipeline_overlap": True}),
     "separate": ("separate (3 processes)", False, {}),
+    "every_frame": ("single, attribute_every 1", True, {"attribute_every": 1}),
 }
 
 

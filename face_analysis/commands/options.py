@@ -96,6 +96,14 @@ def common_options() -> argparse.ArgumentParser:
     )
     tracking = common.add_argument_group("tracking")
     tracking.add_argument(
+        "--attribute-every",
+        type=int,
+        default=defaults.attribute_every,
+        metavar="K",
+        help="run gender and age on a tracked face every K-th frame only, emotion every frame "
+        "(default: %(default)s)",
+    )
+    tracking.add_argument(
         "--iou-threshold",
         type=float,
         default=defaults.iou_threshold,
@@ -127,6 +135,7 @@ def config_from_args(args: argparse.Namespace) -> AnalyzerConfig:
         min_detection_score=args.min_score,
         max_faces=args.max_faces,
         detect_every=args.detect_every,
+        attribute_every=args.attribute_every,
         iou_threshold=args.iou_threshold,
         smoothing_alpha=args.alpha,
         max_missed=args.max_missed,

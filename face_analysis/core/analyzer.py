@@ -67,6 +67,11 @@ class AnalyzerConfig:
     max_away: int = 30  # frames a face the camera turned away from keeps its track
     # Run the detector on every k-th frame; the tracker carries the faces in between.
     detect_every: int = 1
+    # Run the attribute heads (every head but emotion: gender, age) on a tracked face every k-th
+    # frame it is classified; in between it keeps its track's value. Emotion runs every time.
+    # They do not change within a track, and they take most of the heads' time (age runs twice:
+    # its flip average).
+    attribute_every: int = 5
     align_faces: bool = ALIGN  # eyes-level crops for faces with landmarks (classify.py)
     intra_op_threads: int = 1
     inter_op_threads: int = 1
@@ -83,6 +88,8 @@ class AnalyzerConfig:
             raise ConfigError(f"track_high_score must be in [0, 1], got {self.track_high_score}")
         if self.detect_every < 1:
             raise ConfigError(f"detect_every must be >= 1, got {self.detect_every}")
+        if self.attribute_every < 1:
+            raise ConfigError(f"attribute_every must be >= 1, got {self.attribute_every}")
 
 
 class FaceAnalyzer:
@@ -121,6 +128,7 @@ class FaceAnalyzer:
             )
         self.classifier = classifier
         self._frames = 0  # frames seen by detect_step() since the last reset()
+        self._classified: dict[int, int] = {}  # per track in view: classifications so far
 
     @property
     def labels(self) -> dict[str, tuple[str, ...]]:
@@ -155,7 +163,8 @@ class FaceAnalyzer:
         kept = self.tracker.track(clipped, motion, (shape[1], shape[0]))
         faces = [clipped[index] for index, _ in kept]
         if self.classifier is not None:
-            results = self.classifier.classify(frame, faces)
+            skip = self._attributes_not_due([track_id for _, track_id in kept])
+            results = self.classifier.classify(frame, faces, skip)
         else:
             results = [FaceResult(box=box) for box in faces]
         return self.tracker.smooth(
@@ -164,6 +173,28 @@ class FaceAnalyzer:
                 for result, (_, track_id) in zip(results, kept)
             ]
         )
+
+    def _attributes_not_due(self, track_ids: Sequence[int]) -> list[set[str]] | None:
+        """Per face, the attribute heads to skip this frame (attribute_every): a track runs them
+        when it has no value yet, then on every k-th classification, offset by its id so that
+        faces that appeared together do not all run them on the same frame."""
+        every = self.config.attribute_every
+        if every == 1:
+            return None
+        tracks = {track.track_id: track for track in self.tracker.tracks}
+        live = tracks.keys() | {track.track_id for track in self.tracker.away}
+        counts = {track_id: self._classified.get(track_id, 0) for track_id in track_ids}
+        self._classified = {i: n for i, n in self._classified.items() if i in live}
+        self._classified.update((track_id, n + 1) for track_id, n in counts.items())
+        attributes = [name for name in self.classifier.heads if name != "emotion"]
+        return [
+            {
+                name
+                for name in attributes
+                if name in tracks[track_id].scores and (counts[track_id] + track_id) % every
+            }
+            for track_id in track_ids
+        ]
 
     def detect_step(self, frame: np.ndarray) -> list[FaceBox] | None:
         """The first half of analyze(): the candidate boxes on a detection frame (every
@@ -204,5 +235,6 @@ class FaceAnalyzer:
         """Forget all tracks, e.g. when the video source changes."""
         self.tracker.reset()
         self._frames = 0
+        self._classified = {}
         if self.motion is not None:
             self.motion.reset()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import numpy as np
 import onnxruntime as ort
@@ -240,30 +240,57 @@ class FaceClassifier:
         """Frames smaller than the largest model input are rejected rather than upscaled."""
         return max(head.spec.input_size for head in self._heads.values())
 
-    def classify(self, image: np.ndarray, boxes: Sequence[BoxLike]) -> list[FaceResult]:
-        """One FaceResult per box (clipped to the image), with every head's probabilities."""
+    def classify(
+        self,
+        image: np.ndarray,
+        boxes: Sequence[BoxLike],
+        skip: Sequence[Collection[str]] | None = None,
+    ) -> list[FaceResult]:
+        """One FaceResult per box (clipped to the image), with every head's probabilities.
+        skip: per box, the names of heads not to run on it (its result leaves them None);
+        a face no head of a framing needs is not cropped for it."""
         image = check_image(image, self.min_image_size)
         faces = [clip_box(box, image.shape) for box in boxes]
         results = [FaceResult(box=face) for face in faces]
-        if not faces:
+        skip = skip or [()] * len(faces)
+        # per framing group: the heads and, per head, the faces it runs on
+        work = []
+        for key, heads in self._groups:
+            runs = {
+                name: [i for i in range(len(faces)) if name not in skip[i]] for name, _ in heads
+            }
+            cropped = sorted(set().union(*runs.values()))
+            if cropped:
+                work.append((key, heads, runs, cropped))
+        if not work:
             return results
         shape = image.shape
-        plans = [
-            [
-                crop_plan(face.as_tuple(), key, shape, face.landmarks if self.align else None)
-                for face in faces
-            ]
-            for key, _ in self._groups
+        plans = {
+            key: {
+                i: crop_plan(
+                    faces[i].as_tuple(), key, shape, faces[i].landmarks if self.align else None
+                )
+                for i in cropped
+            }
+            for key, _, _, cropped in work
+        }
+        regions = [
+            _union([group[i] for group in plans.values() if i in group])
+            for i in sorted(set().union(*(group.keys() for group in plans.values())))
         ]
-        gray = self._buffers.gray(image, [_union(face) for face in zip(*plans)])
-        for (key, heads), group in zip(self._groups, plans):
-            pixels, batch = self._buffers.batch(key, len(faces))
-            for plan, row in zip(group, pixels):
-                plan.write(gray, row)
+        gray = self._buffers.gray(image, regions)
+        for key, heads, runs, cropped in work:
+            pixels, batch = self._buffers.batch(key, len(cropped))
+            for i, row in zip(cropped, pixels):
+                plans[key][i].write(gray, row)
             normalize_into(pixels, key, batch[:, 0])
             for name, head in heads:
-                for result, row in zip(results, head.predict(batch)):
-                    _store(result, name, head.result(row))
+                rows = runs[name]
+                if not rows:
+                    continue
+                subset = batch if rows == cropped else batch[[cropped.index(i) for i in rows]]
+                for i, row in zip(rows, head.predict(subset)):
+                    _store(results[i], name, head.result(row))
         return results
 
 

@@ -299,7 +299,7 @@ class FaceTracker:
 
     def smooth(self, results: Sequence[FaceResult]) -> list[FaceResult]:
         """Each result's head probabilities averaged with its track's (results carry track ids
-        from track())."""
+        from track()); a head left None keeps the track's last value."""
         by_id = {track.track_id: track for track in self.tracks}
         return [
             dataclasses.replace(
@@ -321,9 +321,10 @@ class FaceTracker:
         )
 
     def _smooth(self, track: Track, head: str, scores):
-        """The head's output (ClassScores or an Estimate such as age) averaged with the track's."""
+        """The head's output (ClassScores or an Estimate such as age) averaged with the track's;
+        a head that did not run on this face (None) keeps the track's value."""
         if scores is None:
-            return None
+            return track.scores.get(head)
         previous, a = track.scores.get(head), self.alpha
         if isinstance(scores, Estimate) and isinstance(previous, Estimate):
             scores = Estimate(

@@ -301,6 +301,17 @@ PARAMS: tuple[Param, ...] = (
         at_configure=True,
     ),
     Param(
+        "attribute_every",
+        _core("config", "attribute_every"),
+        "Run the attribute heads (gender, age: every head but emotion) on a tracked face only "
+        "every k-th frame it is classified, staggered over the faces; in between the face "
+        "keeps its track's smoothed value. A new track runs them at once; emotion runs every "
+        "frame. 1 = every head on every frame.",
+        TRACKING,
+        range=(1, 300),
+        at_configure=True,
+    ),
+    Param(
         "pipeline_overlap",
         False,
         "Two threads: detect frame n+1 while frame n is classified, tracked and published "
@@ -547,8 +558,9 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
         config.iou_threshold = values["iou_threshold"]
         config.smoothing_alpha = values["smoothing_alpha"]
         config.max_missed = values["max_missed_frames"]
-        for key in ("track_high_score", "camera_motion", "max_away", "align_faces", "detect_every"):
-            if key in values:  # TRACKING nodes only
+        tracking = ("track_high_score", "camera_motion", "max_away", "align_faces")
+        for key in (*tracking, "attribute_every", "detect_every"):
+            if key in values:  # TRACKING nodes only (detect_every: the pipeline)
                 setattr(config, key, values[key])
     return config
 

@@ -104,9 +104,9 @@ def test_only_kept_faces_are_classified_and_low_scores_only_continue_tracks(stan
     classified = []
     classify = analyzer.classifier.classify
 
-    def counting(frame, boxes):
+    def counting(frame, boxes, skip=None):
         classified.append(len(boxes))
-        return classify(frame, boxes)
+        return classify(frame, boxes, skip)
 
     analyzer.classifier.classify = counting
     image = np.zeros((200, 200, 3), np.uint8)
@@ -183,3 +183,29 @@ def test_detect_every_k_carries_faces_and_labels_between_detections(standin_mode
     assert len(calls) == 4  # after reset() the first frame is a detection frame again
     with pytest.raises(ConfigError, match="detect_every"):
         FaceAnalyzer(config(standin_models, detect_every=0))
+
+
+def test_attribute_every_k_runs_gender_on_a_share_of_the_faces_per_frame(standin_models):
+    """attribute_every=3 on a still frame with 6 faces: every head runs on the new tracks, then
+    emotion on every face, gender and age on 2 faces a frame (each track every 3rd frame,
+    staggered); every face still carries its track's gender."""
+    image = demo_image("oarriaga_test_image.jpg")
+    analyzer = FaceAnalyzer(config(standin_models, attribute_every=3))
+    rows = {name: [] for name in analyzer.classifier.heads}
+    assert set(rows) == {"emotion", "gender", "age"}
+    for name, head in analyzer.classifier.heads.items():
+        predict = head.predict
+        head.predict = lambda batch, name=name, predict=predict: (
+            rows[name].append(len(batch)) or predict(batch)
+        )
+    reference = FaceAnalyzer(config(standin_models))
+    for _ in range(7):
+        results, truth = analyzer.analyze(image), reference.analyze(image)
+        assert sorted(r.track_id for r in results) == [1, 2, 3, 4, 5, 6]
+        assert all(r.gender is not None for r in results)
+        for a, b in zip(results, truth):  # a still image: the same label either way
+            assert a.gender.label == b.gender.label
+    assert rows["emotion"] == [6] * 7
+    assert rows["gender"] == rows["age"] == [6] + [2] * 6
+    with pytest.raises(ConfigError, match="attribute_every"):
+        FaceAnalyzer(config(standin_models, attribute_every=0))

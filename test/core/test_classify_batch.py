@@ -234,3 +234,43 @@ def test_shipped_emotion_flips_only_unsure_faces(photo_faces):
     np.testing.assert_allclose(
         shipped.predict(confident), plain.run(["probs"], {"input": confident})[0], atol=1e-6
     )
+
+
+def test_skipped_heads_are_not_run_and_the_others_are_unchanged(photo_faces):
+    """skip (attribute_every): each head runs on exactly the faces that do not skip it, and
+    gives them the numbers a full run gives; a face no head of a framing needs is not cropped."""
+    image, faces = photo_faces
+    classifier = FaceClassifier(
+        str(MODELS / "emotion.onnx"),
+        str(MODELS / "gender.onnx"),
+        models={"age": str(MODELS / "age.onnx")},
+    )
+    full = classifier.classify(image, faces)
+    rows = {name: [] for name in classifier.heads}
+    for name, head in classifier.heads.items():
+        predict = head.predict
+        head.predict = lambda batch, name=name, predict=predict: (
+            rows[name].append(len(batch)) or predict(batch)
+        )
+    skip = [{"gender", "age"} if i % 2 else set() for i in range(len(faces))]
+    skip[0] = {"emotion", "gender", "age"}
+    got = classifier.classify(image, faces, skip)
+    runs = {name: sum(name not in s for s in skip) for name in rows}
+    assert rows == {name: [n] for name, n in runs.items()}
+    for i, (a, b) in enumerate(zip(got, full)):
+        for name in ("emotion", "gender"):
+            if name in skip[i]:
+                assert getattr(a, name) is None
+            else:
+                np.testing.assert_allclose(
+                    getattr(a, name).probs, getattr(b, name).probs, atol=1e-6
+                )
+        assert (a.age is None) == ("age" in skip[i])
+        if a.age is not None:
+            assert a.age.value == pytest.approx(b.age.value, abs=1e-4)
+    for head in classifier.heads.values():
+        del head.predict
+    everything = [set(classifier.heads)] * len(faces)
+    assert all(
+        r.emotion is None and r.age is None for r in classifier.classify(image, faces, everything)
+    )

@@ -61,10 +61,11 @@ class BrightnessClassifier:
         "emotion": SimpleNamespace(spec=SimpleNamespace(labels=EMOTIONS), is_classifier=True),
     }
 
-    def classify(self, image: np.ndarray, boxes) -> list[FaceResult]:
+    def classify(self, image: np.ndarray, boxes, skip=None) -> list[FaceResult]:
+        """skip: per box, heads left None (as FaceClassifier.classify)."""
         gray = to_gray(image)
         results = []
-        for box in boxes:
+        for box, skipped in zip(boxes, skip or [()] * len(boxes)):
             box = clip_box(box, image.shape)
             x0, y0, x1, y1 = (int(round(v)) for v in box.as_tuple())
             male = gray[y0:y1, x0:x1].mean() > (MALE_GRAY + FEMALE_GRAY) / 2
@@ -77,6 +78,8 @@ class BrightnessClassifier:
                     emotion=ClassScores(EMOTIONS, np.array([0.75, 0.25], dtype=np.float32)),
                 )
             )
+            for head in skipped:
+                setattr(results[-1], head, None)
         return results
 
 

@@ -28,6 +28,29 @@ def child_environment() -> dict:
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
 
 
+def stop_process_group(proc: subprocess.Popen, timeout: float, signal_group: bool = True) -> int:
+    """SIGINT to a process started with start_new_session (to its whole group, as a terminal's
+    Ctrl-C, when signal_group), wait, SIGKILL the group if it does not end in time; then kill
+    whatever of the group outlived it, so that no node is left to answer the next test's calls.
+    The exit code, or -9 if it had to be killed."""
+    if proc.poll() is None:
+        if signal_group:
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return -9
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return proc.returncode
+
+
 class RosProcesses:
     """Starts test processes (each its own rclpy context and DDS participant) and always stops
     them: SIGINT first, as `ros2 launch` does, SIGKILL if one does not end in time."""
@@ -56,16 +79,7 @@ class RosProcesses:
 
     def stop(self, name: str, timeout: float = 15.0) -> int:
         """SIGINT and wait; the exit code (or -9 if it had to be killed)."""
-        proc = self.procs[name]
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                return -9
-        return proc.returncode
+        return stop_process_group(self.procs[name], timeout, signal_group=False)
 
     def stop_all(self):
         for name in list(self.procs):

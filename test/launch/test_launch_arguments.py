@@ -1,10 +1,10 @@
 """The old launch argument `composed:=` still works, with a deprecation warning: composed:=false
 starts the separate processes as single_process:=false does."""
 
-import os
-import signal
 import subprocess
 import time
+
+from ros_fixtures import stop_process_group
 
 
 def test_deprecated_composed_selects_separate_processes_with_a_warning(tmp_path):
@@ -37,5 +37,5 @@ def test_deprecated_composed_selects_separate_processes_with_a_warning(tmp_path)
             time.sleep(0.2)
         assert "face_analysis_pipeline" not in log.read_text()
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        assert proc.wait(30) == 0, log.read_text()
+        code = stop_process_group(proc, 30)
+    assert code == 0, log.read_text()

@@ -1,15 +1,14 @@
 """The `fer` PyPI package's whole pipeline (Haar cascade + the Keras mini-Xception emotion model
-run by TensorFlow Lite, its default) against ours (YuNet + the emotion, gender and age heads + tracking),
-on the same 640x480 frames, in one run: frames per second of each, the ratio, and the faces each
-finds (and how many of fer's faces ours finds too).
+run by TensorFlow Lite, its default) against ours (YuNet + the emotion, gender and age heads +
+tracking), on the same 640x480 frames, in one run: frames per second of each, the ratio, and the
+faces each finds (and how many of fer's faces ours finds too).
 
 Ours is timed as the command line and a one-thread ROS pipeline run it (FaceAnalyzer.analyze),
 as face_analysis_pipeline runs it with pipeline_overlap (detection of frame n+1 in a second
 thread while frame n is classified), with detect_every 2, with both, and with attribute_every 1
 (every head on every frame; the default, 5, runs gender and age on a tracked face every 5th
-frame). fer and ours alternate over the frames, a
-few rounds, median per frame. fer's OpenCV and TFLite choose their own thread counts;
-ours uses one onnxruntime thread per network.
+frame). fer and ours alternate over the frames, a few rounds, median per frame. fer's OpenCV and
+TFLite choose their own thread counts; ours uses one onnxruntime thread per network.
 
 fer needs TensorFlow, numpy < 2 and its own OpenCV, so it cannot share the ROS environment;
 run this script in a throwaway venv (it says so and exits when fer is missing):

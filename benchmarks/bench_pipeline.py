@@ -120,7 +120,7 @@ SPEED_VARIANTS = {
 
 
 def speed_variant_analyzers(config: AnalyzerConfig, variants: dict) -> dict[str, FaceAnalyzer]:
-    """One analyzer per variant (label -> (settings, overlapped)), each warmed up."""
+    """One analyzer per variant (label -> (settings, overlapped)) on top of `config`."""
     return {
         label: FaceAnalyzer(dataclasses.replace(config, **settings))
         for label, (settings, _) in variants.items()

@@ -37,13 +37,18 @@ def fingerprints(images: np.ndarray) -> np.ndarray:
     return np.stack([flat.sum(1), flat @ weights], axis=1)
 
 
-def flip_averaged(model_path, images: np.ndarray) -> np.ndarray:
-    """0.5 * (p(x) + p(flip x)) of one exported head, through the inference preprocessing."""
+def flip_averaged(model_path, *image_sets: np.ndarray) -> list[np.ndarray]:
+    """0.5 * (p(x) + p(flip x)) of one exported head for each set of images, through the
+    inference preprocessing."""
     sess, spec = load_onnx(model_path)
     if spec.task != "emotion":
         raise TeacherError(f"{model_path}: an emotion head is needed, this one is {spec.task!r}")
-    flipped = np.ascontiguousarray(images[:, :, ::-1])
-    return 0.5 * (onnx_predict(sess, spec, images) + onnx_predict(sess, spec, flipped))
+
+    def probs(images):
+        flipped = np.ascontiguousarray(images[:, :, ::-1])
+        return 0.5 * (onnx_predict(sess, spec, images) + onnx_predict(sess, spec, flipped))
+
+    return [probs(images) for images in image_sets]
 
 
 def build(models: list, data_path=None) -> tuple[dict, dict]:
@@ -53,8 +58,9 @@ def build(models: list, data_path=None) -> tuple[dict, dict]:
     train, val = fer.subset(fer.split == 0), fer.subset(fer.split == 1)
     train_p, val_p, report = [], [], {"models": [], "split": "PublicTest"}
     for path in models:
-        train_p.append(flip_averaged(path, train.images))
-        val_p.append(flip_averaged(path, val.images))
+        on_train, on_val = flip_averaged(path, train.images, val.images)
+        train_p.append(on_train)
+        val_p.append(on_val)
         acc = float((val_p[-1].argmax(1) == val.labels).mean())
         report["models"].append({"model": str(path), "sha256": file_sha256(path), "val_acc": acc})
     ensemble = np.mean(val_p, axis=0)

@@ -128,7 +128,6 @@ class FaceAnalyzer:
             )
         self.classifier = classifier
         self._frames = 0  # frames seen by detect_step() since the last reset()
-        self._classified: dict[int, int] = {}  # per track in view: classifications so far
 
     @property
     def labels(self) -> dict[str, tuple[str, ...]]:
@@ -182,19 +181,14 @@ class FaceAnalyzer:
         if every == 1:
             return None
         tracks = {track.track_id: track for track in self.tracker.tracks}
-        live = tracks.keys() | {track.track_id for track in self.tracker.away}
-        counts = {track_id: self._classified.get(track_id, 0) for track_id in track_ids}
-        self._classified = {i: n for i, n in self._classified.items() if i in live}
-        self._classified.update((track_id, n + 1) for track_id, n in counts.items())
         attributes = [name for name in self.classifier.heads if name != "emotion"]
-        return [
-            {
-                name
-                for name in attributes
-                if name in tracks[track_id].scores and (counts[track_id] + track_id) % every
-            }
-            for track_id in track_ids
-        ]
+        skip = []
+        for track_id in track_ids:
+            track = tracks[track_id]
+            due = (track.classified + track_id) % every == 0
+            track.classified += 1
+            skip.append(set() if due else {name for name in attributes if name in track.scores})
+        return skip
 
     def detect_step(self, frame: np.ndarray) -> list[FaceBox] | None:
         """The first half of analyze(): the candidate boxes on a detection frame (every
@@ -235,6 +229,5 @@ class FaceAnalyzer:
         """Forget all tracks, e.g. when the video source changes."""
         self.tracker.reset()
         self._frames = 0
-        self._classified = {}
         if self.motion is not None:
             self.motion.reset()

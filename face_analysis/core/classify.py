@@ -253,44 +253,34 @@ class FaceClassifier:
         faces = [clip_box(box, image.shape) for box in boxes]
         results = [FaceResult(box=face) for face in faces]
         skip = skip or [()] * len(faces)
-        # per framing group: the heads and, per head, the faces it runs on
-        work = []
+        # Per framing group: the faces some head of it runs on (cropped once for the group), and
+        # per head its rows of that batch.
+        work, sources = [], {}  # sources: face index -> the crop plans that read it
         for key, heads in self._groups:
-            runs = {
-                name: [i for i in range(len(faces)) if name not in skip[i]] for name, _ in heads
-            }
-            cropped = sorted(set().union(*runs.values()))
-            if cropped:
-                work.append((key, heads, runs, cropped))
+            cropped = [i for i in range(len(faces)) if any(n not in skip[i] for n, _ in heads)]
+            if not cropped:
+                continue
+            plans = []
+            for i in cropped:
+                landmarks = faces[i].landmarks if self.align else None
+                plans.append(crop_plan(faces[i].as_tuple(), key, image.shape, landmarks))
+                sources.setdefault(i, []).append(plans[-1])
+            work.append((key, heads, cropped, plans))
         if not work:
             return results
-        shape = image.shape
-        plans = {
-            key: {
-                i: crop_plan(
-                    faces[i].as_tuple(), key, shape, faces[i].landmarks if self.align else None
-                )
-                for i in cropped
-            }
-            for key, _, _, cropped in work
-        }
-        regions = [
-            _union([group[i] for group in plans.values() if i in group])
-            for i in sorted(set().union(*(group.keys() for group in plans.values())))
-        ]
-        gray = self._buffers.gray(image, regions)
-        for key, heads, runs, cropped in work:
+        gray = self._buffers.gray(image, [_union(plans) for plans in sources.values()])
+        for key, heads, cropped, plans in work:
             pixels, batch = self._buffers.batch(key, len(cropped))
-            for i, row in zip(cropped, pixels):
-                plans[key][i].write(gray, row)
+            for plan, row in zip(plans, pixels):
+                plan.write(gray, row)
             normalize_into(pixels, key, batch[:, 0])
             for name, head in heads:
-                rows = runs[name]
+                rows = [j for j, i in enumerate(cropped) if name not in skip[i]]
                 if not rows:
                     continue
-                subset = batch if rows == cropped else batch[[cropped.index(i) for i in rows]]
-                for i, row in zip(rows, head.predict(subset)):
-                    _store(results[i], name, head.result(row))
+                subset = batch if len(rows) == len(cropped) else batch[rows]
+                for j, row in zip(rows, head.predict(subset)):
+                    _store(results[cropped[j]], name, head.result(row))
         return results
 
 

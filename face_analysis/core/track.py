@@ -161,6 +161,7 @@ class Track:
     box: FaceBox  # the last detected box
     filter: BoxFilter
     scores: dict[str, ClassScores | Estimate] = field(default_factory=dict)  # smoothed, per head
+    classified: int = 0  # frames its face was classified on (FaceAnalyzer's attribute_every)
     missed: int = 0  # consecutive frames in view without a matching detection
     away: int = 0  # consecutive frames with the predicted face outside the image
 

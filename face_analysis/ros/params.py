@@ -558,8 +558,14 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
         config.iou_threshold = values["iou_threshold"]
         config.smoothing_alpha = values["smoothing_alpha"]
         config.max_missed = values["max_missed_frames"]
-        tracking = ("track_high_score", "camera_motion", "max_away", "align_faces")
-        for key in (*tracking, "attribute_every", "detect_every"):
+        for key in (
+            "track_high_score",
+            "camera_motion",
+            "max_away",
+            "align_faces",
+            "attribute_every",
+            "detect_every",
+        ):
             if key in values:  # TRACKING nodes only (detect_every: the pipeline)
                 setattr(config, key, values[key])
     return config

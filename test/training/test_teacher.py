@@ -29,19 +29,23 @@ P2 = [0.5, 0.05, 0.05, 0.2, 0.1, 0.05, 0.05]  # says angry (class 0)
 
 
 @pytest.fixture
-def teacher_file(fer_npz, tmp_path):
-    models = [constant_emotion_onnx(tmp_path / f"m{i}.onnx", p) for i, p in enumerate((P1, P2))]
+def members(tmp_path):
+    """The two constant heads, as exported files."""
+    return [constant_emotion_onnx(tmp_path / f"m{i}.onnx", p) for i, p in enumerate((P1, P2))]
+
+
+@pytest.fixture
+def teacher_file(fer_npz, tmp_path, members):
     out = tmp_path / "teacher.npz"
     teacher.main(
-        ["--model", str(models[0]), "--model", str(models[1]), "--output", str(out)]
+        ["--model", str(members[0]), "--model", str(members[1]), "--output", str(out)]
         + ["--data-path", str(fer_npz)]
     )
     return out
 
 
-def test_the_teacher_is_the_members_mean_and_reports_validation_only(fer_npz, tmp_path):
-    models = [constant_emotion_onnx(tmp_path / f"m{i}.onnx", p) for i, p in enumerate((P1, P2))]
-    arrays, report = teacher.build(models, fer_npz)
+def test_the_teacher_is_the_members_mean_and_reports_validation_only(fer_npz, members):
+    arrays, report = teacher.build(members, fer_npz)
     fer = D.load_fer(fer_npz)
     train_split, val = fer.subset(fer.split == 0), fer.subset(fer.split == 1)
     assert arrays["probs"].shape == (len(train_split), 7)

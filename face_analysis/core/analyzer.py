@@ -69,8 +69,8 @@ class AnalyzerConfig:
     detect_every: int = 1
     # Run the attribute heads (every head but emotion: gender, age) on a tracked face every k-th
     # frame it is classified; in between it keeps its track's value. Emotion runs every time.
-    # They do not change within a track, and they take about three quarters of the heads' time
-    # (age runs twice: its flip average).
+    # They do not change within a track, and they are about four fifths of the heads'
+    # multiply-adds (age runs twice: its flip average; benchmarks/README.md).
     attribute_every: int = 5
     align_faces: bool = ALIGN  # eyes-level crops for faces with landmarks (classify.py)
     intra_op_threads: int = 1

@@ -1,23 +1,38 @@
 """Spinning until `ros2 launch` (or Ctrl-C) stops the process: SIGINT/SIGTERM end it with exit
-code 0 and no traceback, which launch reports as a clean finish."""
+code 0 and no traceback, which launch reports as a clean finish.
+
+rclpy's own handlers raise KeyboardInterrupt wherever the main thread happens to be; inside
+rclpy's C++ message conversion that surfaces as another error ("Unable to convert call argument"
+from take_message, seen under load in our launch tests), and the process exits 1. So while it
+spins, the process takes the two signals itself: the handler only records the request, and the
+loop ends at its next poll."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Sequence
 
 import rclpy
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.signals import uninstall_signal_handlers
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+POLL_S = 0.1  # how long a stop request may wait for the executor to return from waiting
 
 
 def spin_until_interrupted(nodes: Sequence, before_destroy: Callable | None = None) -> None:
-    """Spin `nodes` in one executor; on the way out call before_destroy(), destroy the nodes and
-    shut rclpy down."""
+    """Spin `nodes` in one executor until SIGINT/SIGTERM (or an external rclpy shutdown); on the
+    way out call before_destroy(), destroy the nodes and shut rclpy down."""
+    stop_requested: list[int] = []
+    uninstall_signal_handlers()
+    previous = {sig: signal.signal(sig, _recorder(stop_requested)) for sig in STOP_SIGNALS}
     executor = SingleThreadedExecutor()
     try:
         for node in nodes:
             executor.add_node(node)
-        executor.spin()
-    except (KeyboardInterrupt, ExternalShutdownException):
+        while not stop_requested and executor.context.ok():
+            executor.spin_once(timeout_sec=POLL_S)
+    except ExternalShutdownException:
         pass
     finally:
         if before_destroy is not None:
@@ -26,3 +41,10 @@ def spin_until_interrupted(nodes: Sequence, before_destroy: Callable | None = No
             node.destroy_node()
         executor.shutdown()
         rclpy.try_shutdown()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _recorder(requests: list) -> Callable:
+    """A signal handler that only appends the signal number: safe wherever the main thread is."""
+    return lambda signum, _frame: requests.append(signum)

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from paths import REPO, model_path
+from paths import REPO, TEST_PHOTO, model_path
 from ros_probe import RosProbe
 
 TEST_DIR = Path(__file__).resolve().parent
@@ -28,16 +28,18 @@ def child_environment() -> dict:
     return dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
 
 
-def stop_process_group(proc: subprocess.Popen, timeout: float, signal_group: bool = True) -> int:
-    """SIGINT to a process started with start_new_session (to its whole group, as a terminal's
-    Ctrl-C, when signal_group), wait, SIGKILL the group if it does not end in time; then kill
+def stop_process_group(
+    proc: subprocess.Popen, timeout: float, signal_group: bool = True, sig=signal.SIGINT
+) -> int:
+    """SIGINT (or `sig`) to a process started with start_new_session (to its whole group, as a
+    terminal's Ctrl-C, when signal_group), wait, SIGKILL the group if it does not end in time; then kill
     whatever of the group outlived it, so that no node is left to answer the next test's calls.
     The exit code, or -9 if it had to be killed."""
     if proc.poll() is None:
         if signal_group:
-            os.killpg(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, sig)
         else:
-            proc.send_signal(signal.SIGINT)
+            proc.send_signal(sig)
         try:
             proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -74,12 +76,27 @@ class RosProcesses:
         self.procs[name] = proc
         return proc
 
+    def start_camera(self, topic: str, rate: float, name: str = "camera") -> subprocess.Popen:
+        """The image_publisher tool sending the test photo at 320x240 on `topic`."""
+        return self.start(
+            name,
+            "-m",
+            "face_analysis.ros.tools.image_publisher",
+            str(TEST_PHOTO),
+            "--topic",
+            topic,
+            "--size",
+            "320x240",
+            "--rate",
+            str(rate),
+        )
+
     def log(self, name: str) -> str:
         return (self.log_dir / f"{name}.log").read_text(errors="replace")
 
-    def stop(self, name: str, timeout: float = 15.0) -> int:
-        """SIGINT and wait; the exit code (or -9 if it had to be killed)."""
-        return stop_process_group(self.procs[name], timeout, signal_group=False)
+    def stop(self, name: str, timeout: float = 15.0, sig=signal.SIGINT) -> int:
+        """SIGINT (or `sig`) and wait; the exit code (or -9 if it had to be killed)."""
+        return stop_process_group(self.procs[name], timeout, signal_group=False, sig=sig)
 
     def stop_all(self):
         for name in list(self.procs):

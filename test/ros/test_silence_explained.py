@@ -14,18 +14,7 @@ def test_wrong_topic_is_explained_in_the_log_and_diagnostics(
     ros_processes, ros_probe, start_pipeline
 ):
     diagnostics = ros_probe.collect(DiagnosticArray, "/diagnostics")
-    ros_processes.start(
-        "camera",
-        "-m",
-        "face_analysis.ros.tools.image_publisher",
-        str(TEST_PHOTO),
-        "--topic",
-        "/real_camera/image_raw",
-        "--size",
-        "320x240",
-        "--rate",
-        "2",
-    )
+    ros_processes.start_camera("/real_camera/image_raw", rate=2)
     start_pipeline(*SILENCE, "-r", "image:=/wrong_camera/image_raw")
     ros_probe.spin_until(
         lambda: "no image received" in ros_processes.log("pipeline"), 20, "the no-image log line"

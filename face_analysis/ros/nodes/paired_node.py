@@ -32,7 +32,10 @@ class PairedInputNode(FaceAnalysisNode):
             self._offer(self.pairer.add_left(stamp_key(msg.header), (msg, receipt_time)))
 
     def _on_second(self, msg):
-        self._offer(self.pairer.add_right(stamp_key(msg.header), msg))
+        # While frames are not wanted their images are not kept, so the second message has no
+        # partner to wait for: not "without its image".
+        if self.wants_frames():
+            self._offer(self.pairer.add_right(stamp_key(msg.header), msg))
 
     def _offer(self, pair):
         if pair is not None:

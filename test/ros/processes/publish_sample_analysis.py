@@ -1,4 +1,7 @@
-"""Test process: publishes sample_analysis_array() on `faces/analysis` at 5 Hz until SIGINT."""
+"""Test process: publishes sample_analysis_array() on `faces/analysis` at 5 Hz until SIGINT;
+with --stamp-now, each message stamped with the current time instead of the sample's stamp."""
+
+import sys
 
 import rclpy
 from sample_messages import sample_analysis_array
@@ -12,7 +15,14 @@ def main():
     node = rclpy.create_node("sample_analysis_publisher")
     pub = node.create_publisher(FaceAnalysisArray, "faces/analysis", 10)
     msg = sample_analysis_array()
-    node.create_timer(0.2, lambda: pub.publish(msg))
+    stamp_now = "--stamp-now" in sys.argv[1:]
+
+    def publish():
+        if stamp_now:
+            msg.header.stamp = node.get_clock().now().to_msg()
+        pub.publish(msg)
+
+    node.create_timer(0.2, publish)
     spin_until_interrupted([node])
 
 

@@ -1,6 +1,7 @@
 """Shared by the launch tests: one builder for their LaunchDescription (robot.launch.py with the
 given arguments, optionally a camera process publishing still images), the face count the nodes
-should find in a camera frame, and one exit-code check."""
+should find in a camera frame, the check that frames without analysis are few and were counted
+as dropped by the nodes, and one exit-code check."""
 
 import sys
 import unittest
@@ -62,6 +63,52 @@ def expected_face_count(photo: Path) -> int:
     frame = cv2.resize(cv2.imread(str(photo)), (640, 480), interpolation=cv2.INTER_AREA)
     defaults = {p.name: p.default for p in PARAMS}
     return len(FaceAnalyzer(analyzer_config(defaults, detect=True, classify=False)).detect(frame))
+
+
+def published_stamps(stamps_file: Path) -> list[tuple[int, int]]:
+    """The stamps an image_publisher with --stamps-file wrote, in order."""
+    return [tuple(int(v) for v in line.split()) for line in stamps_file.read_text().splitlines()]
+
+
+def unanalysed_frames(published: list, analysed) -> tuple[list, list]:
+    """(window, missing): the published stamps between the first and the last analysed one, and
+    those of them that got no analysis."""
+    window = [s for s in published if min(analysed) <= s <= max(analysed)]
+    return window, [s for s in window if s not in analysed]
+
+
+def counted_drops(probe, diagnostics: list, nodes) -> int:
+    """The frames `nodes` (fully qualified names) have counted as dropped, from a /diagnostics
+    report each sends after this call; `diagnostics` is the probe's collected DiagnosticArrays."""
+    start, latest = len(diagnostics), {}
+
+    def reported():
+        for array in diagnostics[start:]:
+            for status in array.status:
+                node = status.name.removeprefix("face_analysis: ")
+                if node in nodes:
+                    latest[node] = {kv.key: kv.value for kv in status.values}
+        return len(latest) == len(nodes)
+
+    probe.spin_until(reported, 10.0, f"a /diagnostics report from each of {nodes}")
+    return sum(int(values["frames dropped (stale)"]) for values in latest.values())
+
+
+def assert_unanalysed_frames_counted(case, probe, diagnostics, nodes, window, missing):
+    """Most frames of the window are analysed, and the nodes counted at least as many dropped
+    frames as got no analysis: a newest-frame worker drops a frame when a newer one arrives before
+    it got to it (under load, or a late best-effort sample right behind the next), but never
+    silently. Call it last: it spins the probe until each node reports."""
+    case.assertLessEqual(
+        len(missing), len(window) // 4, f"{len(missing)} of {len(window)} frames got no analysis"
+    )
+    dropped = counted_drops(probe, diagnostics, nodes)
+    case.assertLessEqual(
+        len(missing),
+        dropped,
+        f"{len(missing)} of {len(window)} frames got no analysis, but {nodes} counted only "
+        f"{dropped} dropped: frames were lost silently",
+    )
 
 
 @launch_testing.post_shutdown_test()

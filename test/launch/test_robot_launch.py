@@ -1,10 +1,11 @@
 """robot.launch.py as `ros2 launch` starts it, fed the test photo at 640x480 by a camera process:
 single-process and separate variants, reliable and best-effort cameras. Every frame published
 while the graph runs gets a FaceAnalysisArray with its stamp and frame_id and the expected faces,
-and so does the vision_msgs Detection2DArray on faces/detections_2d; the overlay arrives;
-deactivate stops processing and activate resumes it; every process exits 0. Once more with the
-pipeline in two threads (pipeline_overlap) detecting on every second frame (detect_every: 2): the
-same messages, the frames in between carried by the tracker."""
+or is one the nodes counted as dropped on /diagnostics (most are analysed); so does the
+vision_msgs Detection2DArray on faces/detections_2d; the overlay arrives; deactivate stops
+processing and activate resumes it; every process exits 0. Once more with the pipeline in two
+threads (pipeline_overlap) detecting on every second frame (detect_every: 2): the same messages,
+the frames in between carried by the tracker."""
 
 import os
 import time
@@ -13,10 +14,14 @@ from pathlib import Path
 
 import launch_testing
 import pytest
+from diagnostic_msgs.msg import DiagnosticArray
 from launch_helpers import (
     TestEveryProcessExitsCleanly,  # noqa: F401 - run after shutdown
+    assert_unanalysed_frames_counted,
     expected_face_count,
+    published_stamps,
     robot_launch_description,
+    unanalysed_frames,
 )
 from lifecycle_msgs.msg import Transition
 from paths import TEST_PHOTO, write_params
@@ -64,14 +69,18 @@ def generate_test_description(single_process, reliability, fast):
     ]
     if reliability == "best_effort":
         camera_args.append("--best-effort")
-    first_stage = "face_analysis_pipeline" if single_process == "true" else "face_detector"
+    stages = (
+        ("/face_analysis_pipeline",)
+        if single_process == "true"
+        else ("/face_detector", "/face_classifier")
+    )
     return (
         robot_launch_description(
             {"single_process": single_process, "camera_topic": CAMERA_TOPIC, "params_file": params},
             camera_args,
         ),
         # Only the single-process pipeline knows the track ids when it publishes detections.
-        {"first_stage": first_stage, "track_ids": single_process == "true"},
+        {"stages": stages, "track_ids": single_process == "true"},
     )
 
 
@@ -82,6 +91,7 @@ class TestRobotLaunch(unittest.TestCase):
         cls.analyses = cls.probe.collect(FaceAnalysisArray, "/faces/analysis", 50)
         cls.overlays = cls.probe.collect(Image, "/faces/overlay", 5)
         cls.detections_2d = cls.probe.collect(Detection2DArray, "/faces/detections_2d", 50)
+        cls.diagnostics = cls.probe.collect(DiagnosticArray, "/diagnostics", 50)
 
     @classmethod
     def tearDownClass(cls):
@@ -97,7 +107,7 @@ class TestRobotLaunch(unittest.TestCase):
             if len(self.analyses) != count:
                 count, since = len(self.analyses), time.monotonic()
 
-    def test_1_every_frame_analysed_with_its_stamp(self, track_ids):
+    def test_1_every_frame_analysed_with_its_stamp(self, stages, track_ids):
         self.probe.spin_until(
             lambda: len(self.analyses) >= 12, 90.0, "12 FaceAnalysisArray messages"
         )
@@ -105,13 +115,8 @@ class TestRobotLaunch(unittest.TestCase):
         # Its own topic: discovered on its own schedule, possibly after faces/analysis.
         self.probe.spin_until(lambda: self.detections_2d, 20.0, "a Detection2DArray")
         received = {(m.header.stamp.sec, m.header.stamp.nanosec): m for m in self.analyses}
-        published = [
-            tuple(int(v) for v in line.split()) for line in STAMPS_FILE.read_text().splitlines()
-        ]
-        first, last = min(received), max(received)
-        window = [s for s in published if first <= s <= last]
-        missing = [s for s in window if s not in received]
-        self.assertFalse(missing, f"{len(missing)} of {len(window)} frames got no analysis")
+        published = published_stamps(STAMPS_FILE)
+        window, missing = unanalysed_frames(published, received)
         faces = expected_face_count(TEST_PHOTO)
         self.assertGreaterEqual(faces, 1)
         for msg in received.values():
@@ -137,8 +142,12 @@ class TestRobotLaunch(unittest.TestCase):
             (overlay.width, overlay.height, overlay.header.frame_id), (640, 480, FRAME_ID)
         )
         self.assertIn((overlay.header.stamp.sec, overlay.header.stamp.nanosec), set(published))
+        assert_unanalysed_frames_counted(
+            self, self.probe, self.diagnostics, stages, window, missing
+        )
 
-    def test_2_deactivate_stops_and_activate_resumes(self, first_stage):
+    def test_2_deactivate_stops_and_activate_resumes(self, stages):
+        first_stage = stages[0].lstrip("/")
         self.probe.spin_until(lambda: self.analyses, 90.0, "a first FaceAnalysisArray")
         self.assertTrue(self.probe.change_state(first_stage, Transition.TRANSITION_DEACTIVATE))
         # Frames already between the stages may still come out; then nothing may.

@@ -32,9 +32,9 @@ def stop_process_group(
     proc: subprocess.Popen, timeout: float, signal_group: bool = True, sig=signal.SIGINT
 ) -> int:
     """SIGINT (or `sig`) to a process started with start_new_session (to its whole group, as a
-    terminal's Ctrl-C, when signal_group), wait, SIGKILL the group if it does not end in time; then kill
-    whatever of the group outlived it, so that no node is left to answer the next test's calls.
-    The exit code, or -9 if it had to be killed."""
+    terminal's Ctrl-C, when signal_group), wait, SIGKILL the group if it does not end in time;
+    then kill whatever of the group outlived it, so that no node is left to answer the next
+    test's calls. The exit code, or -9 if it had to be killed."""
     if proc.poll() is None:
         if signal_group:
             os.killpg(proc.pid, sig)

@@ -1,5 +1,6 @@
 """An rclpy node inside the test process, to subscribe, call services and wait with timeouts;
-used by the tests of test/ros (fixture `ros_probe`) and test/launch."""
+used by the tests of test/ros (fixture `ros_probe`) and test/launch. Also: the newest
+/diagnostics values of each node among the DiagnosticArrays a probe collected."""
 
 from __future__ import annotations
 
@@ -82,3 +83,14 @@ class RosProbe:
         self.executor.shutdown()
         self.node.destroy_node()
         rclpy.shutdown(context=self.context)
+
+
+def latest_reports(diagnostics: list, after: int = 0) -> dict[str, dict[str, str]]:
+    """Fully qualified node name -> its newest /diagnostics values (key -> value) among the
+    collected DiagnosticArrays from index `after` on."""
+    latest = {}
+    for array in diagnostics[after:]:
+        for status in array.status:
+            node = status.name.removeprefix("face_analysis: ")
+            latest[node] = {kv.key: kv.value for kv in status.values}
+    return latest

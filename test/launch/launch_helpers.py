@@ -14,6 +14,7 @@ import launch_testing.asserts
 from ament_index_python.packages import get_package_share_directory
 from launch.actions import ExecuteProcess, IncludeLaunchDescription
 from launch.launch_description_sources import PythonLaunchDescriptionSource
+from ros_probe import latest_reports
 
 from face_analysis.core.analyzer import FaceAnalyzer
 from face_analysis.ros.params import PARAMS, analyzer_config
@@ -80,18 +81,14 @@ def unanalysed_frames(published: list, analysed) -> tuple[list, list]:
 def counted_drops(probe, diagnostics: list, nodes) -> int:
     """The frames `nodes` (fully qualified names) have counted as dropped, from a /diagnostics
     report each sends after this call; `diagnostics` is the probe's collected DiagnosticArrays."""
-    start, latest = len(diagnostics), {}
-
-    def reported():
-        for array in diagnostics[start:]:
-            for status in array.status:
-                node = status.name.removeprefix("face_analysis: ")
-                if node in nodes:
-                    latest[node] = {kv.key: kv.value for kv in status.values}
-        return len(latest) == len(nodes)
-
-    probe.spin_until(reported, 10.0, f"a /diagnostics report from each of {nodes}")
-    return sum(int(values["frames dropped (stale)"]) for values in latest.values())
+    start = len(diagnostics)
+    probe.spin_until(
+        lambda: set(nodes) <= set(latest_reports(diagnostics, start)),
+        10.0,
+        f"a /diagnostics report from each of {nodes}",
+    )
+    reports = latest_reports(diagnostics, start)
+    return sum(int(reports[node]["frames dropped (stale)"]) for node in nodes)
 
 
 def assert_unanalysed_frames_counted(case, probe, diagnostics, nodes, window, missing):

@@ -7,10 +7,12 @@ import cv2
 import pytest
 from diagnostic_msgs.msg import DiagnosticArray
 from paths import TEST_PHOTO
+from ros_probe import latest_reports
 from sensor_msgs.msg import CompressedImage, Image
 
 from face_analysis.core.image_codec import encode_image
 from face_analysis.msg import FaceAnalysisArray
+from face_analysis.ros.params import PIPELINE
 
 GOOD = cv2.resize(cv2.imread(str(TEST_PHOTO)), (640, 480), interpolation=cv2.INTER_AREA)
 
@@ -46,15 +48,8 @@ def feed(ros_probe, publisher, topic, frames):
 
 def skipped_counts(ros_probe, diagnostics, kinds):
     def counts():
-        for array in reversed(diagnostics):
-            for status in array.status:
-                if "face_analysis_pipeline" in status.name:
-                    return {
-                        kv.key: int(kv.value)
-                        for kv in status.values
-                        if kv.key.startswith("skipped: ")
-                    }
-        return {}
+        values = latest_reports(diagnostics).get(f"/{PIPELINE}", {})
+        return {key: int(value) for key, value in values.items() if key.startswith("skipped: ")}
 
     ros_probe.spin_until(
         lambda: all(f"skipped: {k}" in counts() for k in kinds), 15, f"diagnostics counting {kinds}"

@@ -6,6 +6,7 @@ SIGTERM ends the node with exit code 0."""
 import signal
 
 from diagnostic_msgs.msg import DiagnosticArray
+from ros_probe import latest_reports
 from sensor_msgs.msg import Image
 
 from face_analysis.ros.params import OVERLAY
@@ -33,11 +34,7 @@ def test_idle_overlay_counts_no_unpaired_analyses(ros_processes, ros_probe):
 
     def report(after: int) -> dict:
         """The overlay's newest /diagnostics values among the reports from index `after` on."""
-        for array in reversed(diagnostics[after:]):
-            for status in array.status:
-                if status.hardware_id == OVERLAY:
-                    return {kv.key: kv.value for kv in status.values}
-        return {}
+        return latest_reports(diagnostics, after).get(f"/{OVERLAY}", {})
 
     # Idle: frames arrive (received grows), analyses arrive (more than the cache holds).
     ros_probe.spin_until(

@@ -34,6 +34,9 @@ UTK_SPLITS = ("train", "val", "test")
 # FER+ vote columns: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
 # -> FER-2013 class index (contempt/unknown/NF dropped)
 FERPLUS_TO_FER = {0: 6, 1: 3, 2: 5, 3: 4, 4: 0, 5: 1, 6: 2}
+# The FER+ head's classes: FER+'s first eight vote columns, in their order, named as the FER-2013
+# head names the seven they share (so captions and REP-155 mapping treat both heads alike).
+FERPLUS_LABELS = ("neutral", "happy", "surprise", "sad", "angry", "disgust", "fear", "contempt")
 
 
 class DatasetError(ValueError):
@@ -114,6 +117,33 @@ def load_fer_npz(path) -> FaceArrays:
     if "ferplus_votes" in a:
         extras["ferplus_votes"] = a["ferplus_votes"]
     return FaceArrays(images, labels, usage, extras)
+
+
+def ferplus_majority(votes: np.ndarray, classes: int = len(FERPLUS_LABELS)) -> np.ndarray:
+    """Index of the FER+ majority (the one column with the most of the ten votes) per image, or -1
+    where there is no vote, a tie, or the majority is not one of the first `classes` columns
+    (8: the FER+ emotions, unknown and not-a-face left out; 7: also contempt, FER-2013's classes)."""
+    votes = votes.astype(np.int64)
+    top = votes.max(1)
+    unique = (votes == top[:, None]).sum(1) == 1
+    arg = votes.argmax(1)
+    return np.where((top > 0) & unique & (arg < classes), arg, -1)
+
+
+def load_ferplus(path) -> FaceArrays:
+    """FER-2013's images with FER+ labels (Barsoum et al. 2016): label = the FER+ majority over the
+    8 emotions (`FERPLUS_LABELS`), extras["ferplus_dist"] = the vote distribution over them; images
+    without such a majority are left out, as in FER+'s protocol."""
+    fer = load_fer(path)
+    if "ferplus_votes" not in fer.extras:
+        raise DatasetError(f"{path}: no 'ferplus_votes' array; FER+ labels need the FER+ votes")
+    votes = fer.extras["ferplus_votes"]
+    majority = ferplus_majority(votes)
+    keep = majority >= 0
+    emotions = votes[:, : len(FERPLUS_LABELS)].astype(np.float32)
+    dist = emotions / np.maximum(emotions.sum(1, keepdims=True), 1)
+    extras = dict(fer.extras, ferplus_dist=dist, fer_label=fer.labels)
+    return FaceArrays(fer.images, majority.astype(np.int64), fer.split, extras).subset(keep)
 
 
 def load_fer_csv(path) -> FaceArrays:

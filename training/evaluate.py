@@ -7,7 +7,9 @@ preprocessing (train.py's `score_split` scores the PyTorch model during training
 
 Emotion (FER-2013): accuracy on PrivateTest, PublicTest and PublicTest+PrivateTest (the split the
 paper's 66 % is quoted on; note PublicTest is also our validation split), per class, and row-normalised
-confusion matrices as PNG (like the paper's Fig. 7).
+confusion matrices as PNG (like the paper's Fig. 7); a model of the 8 FER+ classes is scored against
+the FER+ majority of ten annotators instead, and `--ferplus-agreement` scores any emotion head on the
+same 7-class FER+ majority (`ferplus_agreement`).
 Gender (UTKFace): accuracy on the test split, on ages >= 13, without gender-conflict images, per
 race (table) and per class, and the confusion matrix PNG.
 Age (UTKFace): MAE in years on the test split, overall and per age group, race and gender, the
@@ -122,18 +124,71 @@ def fmt_row(name, r):
     return f"| {name} | {r['n']} | {100 * r['acc']:.2f} % |"
 
 
-def emotion_report(sess, spec, data_path, out_dir, stem):
-    """FER-2013 test splits: (results, markdown table lines, confusion PNGs written)."""
+EMOTION_SPLITS = (("PrivateTest", 2), ("PublicTest", 1), ("PublicTest+PrivateTest", None))
+
+
+def split_mask(split: np.ndarray, sid) -> np.ndarray:
+    return split >= 1 if sid is None else split == sid
+
+
+def is_ferplus_model(spec: PreprocessSpec) -> bool:
+    return set(spec.labels) == set(D.FERPLUS_LABELS)
+
+
+def emotion_truth(spec: PreprocessSpec) -> str:
+    """What an emotion model is scored against (see `emotion_test_data`)."""
+    return "FER+ majority" if is_ferplus_model(spec) else "FER-2013 labels"
+
+
+def emotion_test_data(spec: PreprocessSpec, data_path) -> D.FaceArrays:
+    """The images and the labels an emotion model is scored against, as indices of its own label
+    order: the FER+ majority for a model of the 8 FER+ classes, else FER-2013's label."""
+    if not is_ferplus_model(spec):
+        return D.load_fer(data_path)
+    a = D.load_ferplus(data_path)
+    index = np.array([spec.labels.index(name) for name in D.FERPLUS_LABELS])
+    return D.FaceArrays(a.images, index[a.labels], a.split, a.extras)
+
+
+def ferplus_agreement(pred_names: np.ndarray, votes: np.ndarray) -> dict:
+    """How often a head's label is the FER+ majority of the ten annotators, over the images whose
+    majority is one of FER-2013's 7 classes (no tie, not contempt, unknown or not-a-face), so
+    7-class and 8-class heads are compared on the same images; a `contempt` answer is a miss."""
+    majority = D.ferplus_majority(votes, len(D.EMOTION_LABELS))
+    keep = majority >= 0
+    true = np.asarray(D.FERPLUS_LABELS)[majority[keep]]
+    hit = pred_names[keep] == true
+    per_class = {c: float(hit[true == c].mean()) for c in D.EMOTION_LABELS if (true == c).any()}
+    return {"n": int(keep.sum()), "acc": float(hit.mean()), "per_class": per_class}
+
+
+def ferplus_agreement_report(sess, spec, data_path) -> tuple[dict, list[str]]:
+    """`--ferplus-agreement`: the FER+ agreement of the model on each test split, and its table."""
     a = D.load_fer(data_path)
+    if "ferplus_votes" not in a.extras:
+        raise SystemExit(f"{data_path}: no 'ferplus_votes'; --ferplus-agreement needs them")
     res = {}
-    for name, mask in (
-        ("PrivateTest", a.split == 2),
-        ("PublicTest", a.split == 1),
-        ("PublicTest+PrivateTest", a.split >= 1),
-    ):
-        s = a.subset(mask)
+    for name, sid in EMOTION_SPLITS:
+        s = a.subset(split_mask(a.split, sid))
+        names = np.asarray(spec.labels)[onnx_predict(sess, spec, s.images).argmax(1)]
+        res[name] = ferplus_agreement(names, s.extras["ferplus_votes"])
+    lines = ["", "| split | N (7-class FER+ majority) | agreement with the FER+ majority |"]
+    lines += ["|---|---|---|"] + [fmt_row(k, v) for k, v in res.items()]
+    classes = list(res["PrivateTest"]["per_class"])
+    lines += ["", "| FER+ majority (PrivateTest) | agreement |", "|---|---|"]
+    lines += [f"| {c} | {100 * res['PrivateTest']['per_class'][c]:.1f} % |" for c in classes]
+    return res, lines
+
+
+def emotion_report(sess, spec, data_path, out_dir, stem):
+    """Test splits (FER-2013 labels, or the FER+ majority for a FER+ model): (results, markdown
+    table lines, confusion PNGs written)."""
+    a, truth = emotion_test_data(spec, data_path), emotion_truth(spec)
+    res = {}
+    for name, sid in EMOTION_SPLITS:
+        s = a.subset(split_mask(a.split, sid))
         res[name] = summarize(s.labels, onnx_predict(sess, spec, s.images), spec.labels)
-    lines = ["| split | N | accuracy |", "|---|---|---|"]
+    lines = [f"| split | N | accuracy ({truth}) |", "|---|---|---|"]
     lines += [fmt_row(k, v) for k, v in res.items()]
     lines += ["", "| class | " + " | ".join(res) + " |", "|---|" + "---|" * len(res)]
     for c in spec.labels:
@@ -153,7 +208,7 @@ def emotion_report(sess, spec, data_path, out_dir, stem):
                 res[name]["confusion"],
                 spec.labels,
                 p,
-                f"{stem}: FER-2013 {name} (N={res[name]['n']}), acc {100 * res[name]['acc']:.2f} %",
+                f"{stem}: {truth}, {name} (N={res[name]['n']}), acc {100 * res[name]['acc']:.2f} %",
             )
             pngs.append(str(p))
     return res, lines, pngs
@@ -307,6 +362,12 @@ def get_args_parser():
     p.add_argument(
         "--out-dir", default=None, help="where to write confusion-matrix / error-by-age PNGs"
     )
+    p.add_argument(
+        "--ferplus-agreement",
+        action="store_true",
+        help="emotion: also how often the label is the FER+ majority of ten annotators, on the "
+        "images whose majority is one of FER-2013's 7 classes (any emotion head; contempt = miss)",
+    )
     p.add_argument("--json", default=None, help="write all results as JSON here")
     p.add_argument("--threads", type=int, default=1)
     return p
@@ -322,6 +383,11 @@ def main(args):
     if args.out_dir:  # every report writes its plots there
         Path(args.out_dir).mkdir(parents=True, exist_ok=True)
     res, lines, pngs = report(sess, spec, path, args.out_dir, stem)
+    if args.ferplus_agreement:
+        if spec.task != "emotion":
+            raise SystemExit("--ferplus-agreement scores emotion models only")
+        res["ferplus_agreement"], more = ferplus_agreement_report(sess, spec, path)
+        lines += more
     print(f"model {args.model}; task {spec.task}; input {spec.input_size}; data {path}")
     print("\n".join(lines))
     for p in pngs:

@@ -205,12 +205,13 @@ def adaptive_flip(model: onnx.ModelProto, margin: float) -> onnx.ModelProto:
 
 
 def choose_margin(model_path: str, data_path=None, margins=None) -> dict:
-    """Accuracy and flipped fraction per margin on FER-2013 PublicTest (the validation split),
-    and the smallest margin whose accuracy equals full flip averaging there."""
+    """Accuracy and flipped fraction per margin on FER-2013 PublicTest (the validation split;
+    against the FER+ majority for a FER+ model), and the smallest margin whose accuracy equals
+    full flip averaging there."""
     import onnxruntime as ort
 
     from training import data as D
-    from training.evaluate import load_onnx, onnx_predict
+    from training.evaluate import emotion_test_data, load_onnx, onnx_predict
 
     margins = margins or [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8]
     plain_file = Path(model_path).with_suffix(".plain.tmp.onnx")
@@ -218,7 +219,9 @@ def choose_margin(model_path: str, data_path=None, margins=None) -> dict:
     try:
         sess, spec = load_onnx(plain_file)
         assert isinstance(sess, ort.InferenceSession)
-        fer = D.load_fer(data_path or D.default_data_path("emotion", D.default_repo_data_dir()))
+        fer = emotion_test_data(
+            spec, data_path or D.default_data_path("emotion", D.default_repo_data_dir())
+        )
         val = fer.subset(fer.split == 1)
         p = onnx_predict(sess, spec, val.images)
         pf = onnx_predict(sess, spec, np.ascontiguousarray(val.images[:, :, ::-1]))

@@ -28,7 +28,7 @@ from pathlib import Path
 from face_analysis.core.model_files import file_sha256
 from training import age as A
 from training import checkpoint
-from training.evaluate import age_table_lines, load_onnx
+from training.evaluate import age_table_lines, emotion_truth, is_ferplus_model, load_onnx
 from training.robustness import comparison as robustness_comparison
 from training.robustness import markdown as robustness_table
 from training.train import load_stage, plot_curves
@@ -84,6 +84,9 @@ def stage_recipe(stage) -> str:
         "" if a["task"] == "age" else f"label smoothing {a['label_smoothing']:g}",
         f"EMA of the weights (decay {a['ema_decay']:g})" if a.get("ema_decay") else "",
         f"FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "",
+        f"FER+ labels (8 classes), target the {a.get('ferplus_target')} of the ten votes"
+        if a.get("label_source") == "ferplus"
+        else "",
         f"distilled from the teacher `{Path(a['teacher_probs']).name}` (weight "
         f"{a['teacher_alpha']:g}, temperature {a['teacher_temperature']:g})"
         if a.get("teacher_probs")
@@ -250,7 +253,7 @@ def main(argv=None):
             f"`{model_path.stem}_curves.png`.",
         ]
     elif spec.task == "emotion":
-        L += ["| split | N | accuracy |", "|---|---|---|"]
+        L += [f"| split | N | accuracy ({emotion_truth(spec)}) |", "|---|---|---|"]
         for k in ("PrivateTest", "PublicTest", "PublicTest+PrivateTest"):
             L.append(f"| FER-2013 {k} | {ev[k]['n']} | {pct(ev[k]['acc'])} |")
         L += [
@@ -260,6 +263,26 @@ def main(argv=None):
             "paper's 66 % is quoted on.",
             "",
         ]
+        if is_ferplus_model(spec):
+            L += [
+                "The FER+ majority: the one emotion with the most of the ten FER+ annotators' "
+                "votes (Barsoum et al. 2016); images whose majority is unknown, not a face or a "
+                "tie are left out, as in FER+'s protocol.",
+                "",
+            ]
+        if "ferplus_agreement" in ev:
+            agree = ev["ferplus_agreement"]
+            L += [
+                "Agreement with people (`training.evaluate --ferplus-agreement`): how often the "
+                "label is the FER+ majority, on the images whose majority is one of FER-2013's 7 "
+                "classes, the same images for every emotion head (a contempt answer is a miss).",
+                "",
+                "| split | N | agreement with the FER+ majority |",
+                "|---|---|---|",
+            ]
+            for k in ("PrivateTest", "PublicTest", "PublicTest+PrivateTest"):
+                L.append(f"| FER-2013 {k} | {agree[k]['n']} | {pct(agree[k]['acc'])} |")
+            L += [""]
         L += ["| class | PrivateTest | PublicTest+PrivateTest |", "|---|---|---|"]
         for c in spec.labels:
             L.append(

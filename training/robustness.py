@@ -24,7 +24,13 @@ import torch
 from training import age as A
 from training import anchor_compare as AC
 from training import data as D
-from training.evaluate import load_onnx, onnx_age_predict, onnx_predict, summarize
+from training.evaluate import (
+    emotion_test_data,
+    emotion_truth,
+    load_onnx,
+    onnx_age_predict,
+    onnx_predict,
+)
 from training.perturb import EVAL_LEVELS, perturb_all
 
 # the images (name of the test and of the validation split, stored side in px) per task
@@ -34,6 +40,11 @@ TEST_SETS = {
     "age": ("UTKFace test split", "UTKFace val split", 64),
 }
 SPLIT_IDS = {"test": 2, "val": 1}
+# what a classifier's answer is scored against: the split's own labels (FER-2013's, or the FER+
+# majority for a FER+ model; UTKFace's), or, for any emotion head, the 7-class FER+ majority
+TRUTHS = ("labels", "ferplus7")
+# label order of the paper's weights' outputs (training.anchor_compare.anchor_probs)
+PAPER_LABELS = {"emotion": D.EMOTION_LABELS, "gender": D.GENDER_LABELS}
 # what the number in the `level` column means, per effect (for the table's caption)
 LEVEL_MEANING = {
     "gaussian_noise": "sigma in grey levels",
@@ -49,13 +60,26 @@ LOW_RES_GOAL = ("low_resolution", 20, 0.52)
 
 
 def load_test_images(
-    task: str, path, limit: int | None = None, split: str = "test"
-) -> D.FaceArrays:
+    spec, path, limit: int | None = None, split: str = "test", truth: str = "labels"
+) -> tuple[D.FaceArrays, np.ndarray]:
     """The task's test split (FER PrivateTest, UTKFace test) or, to choose between models, its
-    validation split; the first `limit` images if given."""
-    a = D.load_task(task, path)
+    validation split, the first `limit` images if given; and what each is scored against: for
+    classifiers the true label's name (`truth`), for age the age."""
+    if truth == "ferplus7":
+        a = D.load_fer(path)
+        a = a.subset(D.ferplus_majority(a.extras["ferplus_votes"], len(D.EMOTION_LABELS)) >= 0)
+    elif spec.task == "emotion":
+        a = emotion_test_data(spec, path)
+    else:
+        a = D.load_task(spec.task, path)
     t = a.subset(a.split == SPLIT_IDS[split])
-    return t.subset(np.arange(len(t)) < limit) if limit else t
+    t = t.subset(np.arange(len(t)) < limit) if limit else t
+    if spec.task == "age":
+        return t, t.labels.astype(np.float64)
+    if truth == "ferplus7":
+        majority = D.ferplus_majority(t.extras["ferplus_votes"], len(D.EMOTION_LABELS))
+        return t, np.asarray(D.FERPLUS_LABELS)[majority]
+    return t, np.asarray(spec.labels)[t.labels]
 
 
 def conditions():
@@ -66,30 +90,36 @@ def conditions():
             yield name, level
 
 
-def score_ours(sess, spec, images, labels) -> float:
+def named_accuracy(probs: np.ndarray, labels, truth: np.ndarray) -> float:
+    """Share of images whose most likely label (by name) is the true one, so heads with other
+    label sets or orders are scored alike."""
+    return float((np.asarray(labels)[probs.argmax(1)] == truth).mean())
+
+
+def score_ours(sess, spec, images, truth) -> float:
     """Accuracy, or for age the MAE in years, as `training.evaluate` computes them."""
     if spec.task == "age":
         pred, std = onnx_age_predict(sess, spec, images)
-        return A.mae_summary(pred, std, labels.astype(np.float64))["mae"]
-    return summarize(labels, onnx_predict(sess, spec, images), spec.labels)["acc"]
+        return A.mae_summary(pred, std, truth)["mae"]
+    return named_accuracy(onnx_predict(sess, spec, images), spec.labels, truth)
 
 
-def score_paper(anchor, spec, images, labels) -> float:
-    return summarize(labels, AC.anchor_probs(anchor, spec.task, images), spec.labels)["acc"]
+def score_paper(anchor, task, images, truth) -> float:
+    return named_accuracy(AC.anchor_probs(anchor, task, images), PAPER_LABELS[task], truth)
 
 
-def measure(sess, spec, test: D.FaceArrays, anchor=None, seed: int = 0) -> list[dict]:
+def measure(sess, spec, test: D.FaceArrays, truth, anchor=None, seed: int = 0) -> list[dict]:
     """One row per condition; both models score the very same perturbed images."""
     rows = []
     for name, level in conditions():
         x = test.images if name == "clean" else perturb_all(test.images, name, level, seed)
-        paper = None if anchor is None else score_paper(anchor, spec, x, test.labels)
+        paper = None if anchor is None else score_paper(anchor, spec.task, x, truth)
         rows.append(
             {
                 "perturbation": name,
                 "level": level,
                 "n": len(x),
-                "ours": score_ours(sess, spec, x, test.labels),
+                "ours": score_ours(sess, spec, x, truth),
                 "paper": paper,
             }
         )
@@ -150,6 +180,10 @@ def markdown(res: dict) -> list[str]:
     meanings = "; ".join(f"{k}: {v}" for k, v in LEVEL_MEANING.items())
     test_name, val_name, side = TEST_SETS[res["task"]]
     name = val_name if res.get("split") == "val" else test_name
+    if res.get("truth") == "ferplus7":
+        metric = "agreement with the 7-class FER+ majority of ten annotators"
+    elif res.get("truth_name"):
+        metric = f"accuracy against the {res['truth_name']}"
     lines = [
         f"{name}, N = {res['rows'][0]['n']}, {metric}. Each image is perturbed at its stored size "
         f"({side}x{side}) and then goes through each model's own preprocessing. "
@@ -177,10 +211,12 @@ def comparison(before: dict, after: dict, before_name: str) -> list[str]:
 
     def measured_on(res):  # results written before --split existed are of the test split
         rows = [(r["perturbation"], r["level"], r["n"]) for r in res["rows"]]
-        return res["task"], res["seed"], res.get("split", "test"), rows
+        return res["task"], res["seed"], res.get("split", "test"), res.get("truth", "labels"), rows
 
     if measured_on(before) != measured_on(after):
-        raise ValueError("the two robustness results differ in task, seed, split or conditions")
+        raise ValueError(
+            "the two robustness results differ in task, seed, split, truth or conditions"
+        )
     age = after["task"] == "age"
     change = "MAE in years" if age else "percentage points"
     lines = [
@@ -220,6 +256,13 @@ def get_args_parser():
         default="test",
         help="val: the validation split, for choosing between models without the test split",
     )
+    p.add_argument(
+        "--truth",
+        choices=TRUTHS,
+        default="labels",
+        help="emotion: ferplus7 scores agreement with the 7-class FER+ majority (the images "
+        "that have one), the same for 7- and 8-class heads",
+    )
     p.add_argument("--json", default=None, help="write the rows as JSON here")
     p.add_argument("--threads", type=int, default=1)
     return p
@@ -235,7 +278,9 @@ def main(args):
         AC.default_anchor_path(spec.task) if spec.task in AC.ANCHORS else None
     )
     anchor = AC.load_keras_mini_xception(anchor_path) if anchor_path else None
-    test = load_test_images(spec.task, path, args.limit, args.split)
+    if args.truth == "ferplus7" and spec.task != "emotion":
+        raise SystemExit("--truth ferplus7 scores emotion models only")
+    test, truth = load_test_images(spec, path, args.limit, args.split, args.truth)
     res = {
         "model": str(args.model),
         "task": spec.task,
@@ -243,8 +288,12 @@ def main(args):
         "anchor": None if anchor_path is None else Path(anchor_path).name,
         "seed": args.seed,
         "split": args.split,
+        "truth": args.truth,
+        "truth_name": emotion_truth(spec)
+        if spec.task == "emotion" and args.truth == "labels"
+        else None,
         "metric": "mae" if spec.task == "age" else "accuracy",
-        "rows": measure(sess, spec, test, anchor, args.seed),
+        "rows": measure(sess, spec, test, truth, anchor, args.seed),
     }
     print("\n".join(markdown(res)))
     if args.json:

@@ -103,6 +103,21 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--lr-warmup-epochs", type=int, default=1)
     p.add_argument("--label-smoothing", type=float, default=0.0)
     p.add_argument(
+        "--label-source",
+        default="fer2013",
+        choices=["fer2013", "ferplus"],
+        help="emotion only: FER-2013's one label per image (7 classes), or FER+'s ten votes "
+        "(8 classes with contempt; images whose majority is unknown, not a face or a tie left "
+        "out; validation and test against the FER+ majority)",
+    )
+    p.add_argument(
+        "--ferplus-target",
+        default="distribution",
+        choices=["distribution", "majority"],
+        help="with --label-source ferplus: train towards the vote distribution (FER+'s best "
+        "scheme) or the one-hot majority",
+    )
+    p.add_argument(
         "--ferplus-alpha",
         type=float,
         default=0.0,
@@ -201,13 +216,17 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
     return p
 
 
+def uses_ferplus(args) -> bool:
+    return args.task == "emotion" and getattr(args, "label_source", "fer2013") == "ferplus"
+
+
 def make_spec(args) -> PreprocessSpec:
     default = DEFAULT_CROP_MARGIN[args.task]
     mx = args.crop_margin_x if args.crop_margin_x is not None else default
     my = args.crop_margin_y if args.crop_margin_y is not None else default
     return PreprocessSpec(
         task=args.task,
-        labels=tuple(TASK_LABELS[args.task]),
+        labels=tuple(D.FERPLUS_LABELS if uses_ferplus(args) else TASK_LABELS[args.task]),
         input_size=args.input_size,
         pixel_scale=args.pixel_scale,
         pixel_offset=args.pixel_offset,
@@ -238,7 +257,7 @@ class Split:
 def load_data(args, input_size: int) -> tuple[dict[str, Split], str]:
     """The train/val/test splits of args.task (see TASK_SPLITS) and the dataset path read."""
     path = args.data_path or D.default_data_path(args.task, D.default_repo_data_dir())
-    arrays = D.load_task(args.task, path)
+    arrays = D.load_ferplus(path) if uses_ferplus(args) else D.load_task(args.task, path)
     tr, va, te = TASK_SPLITS[args.task]
     splits = {}
     for name, sid in (("train", tr), ("val", va), ("test", te)):
@@ -261,6 +280,13 @@ def load_data(args, input_size: int) -> tuple[dict[str, Split], str]:
 
 def train_targets(args, train: D.FaceArrays) -> np.ndarray | None:
     """Soft emotion targets (FER+ votes and/or a distillation teacher), None for plain labels."""
+    if uses_ferplus(args):
+        if args.ferplus_alpha > 0 or args.teacher_probs:
+            raise SystemExit(
+                "--label-source ferplus: --ferplus-alpha/--teacher-probs mix into "
+                "FER-2013 labels; use --ferplus-target instead"
+            )
+        return train.extras["ferplus_dist"] if args.ferplus_target == "distribution" else None
     if args.ferplus_alpha <= 0 and not args.teacher_probs:
         return None
     targets = D.soft_targets(train.labels, train.extras.get("ferplus_votes"), args.ferplus_alpha)

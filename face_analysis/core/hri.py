@@ -1,5 +1,6 @@
-"""ROS4HRI (REP-155) conventions, without ROS: face ids, normalised regions, the cropped face
-image, and how FER-2013 emotions map onto hri_msgs/Expression.
+"""ROS4HRI (REP-155) conventions, without ROS: face ids, normalised regions, the cropped and
+aligned face images, the face_<id>/gaze_<id> frames and landmark slots, and how the emotion
+heads' labels map onto hri_msgs/Expression.
 
 Valence and arousal are the probability-weighted mean of per-class coordinates on Russell's
 circumplex (valence: unpleasant -1 .. pleasant 1; arousal: calm -1 .. excited 1), approximate
@@ -16,11 +17,16 @@ import string
 
 import cv2
 import numpy as np
+from scipy.spatial.transform import Rotation
 
+from . import align
+from .head_pose import HeadPose
 from .image import to_bgr
 from .types import ClassScores, Estimate, FaceBox
 
-# FER-2013 label -> hri_msgs/Expression constant (fear is 'scared' there).
+# Emotion label (FER-2013's seven, FER+'s contempt) -> hri_msgs/Expression constant (fear is
+# 'scared' there). Expression has no contempt: 'skeptical' is the nearest reading of its one-sided
+# lip raise, and 'disgusted' stays disgust's, so a consumer can still tell the two FER+ classes apart.
 EXPRESSIONS = {
     "angry": "angry",
     "disgust": "disgusted",
@@ -29,6 +35,7 @@ EXPRESSIONS = {
     "sad": "sad",
     "surprise": "surprised",
     "neutral": "neutral",
+    "contempt": "skeptical",
 }
 VALENCE_AROUSAL = {
     "angry": (-0.51, 0.59),
@@ -38,6 +45,7 @@ VALENCE_AROUSAL = {
     "sad": (-0.63, -0.27),
     "surprise": (0.40, 0.67),
     "neutral": (0.0, 0.0),
+    "contempt": (-0.55, 0.25),  # not in that source: our estimate, unpleasant and a little aroused
 }
 # Our gender labels -> hri_msgs/SoftBiometrics constants (FEMALE=1, MALE=2).
 GENDERS = {"female": 1, "male": 2}
@@ -130,3 +138,42 @@ def face_in_crop(width: int, height: int) -> FaceBox:
     """The face's box inside a `cropped` image: the crop without its CROP_MARGIN."""
     inset = CROP_MARGIN / (1 + 2 * CROP_MARGIN)
     return FaceBox(width * inset, height * inset, width * (1 - inset), height * (1 - inset))
+
+
+# --- face_<id> and gaze_<id> (REP-155 "Face and Gaze Frames"), from a head_pose.HeadPose whose
+# generic-face frame is x towards the subject's left, y down, z into the head.
+# face_<id>: x out of the face, z towards the scalp, so y the subject's left.
+FACE_AXES = np.array([[0, 1, 0], [0, 0, -1], [-1, 0, 0]], float)
+# gaze_<id>: optical convention, z along face_<id>'s x (the head's direction: we do not see the
+# eyes), x the subject's right, y down.
+GAZE_AXES = np.array([[-1, 0, 0], [0, 1, 0], [0, 0, -1]], float)
+
+
+def frame_quaternion(pose: HeadPose, axes: np.ndarray) -> tuple[float, float, float, float]:
+    """(x, y, z, w) of a frame whose axes are those columns of `axes` in the generic face's
+    frame, in the camera's frame."""
+    return tuple(Rotation.from_matrix(pose.rotation @ axes).as_quat().tolist())
+
+
+# Our five landmarks (types.LANDMARKS order) -> their slots in hri_msgs/FacialLandmarks
+# (RIGHT_PUPIL, LEFT_PUPIL, NOSE, MOUTH_OUTER_RIGHT, MOUTH_OUTER_LEFT). YuNet's eye points are
+# the eye centres, the pupils of a forward gaze.
+LANDMARK_SLOTS = (68, 69, 30, 48, 54)
+FACIAL_LANDMARK_COUNT = 70
+
+
+def aligned_face(frame: np.ndarray, box: FaceBox, width: int = 128, height: int = 128):
+    """REP-155 `aligned`: a square about the box centre, the upright face's width grown by
+    CROP_MARGIN per side (about `cropped`'s framing), turned so that the eyes are level as the
+    heads' crops are (align.py), centred and zero-padded to width x height. BGR; None without
+    landmarks."""
+    if box.landmarks is None:
+        return None
+    side = min(width, height)
+    matrix, shrink = align.aligned_matrix(
+        box.as_tuple(), box.landmarks, side, CROP_MARGIN, CROP_MARGIN
+    )
+    out = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - side) // 2, (width - side) // 2
+    out[top : top + side, left : left + side] = align.warp_face(to_bgr(frame), matrix, shrink, side)
+    return out

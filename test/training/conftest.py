@@ -98,3 +98,24 @@ def evaluate_to_json():
         return evaluate.main(evaluate.get_args_parser().parse_args([str(a) for a in argv]))
 
     return run
+
+
+@pytest.fixture(name="constant_emotion_onnx")
+def constant_emotion_onnx_fixture():
+    """make(path, probs, labels=FER-2013's 7): an exported emotion head (32x32 input) that gives
+    `probs` for every face."""
+    torch = pytest.importorskip("torch")
+    from face_analysis.core.preprocess import PreprocessSpec
+    from training import data as D
+    from training import export
+    from training.models import build_task_model
+
+    def make(path, probs, labels=D.EMOTION_LABELS):
+        model = build_task_model("mini_xception", "emotion", len(labels)).eval()
+        with torch.no_grad():
+            model.classifier.weight.zero_()
+            model.classifier.bias.copy_(torch.log(torch.tensor(probs, dtype=torch.float32)))
+        spec = PreprocessSpec(task="emotion", labels=tuple(labels), input_size=32)
+        return export.export_onnx(model, spec, path)
+
+    return make

@@ -9,27 +9,12 @@ torch = pytest.importorskip("torch")
 from training import data as D  # noqa: E402
 from training import teacher, train  # noqa: E402
 
-
-def constant_emotion_onnx(path, probs):
-    """An exported emotion head (32x32 input) that gives `probs` for every face."""
-    from face_analysis.core.preprocess import PreprocessSpec
-    from training import export
-    from training.models import build_task_model
-
-    model = build_task_model("mini_xception", "emotion", 7).eval()
-    with torch.no_grad():
-        model.classifier.weight.zero_()
-        model.classifier.bias.copy_(torch.log(torch.tensor(probs, dtype=torch.float32)))
-    spec = PreprocessSpec(task="emotion", labels=tuple(D.EMOTION_LABELS), input_size=32)
-    return export.export_onnx(model, spec, path)
-
-
 P1 = [0.05, 0.05, 0.05, 0.6, 0.1, 0.05, 0.1]  # says happy (class 3)
 P2 = [0.5, 0.05, 0.05, 0.2, 0.1, 0.05, 0.05]  # says angry (class 0)
 
 
 @pytest.fixture
-def members(tmp_path):
+def members(tmp_path, constant_emotion_onnx):
     """The two constant heads, as exported files."""
     return [constant_emotion_onnx(tmp_path / f"m{i}.onnx", p) for i, p in enumerate((P1, P2))]
 

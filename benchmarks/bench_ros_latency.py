@@ -38,6 +38,7 @@ from timing import DEMO, REPO, machine_note
 
 from face_analysis.core.analyzer import FaceAnalyzer
 from face_analysis.msg import FaceAnalysisArray
+from face_analysis.ros.compat import fastdds_profile_env
 from face_analysis.ros.params import BY_NAME, PARAMS, analyzer_config
 
 DETECTOR = BY_NAME["detector"]
@@ -191,10 +192,7 @@ def run_case(
             and time.monotonic() < deadline
         ):
             executor.spin_once(timeout_sec=0.1)
-        env = dict(
-            os.environ,
-            FASTDDS_DEFAULT_PROFILES_FILE=str(REPO / "config" / "fastdds_large_data.xml"),
-        )
+        env = os.environ | fastdds_profile_env(str(REPO / "config" / "fastdds_large_data.xml"))
         for topic, path in zip(topics, stamps):
             camera_processes.append(
                 subprocess.Popen(

@@ -12,7 +12,8 @@ hri:=publish adds the ROS4HRI (REP-155) /humans/faces/... topics; hri:=consume r
 hri_face_classifier, which adds expression and softbiometrics to the faces of an existing REP-155
 face detector. The nodes are managed (lifecycle) nodes; autostart:=true configures and activates
 them (each node does so itself at start), also when a crashed process is respawned
-(respawn:=true).
+(respawn:=true: after a failure only, not after a clean exit). heads:="[gender, age]" runs only
+those heads ('[]' none); privacy:=true lets no image of a face out (docs/privacy.md).
 """
 
 import os
@@ -22,14 +23,18 @@ from launch.actions import (
     DeclareLaunchArgument,
     GroupAction,
     OpaqueFunction,
+    RegisterEventHandler,
     SetEnvironmentVariable,
     SetLaunchConfiguration,
+    TimerAction,
 )
 from launch.conditions import IfCondition
+from launch.event_handlers import OnProcessExit
 from launch.logging import get_logger
-from launch.substitutions import LaunchConfiguration, NotEqualsSubstitution, PythonExpression
+from launch.substitutions import LaunchConfiguration, PythonExpression
 from launch_ros.actions import LifecycleNode, PushRosNamespace
 
+from face_analysis.ros.compat import fastdds_profile_env
 from launch import LaunchDescription
 
 SHARE = get_package_share_directory("face_analysis")
@@ -39,7 +44,8 @@ ARGUMENTS = [
     (
         "camera_topic",
         "/camera/image_raw",
-        "Camera sensor_msgs/Image topic (its /compressed sibling with image_transport:=compressed)",
+        "Camera sensor_msgs/Image topic (its /compressed sibling with image_transport:=compressed); "
+        "its calibration is read from the camera_info beside it (/camera/camera_info)",
     ),
     (
         "cameras",
@@ -54,7 +60,7 @@ ARGUMENTS = [
     (
         "params_file",
         os.path.join(SHARE, "config", "face_analysis.yaml"),
-        "Parameters of the nodes (see the README's ROS API section)",
+        "Parameters of the nodes (see docs/ros-api.md)",
     ),
     (
         "single_process",
@@ -72,8 +78,9 @@ ARGUMENTS = [
     (
         "hri",
         "off",
-        "ROS4HRI (REP-155): off; publish (also /humans/faces/tracked and per-face roi, "
-        "cropped, expression, softbiometrics); consume (only hri_face_classifier, reading an "
+        "ROS4HRI (REP-155): off; publish (also /humans/faces/tracked, per-face roi, cropped, "
+        "aligned, landmarks, expression, softbiometrics, and face_<id>/gaze_<id> on /tf); "
+        "consume (only hri_face_classifier, reading an "
         "existing REP-155 face detector's /humans/faces/<id>/cropped)",
     ),
     ("image_transport", "raw", "raw (sensor_msgs/Image) or compressed (CompressedImage)"),
@@ -87,8 +94,21 @@ ARGUMENTS = [
     (
         "respawn",
         "true",
-        f"Restart a node process that dies (after {RESPAWN_DELAY_S:g} s), and "
-        "with autostart bring its nodes back to active",
+        f"Restart a node process that dies by a signal or exits non-zero (after "
+        f"{RESPAWN_DELAY_S:g} s), never one that exited cleanly; with autostart its nodes come "
+        "back active",
+    ),
+    (
+        "heads",
+        "[emotion, gender, age]",
+        "The classification heads to run, any of emotion, gender, age: '[gender, age]', "
+        "'gender,age'; '[]' for none (detection, tracking and REP-155 ids only)",
+    ),
+    (
+        "privacy",
+        "false",
+        "true: no image of a face leaves the nodes (faces/overlay blurred, no REP-155 "
+        "cropped or aligned)",
     ),
     (
         "fastdds_profile",
@@ -119,14 +139,30 @@ def deprecated_composed(context):
     return [SetLaunchConfiguration("single_process", value)]
 
 
+def fastdds_profile(context):
+    """Our processes' Fast DDS profile, under the variable name of each Fast DDS version; a
+    function rather than NotEqualsSubstitution, which Humble's launch lacks."""
+    profile = LaunchConfiguration("fastdds_profile").perform(context)
+    if not profile:
+        return []
+    return [
+        SetEnvironmentVariable(name, value) for name, value in fastdds_profile_env(profile).items()
+    ]
+
+
+def list_items(text: str) -> list[str]:
+    """The items of a list argument: YAML-style '[a, b]' or a comma list 'a,b'."""
+    items = [item.strip().strip("'\"") for item in text.strip().strip("[]").split(",")]
+    return [item for item in items if item]
+
+
 def camera_list(text: str) -> list[tuple[str, str]]:
     """(name, topic) of each camera of the `cameras` argument: a YAML-style list or a comma
     list of topics, each optionally `name=topic`. Without a name, the topic's segments but the
     last joined by '_' (/head/image_raw -> head, /cam/left/image_raw -> cam_left; a one-segment
     topic keeps its own name). Names must come out unique."""
-    items = [item.strip().strip("'\"") for item in text.strip().strip("[]").split(",")]
     cameras = []
-    for item in filter(None, items):
+    for item in list_items(text):
         name, sep, topic = item.rpartition("=")
         if not sep:
             segments = [part for part in topic.split("/") if part]
@@ -153,22 +189,63 @@ def camera_groups(context, nodes):
             get_logger("robot.launch.py").warning(
                 "hri with several cameras: every pipeline publishes its own /humans/faces/tracked"
             )
+    # launch_ros cannot pass an empty list; the nodes read [''] as none (node_params.py).
+    heads = list_items(LaunchConfiguration("heads").perform(context)) or [""]
     groups = []
     for name, topic in cameras:
-        scope = [PushRosNamespace(LaunchConfiguration("namespace"))]
-        if name is not None:
-            scope.append(PushRosNamespace(name))
-        groups.append(
-            GroupAction(
-                scope
-                + [managed_node(executable, condition, topic) for executable, condition in nodes]
+        namespaces = [LaunchConfiguration("namespace")] + ([name] if name is not None else [])
+        groups += [
+            restarted_on_failure(
+                namespaces,
+                lambda executable=executable, condition=condition, topic=topic: managed_node(
+                    executable, condition, topic, heads
+                ),
             )
-        )
+            for executable, condition in nodes
+        ]
     return groups
 
 
-def managed_node(executable: str, condition, camera: str) -> LifecycleNode:
-    """A lifecycle node, its process respawned if it dies.
+def restarted_on_failure(namespaces: list, make_node) -> GroupAction:
+    """make_node() under `namespaces`, started anew RESPAWN_DELAY_S after its process dies by a
+    signal or exits non-zero (with respawn:=true), never after a clean exit: systemd's
+    Restart=on-failure. launch's own `respawn` restarts a process however it ended, so a launch
+    that ignores SIGINT (a script's background job) restarted the nodes that SIGINT on its
+    process group had stopped cleanly, and never ended; now it ends once every node has
+    exited cleanly."""
+    node = make_node()
+
+    def on_exit(event, context):
+        if (
+            event.returncode == 0
+            or context.is_shutdown
+            or LaunchConfiguration("respawn").perform(context).lower() != "true"
+        ):
+            return None
+        return [
+            TimerAction(
+                period=RESPAWN_DELAY_S, actions=[restarted_on_failure(namespaces, make_node)]
+            )
+        ]
+
+    return GroupAction(
+        [
+            *[PushRosNamespace(namespace) for namespace in namespaces],
+            node,
+            RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit)),
+        ]
+    )
+
+
+def camera_info_topic(camera: str) -> str:
+    """The CameraInfo beside an image topic, as camera drivers publish it (image_transport's
+    convention): /head/image_raw -> /head/camera_info."""
+    namespace, slash, _ = camera.rpartition("/")
+    return f"{namespace}/camera_info" if slash else "camera_info"
+
+
+def managed_node(executable: str, condition, camera: str, heads: list[str]) -> LifecycleNode:
+    """A lifecycle node (restarted_on_failure restarts its process if it fails).
 
     With autostart the node configures and activates itself (its `autostart` parameter) rather
     than being driven by ChangeState events from here: launch_ros does emit ProcessStarted again
@@ -192,12 +269,16 @@ def managed_node(executable: str, condition, camera: str) -> LifecycleNode:
                 "hri_publish": PythonExpression(
                     ["'", LaunchConfiguration("hri"), "' == 'publish'"]
                 ),
+                "heads": heads,
+                "privacy": is_true("privacy"),
             },
         ],
-        remappings=[("image", camera), ("image/compressed", [camera, "/compressed"])],
+        remappings=[
+            ("image", camera),
+            ("image/compressed", [camera, "/compressed"]),
+            ("camera_info", camera_info_topic(camera)),
+        ],
         arguments=["--ros-args", "--log-level", LaunchConfiguration("log_level")],
-        respawn=is_true("respawn"),
-        respawn_delay=RESPAWN_DELAY_S,
     )
 
 
@@ -218,13 +299,7 @@ def generate_launch_description():
                 for name, default, text in ARGUMENTS
             ],
             OpaqueFunction(function=deprecated_composed),
-            SetEnvironmentVariable(
-                "FASTDDS_DEFAULT_PROFILES_FILE",
-                LaunchConfiguration("fastdds_profile"),
-                condition=IfCondition(
-                    NotEqualsSubstitution(LaunchConfiguration("fastdds_profile"), "")
-                ),
-            ),
+            OpaqueFunction(function=fastdds_profile),
             OpaqueFunction(
                 function=camera_groups,
                 args=[

@@ -17,6 +17,7 @@ from pathlib import Path
 from ..core.errors import FaceAnalysisError
 from ..offline.bag_reader import ImageBag
 from ..resources import resource_dir
+from .options import parse_heads
 
 CAMERA_TOPIC = "/camera/image_raw"
 SETTLE_S = 3.0  # after the last frame, for the last results to arrive
@@ -42,6 +43,19 @@ def add(subparsers, common: argparse.ArgumentParser) -> None:
         default="output/demo",
         metavar="OUTDIR",
         help="where overlay.mp4, frames.jsonl, summary.json and the logs go (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--heads",
+        type=parse_heads,
+        metavar="NAME[,NAME...]",
+        help="the heads to run (robot.launch.py heads:=), any of emotion, gender, age; '' for "
+        "none (default: all)",
+    )
+    parser.add_argument(
+        "--privacy",
+        action="store_true",
+        help="privacy mode (robot.launch.py privacy:=true): the overlay video shows every face "
+        "blurred",
     )
     parser.add_argument(
         "--launch-arg",
@@ -111,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
             "face_analysis",
             "robot.launch.py",
             f"camera_topic:={CAMERA_TOPIC}",
+            *([f"heads:=[{', '.join(args.heads)}]"] if args.heads is not None else []),
+            *(["privacy:=true"] if args.privacy else []),
             *args.launch_arg,
         ],
     )

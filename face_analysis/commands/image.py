@@ -1,4 +1,4 @@
-"""`face-analysis image PHOTO`: faces, gender and emotion of one image (the paper's image demo)."""
+"""`face-analysis image PHOTO`: faces, gender, age and emotion of one image (the paper's image demo)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import json
 import cv2
 
 from ..core.analyzer import FaceAnalyzer
-from ..core.draw import draw_results
 from ..core.errors import FaceAnalysisError
 from ..core.serialize import result_to_dict
 from ..core.types import FaceResult
-from .options import config_from_args
+from .options import add_privacy_option, config_from_args, overlay
 
 
 def add(subparsers, common: argparse.ArgumentParser) -> None:
@@ -24,6 +23,7 @@ def add(subparsers, common: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("path", help="image file (anything OpenCV reads)")
     parser.add_argument("-o", "--output", help="write the overlay here (e.g. out.png)")
+    add_privacy_option(parser)
     parser.add_argument(
         "--json", action="store_true", help="print the faces as JSON instead of one line per face"
     )
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     analyzer = FaceAnalyzer(config_from_args(args))
     results = analyzer.analyze(image)
     if args.output:
-        write_image(args.output, draw_results(image, results))
+        write_image(args.output, overlay(args, image, results))
     if args.json:
         print(
             json.dumps(
@@ -58,12 +58,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 def describe(result: FaceResult) -> str:
-    """One line per face: track, box, gender and emotion with their confidences."""
+    """One line per face: track, box, gender, age (+- one age_std) and emotion with their
+    confidences, or that the face is too small for them."""
     box = ", ".join(f"{v:.0f}" for v in result.box.as_tuple())
     parts = [f"face #{result.track_id} at ({box})"]
-    for scores in (result.gender, result.emotion):
-        if scores is not None:
-            parts.append(f"{scores.label} {scores.confidence:.2f}")
+    if result.attributes_unknown:
+        parts.append("too small for gender, age and emotion (min_attribute_face_size)")
+    if result.gender is not None:
+        parts.append(f"{result.gender.label} {result.gender.confidence:.2f}")
+    if result.age is not None:
+        parts.append(f"age {result.age.value:.0f} +- {result.age.std:.0f}")
+    if result.emotion is not None:
+        parts.append(f"{result.emotion.label} {result.emotion.confidence:.2f}")
+    if result.pose is not None:
+        pose = result.pose
+        parts.append(
+            f"yaw {pose.yaw:.0f} pitch {pose.pitch:.0f} roll {pose.roll:.0f} deg, "
+            f"{pose.distance:.2f} m, looking at the camera {pose.looking_at_camera:.2f}"
+        )
     return "  ".join(parts)
 
 

@@ -1,13 +1,19 @@
-"""The options every analysing subcommand shares (models, detection, tracking) and their mapping
-onto AnalyzerConfig."""
+"""The options every analysing subcommand shares (models and heads, detection, tracking) and their
+mapping onto AnalyzerConfig; the overlay's --privacy and the anonymiser built from a config."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 
-from ..core.analyzer import AnalyzerConfig
+import numpy as np
+
+from ..core.analyzer import AnalyzerConfig, FaceAnalyzer, with_heads
+from ..core.anonymize import FrameAnonymizer, private_view
 from ..core.detect import DETECTORS
+from ..core.draw import draw_results
+from ..core.track import HEADS
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -19,6 +25,15 @@ def parse_setting(text: str) -> tuple[str, object]:
         return key, json.loads(value)
     except json.JSONDecodeError:
         return key, value
+
+
+def parse_heads(text: str) -> list[str]:
+    """A comma list of head names; empty (--heads '') for none."""
+    heads = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = sorted(set(heads) - set(HEADS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown head(s) {unknown}: the heads are {list(HEADS)}")
+    return heads
 
 
 def common_options() -> argparse.ArgumentParser:
@@ -43,6 +58,14 @@ def common_options() -> argparse.ArgumentParser:
         default=defaults.age_model,
         metavar="ONNX",
         help="age head (default: %(default)s)",
+    )
+    models.add_argument(
+        "--heads",
+        type=parse_heads,
+        default=list(HEADS),
+        metavar="NAME[,NAME...]",
+        help=f"the heads to run, any of {', '.join(HEADS)}; '' for none (detection and "
+        f"tracking only); the others are not loaded (default: {','.join(HEADS)})",
     )
     models.add_argument(
         "--threads",
@@ -104,6 +127,14 @@ def common_options() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
     tracking.add_argument(
+        "--min-attribute-face-size",
+        type=float,
+        default=defaults.min_attribute_face_size,
+        metavar="PX",
+        help="faces narrower than this are detected and tracked, their labels unknown; 0 = "
+        "classify every face (default: %(default)s)",
+    )
+    tracking.add_argument(
         "--iou-threshold",
         type=float,
         default=defaults.iou_threshold,
@@ -122,11 +153,43 @@ def common_options() -> argparse.ArgumentParser:
         default=defaults.max_missed,
         help="frames a face may go undetected before its track ends (default: %(default)s)",
     )
+    pose = common.add_argument_group("head pose (faces with landmarks: yunet)")
+    pose.add_argument(
+        "--camera-fov",
+        type=float,
+        default=defaults.camera_fov,
+        metavar="DEGREES",
+        help="horizontal field of view of the camera, for the head pose's distance and "
+        "looking_at_camera (default: %(default)s)",
+    )
     return common
 
 
+def add_privacy_option(parser: argparse.ArgumentParser) -> None:
+    """--privacy for the subcommands that write an overlay (image, video)."""
+    parser.add_argument(
+        "--privacy",
+        action="store_true",
+        help="blur every face in the written overlay (boxes and labels are still drawn)",
+    )
+
+
+def overlay(args: argparse.Namespace, image: np.ndarray, results) -> np.ndarray:
+    """The overlay of `results` on `image`; with --privacy, privacy mode's (faces blurred)."""
+    if args.privacy:
+        image, results = private_view(image, results)
+    return draw_results(image, results)
+
+
+def anonymizer_factory(config: AnalyzerConfig) -> Callable[[], FrameAnonymizer]:
+    """New FrameAnonymizers (one per video stream) detecting and tracking as `config` says,
+    without heads: blurring needs no labels."""
+    config = with_heads(config, ())
+    return lambda: FrameAnonymizer(FaceAnalyzer(config))
+
+
 def config_from_args(args: argparse.Namespace) -> AnalyzerConfig:
-    return AnalyzerConfig(
+    config = AnalyzerConfig(
         emotion_model=args.emotion_model,
         gender_model=args.gender_model,
         age_model=args.age_model,
@@ -136,9 +199,12 @@ def config_from_args(args: argparse.Namespace) -> AnalyzerConfig:
         max_faces=args.max_faces,
         detect_every=args.detect_every,
         attribute_every=args.attribute_every,
+        min_attribute_face_size=args.min_attribute_face_size,
         iou_threshold=args.iou_threshold,
         smoothing_alpha=args.alpha,
         max_missed=args.max_missed,
+        camera_fov=args.camera_fov,
         intra_op_threads=args.threads,
         providers=list(args.providers),
     )
+    return with_heads(config, args.heads)

@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="best-effort QoS instead of reliable (large images between "
         "processes then need a Fast DDS large-data profile, see the "
-        "README's 'Best-effort cameras')",
+        "'Best-effort cameras' section of docs/deployment.md)",
     )
     parser.add_argument(
         "--queue-size",

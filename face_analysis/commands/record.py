@@ -6,10 +6,12 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
+from ..core.analyzer import AnalyzerConfig
 from ..core.errors import FaceAnalysisError
 from ..offline.bag_writer import IMAGE_MODES, STORAGES
 from ..offline.frame_sources import MOTIONS
 from ..offline.record import DEFAULT_FPS, STILL_SECONDS, RecordOptions, record
+from .options import anonymizer_factory
 
 
 def parse_start(text: str) -> int:
@@ -141,6 +143,12 @@ def add(subparsers, common: argparse.ArgumentParser) -> None:
         help="where to write the frames' true faces (default with --faces: "
         "BAG_ground_truth.jsonl beside the bag)",
     )
+    parser.add_argument(
+        "--anonymize",
+        action="store_true",
+        help="blur every face the default detector finds (tracked across missed frames) "
+        "before writing; as `face-analysis anonymize` does to an existing bag",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
 
@@ -170,8 +178,15 @@ def run(args: argparse.Namespace) -> int:
         "images": args.images,
         "jpeg_quality": args.jpeg_quality,
     }
+    anonymizer = anonymizer_factory(AnalyzerConfig())() if args.anonymize else None
     stats = record(
-        args.inputs, output, writer, options, ground_truth, progress=not args.no_progress
+        args.inputs,
+        output,
+        writer,
+        options,
+        ground_truth,
+        progress=not args.no_progress,
+        anonymizer=anonymizer,
     )
     print(
         f"{output}: {stats['frames']} frames at {stats['fps']:g} fps, "

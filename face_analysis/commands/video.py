@@ -11,12 +11,11 @@ from collections import Counter
 import cv2
 
 from ..core.analyzer import FaceAnalyzer
-from ..core.draw import draw_results
 from ..core.errors import FaceAnalysisError
 from ..core.serialize import result_to_dict
 from ..core.types import FaceResult
 from .image import describe
-from .options import config_from_args
+from .options import add_privacy_option, config_from_args, overlay
 
 
 def add(subparsers, common: argparse.ArgumentParser) -> None:
@@ -32,6 +31,7 @@ def add(subparsers, common: argparse.ArgumentParser) -> None:
         "--jsonl", metavar="OUT.jsonl", help="write one JSON line per frame with its faces"
     )
     parser.add_argument("--max-frames", type=int, default=0, help="stop after N frames (0: all)")
+    add_privacy_option(parser)
     parser.set_defaults(func=run)
 
 
@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                     seen[result.track_id] += 1
                 if args.output:
                     writer = writer or open_writer(args.output, fps, frame.shape)
-                    writer.write(draw_results(frame, results))
+                    writer.write(overlay(args, frame, results))
                 if log:
                     log.write(
                         json.dumps({"frame": frames, "faces": [result_to_dict(r) for r in results]})

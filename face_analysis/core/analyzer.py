@@ -20,7 +20,7 @@ runs in two threads."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from .classify import ALIGN, DEFAULT_PROVIDERS, FaceClassifier
 from .detect import Detector, make_detector
 from .errors import ConfigError
 from .global_motion import GlobalMotion
+from .head_pose import CameraModel, estimate_head_pose
 from .image import BoxLike, check_image, clip_box
 from .preprocess import PreprocessError
 from .track import HEADS, FaceTracker
@@ -42,6 +43,20 @@ def default_model_dir() -> Path:
     return resource_dir("models")
 
 
+# The AnalyzerConfig field holding each head's model.
+HEAD_MODELS = {head: f"{head}_model" for head in HEADS}
+
+
+def with_heads(config: AnalyzerConfig, heads: Collection[str]) -> AnalyzerConfig:
+    """`config` running only `heads` (any of HEADS; none: detection and tracking only): the
+    other heads' models are neither loaded nor run. Unknown names are refused."""
+    unknown = sorted(set(heads) - set(HEADS))
+    if unknown:
+        raise ConfigError(f"unknown head(s) {unknown}: the heads are {list(HEADS)}")
+    unused = {field: None for head, field in HEAD_MODELS.items() if head not in heads}
+    return dataclasses.replace(config, **unused)
+
+
 @dataclass
 class AnalyzerConfig:
     """Plain settings of a FaceAnalyzer (the ROS parameters map one-to-one onto these).
@@ -50,7 +65,8 @@ class AnalyzerConfig:
     classification-only node builds no detector.
     """
 
-    emotion_model: str | None = str(default_model_dir() / "emotion.onnx")
+    # the head people agree with most (FER+ majority, models/emotion_ferplus.md)
+    emotion_model: str | None = str(default_model_dir() / "emotion_ferplus.onnx")
     gender_model: str | None = str(default_model_dir() / "gender.onnx")
     age_model: str | None = str(default_model_dir() / "age.onnx")
     detector: str | None = "yunet"
@@ -73,6 +89,14 @@ class AnalyzerConfig:
     # multiply-adds (age runs twice: its flip average; benchmarks/README.md).
     attribute_every: int = 5
     align_faces: bool = ALIGN  # eyes-level crops for faces with landmarks (classify.py)
+    # Pixels: faces whose box is narrower are detected and tracked, but no head runs on them and
+    # their labels are unknown. Below 24 px the default pipeline's gender accuracy falls from
+    # ~90 % to ~77 %, its age error doubles and emotion nears chance (bench_face_size.py).
+    min_attribute_face_size: float = 24.0
+    head_pose: bool = True  # head pose from the landmarks of faces that have them (head_pose.py)
+    # Horizontal field of view, degrees, of the approximate camera model used when classify()
+    # is given none (no calibration, e.g. no camera_info).
+    camera_fov: float = 60.0
     intra_op_threads: int = 1
     inter_op_threads: int = 1
     providers: Sequence[str] = DEFAULT_PROVIDERS
@@ -90,6 +114,12 @@ class AnalyzerConfig:
             raise ConfigError(f"detect_every must be >= 1, got {self.detect_every}")
         if self.attribute_every < 1:
             raise ConfigError(f"attribute_every must be >= 1, got {self.attribute_every}")
+        if self.min_attribute_face_size < 0:
+            raise ConfigError(
+                f"min_attribute_face_size must be >= 0, got {self.min_attribute_face_size}"
+            )
+        if not 1.0 <= self.camera_fov <= 179.0:
+            raise ConfigError(f"camera_fov must be in [1, 179] degrees, got {self.camera_fov}")
 
 
 class FaceAnalyzer:
@@ -152,10 +182,12 @@ class FaceAnalyzer:
             ]
         return boxes
 
-    def classify(self, frame: np.ndarray, boxes: Sequence[BoxLike]) -> list[FaceResult]:
+    def classify(
+        self, frame: np.ndarray, boxes: Sequence[BoxLike], camera: CameraModel | None = None
+    ) -> list[FaceResult]:
         """Track the given candidate boxes of the frame, then classify the kept faces and smooth
         their probabilities per track. Boxes may come from another process; they are clipped to
-        the frame."""
+        the frame. `camera`: the model the head pose is computed in; None: the camera_fov one."""
         shape = check_image(frame).shape
         clipped = [clip_box(box, shape) for box in boxes]
         motion = self.motion.transform(frame) if self.motion is not None else None
@@ -163,15 +195,38 @@ class FaceAnalyzer:
         faces = [clipped[index] for index, _ in kept]
         if self.classifier is not None:
             skip = self._attributes_not_due([track_id for _, track_id in kept])
+            skip = skip or [set() for _ in faces]
+            every_head = set(self.classifier.heads)
+            skip = [every_head if self._too_small(f.width) else s for f, s in zip(faces, skip)]
             results = self.classifier.classify(frame, faces, skip)
         else:
             results = [FaceResult(box=box) for box in faces]
-        return self.tracker.smooth(
+        smoothed = self.tracker.smooth(
             [
-                dataclasses.replace(result, track_id=track_id)
+                dataclasses.replace(
+                    result, track_id=track_id, pose=self._pose(result, camera, shape)
+                )
                 for result, (_, track_id) in zip(results, kept)
             ]
         )
+        return [self._unknown_if_small(result, result.box.width) for result in smoothed]
+
+    def _too_small(self, width: float) -> bool:
+        return width < self.config.min_attribute_face_size
+
+    def _unknown_if_small(self, result: FaceResult, width: float) -> FaceResult:
+        """A face `width` pixels wide that is too small for the heads has unknown labels,
+        whatever its track knew when it was larger (the track keeps them for when it grows)."""
+        if not self._too_small(width):
+            return result
+        return dataclasses.replace(result, attributes_unknown=True, **dict.fromkeys(HEADS))
+
+    def _pose(self, result: FaceResult, camera: CameraModel | None, shape):
+        if not self.config.head_pose or result.box.landmarks is None:
+            return None
+        if camera is None:
+            camera = CameraModel.from_fov(shape[1], shape[0], self.config.camera_fov)
+        return estimate_head_pose(result.box.landmarks, camera.scaled_to(shape[1], shape[0]))
 
     def _attributes_not_due(self, track_ids: Sequence[int]) -> list[set[str]] | None:
         """Per face, the attribute heads to skip this frame (attribute_every): a track runs them
@@ -197,14 +252,20 @@ class FaceAnalyzer:
         self._frames += 1
         return self.detect(frame) if due else None
 
-    def track_step(self, frame: np.ndarray, boxes: Sequence[BoxLike] | None) -> list[FaceResult]:
+    def track_step(
+        self,
+        frame: np.ndarray,
+        boxes: Sequence[BoxLike] | None,
+        camera: CameraModel | None = None,
+    ) -> list[FaceResult]:
         """The second half: classify() the boxes of a detection frame, or carry() the faces on
         a frame without detections (boxes None). Frames must come in order."""
-        return self.carry(frame) if boxes is None else self.classify(frame, boxes)
+        return self.carry(frame, camera) if boxes is None else self.classify(frame, boxes, camera)
 
-    def carry(self, frame: np.ndarray) -> list[FaceResult]:
+    def carry(self, frame: np.ndarray, camera: CameraModel | None = None) -> list[FaceResult]:
         """A frame without detections: the faces of the last detection frame at their predicted
-        boxes (Kalman filter and camera motion), with their tracks' smoothed labels."""
+        boxes (Kalman filter and camera motion), with their tracks' smoothed labels (and the
+        head pose of their moved landmarks)."""
         shape = check_image(frame).shape
         motion = self.motion.transform(frame) if self.motion is not None else None
         results = []
@@ -213,17 +274,17 @@ class FaceAnalyzer:
                 box = clip_box(box, shape)
             except PreprocessError:
                 continue
-            results.append(
-                FaceResult(
-                    box=box,
-                    track_id=track.track_id,
-                    **{head: track.scores.get(head) for head in HEADS},
-                )
+            result = FaceResult(
+                box=box, track_id=track.track_id, **{h: track.scores.get(h) for h in HEADS}
             )
+            result.pose = self._pose(result, camera, shape)
+            # Sized as on its last detection frame, where the heads ran or did not: a predicted
+            # box shrinks with a face leaving the image, the face does not.
+            results.append(self._unknown_if_small(result, track.box.width))
         return results
 
-    def analyze(self, frame: np.ndarray) -> list[FaceResult]:
-        return self.track_step(frame, self.detect_step(frame))
+    def analyze(self, frame: np.ndarray, camera: CameraModel | None = None) -> list[FaceResult]:
+        return self.track_step(frame, self.detect_step(frame), camera)
 
     def reset(self) -> None:
         """Forget all tracks, e.g. when the video source changes."""

@@ -105,6 +105,22 @@ def decode_compressed(msg) -> np.ndarray:
     return image
 
 
+def encode_compressed(image: np.ndarray, msg, codec: str = "jpeg", jpeg_quality: int = 90):
+    """Fill `msg` (a sensor_msgs/CompressedImage or rosbags equivalent) from a uint8 BGR or gray
+    array: its data, and its format in compressed_image_transport's words (source encoding;
+    codec and result), e.g. "bgr8; jpeg compressed bgr8"."""
+    if codec not in ("jpeg", "png"):
+        raise ImageEncodingError(f"codec must be jpeg or png, got {codec!r}", "unsupported codec")
+    options = [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality] if codec == "jpeg" else []
+    ok, data = cv2.imencode(".jpg" if codec == "jpeg" else ".png", image, options)
+    if not ok:
+        raise ImageEncodingError(f"OpenCV could not {codec}-encode the image", "encode failed")
+    kind = "bgr8" if image.ndim == 3 else "mono8"
+    msg.format = f"{kind}; {codec} compressed {kind}"
+    msg.data = data.reshape(-1)
+    return msg
+
+
 def encode_image(image: np.ndarray, msg, encoding: str = "bgr8"):
     """Fill `msg` (a sensor_msgs/Image or rosbags equivalent) from a uint8 BGR or gray array."""
     if encoding == "bgr8":

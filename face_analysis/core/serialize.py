@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .head_pose import HeadPose
 from .types import ClassScores, Estimate, FaceResult
 
 
@@ -21,6 +22,21 @@ def estimate_to_dict(estimate: Estimate | None) -> dict | None:
     return {"value": round(estimate.value, 2), "std": round(estimate.std, 2)}
 
 
+def pose_to_dict(pose: HeadPose | None) -> dict | None:
+    """Degrees, metres (camera optical frame) and the looking_at_camera score (head_pose.py)."""
+    if pose is None:
+        return None
+    return {
+        "yaw": round(pose.yaw, 1),
+        "pitch": round(pose.pitch, 1),
+        "roll": round(pose.roll, 1),
+        "position": [round(float(v), 3) for v in pose.translation],
+        "distance": round(pose.distance, 3),
+        "error": round(pose.reprojection_error, 4),
+        "looking_at_camera": round(pose.looking_at_camera, 3),
+    }
+
+
 def result_to_dict(result: FaceResult) -> dict:
     box = result.box
     return {
@@ -30,4 +46,7 @@ def result_to_dict(result: FaceResult) -> dict:
         "gender": scores_to_dict(result.gender),
         "emotion": scores_to_dict(result.emotion),
         "age": estimate_to_dict(result.age),  # years: expected age and its standard deviation
+        "pose": pose_to_dict(result.pose),
+        # true: narrower than min_attribute_face_size; gender, emotion and age are null
+        "attributes_unknown": result.attributes_unknown,
     }

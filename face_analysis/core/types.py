@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from .head_pose import HeadPose
 
 # The subject's right eye is on the image's left (as OpenCV's FaceDetectorYN orders them).
 LANDMARKS = ("right_eye", "left_eye", "nose_tip", "right_mouth_corner", "left_mouth_corner")
@@ -87,6 +91,9 @@ class FaceResult:
     emotion: ClassScores | None = None
     gender: ClassScores | None = None
     age: Estimate | None = None
+    pose: HeadPose | None = None  # from the landmarks (head_pose.py); None without them
+    # Narrower than AnalyzerConfig.min_attribute_face_size: detected and tracked, heads None.
+    attributes_unknown: bool = False
     extra: dict = field(default_factory=dict)
 
 

@@ -56,9 +56,16 @@ class YuNetDetector:
     (1.25: ~1.0x, 1.0: ~1.5x), finds 0.97 of the recording's faces (1.25: 0.99, 1.0: 0.998) and
     drops the full-size test photo's one false face (DETECTORS.md). The shrinking is bilinear
     below 2x (`interpolation`; area averaging at a fractional factor cost a fifth of the
-    detector for the same faces), area averaging from 2x on. threads: onnxruntime intra-op threads;
-    model: the .onnx file (default: the installed yunet_s_dynamic.onnx, checked against
-    models/MANIFEST.json)."""
+    detector for the same faces), area averaging from 2x on. refine_below > 0: faces found narrower
+    than this many pixels are found again on a patch of the full-resolution image around them,
+    enlarged so the face is REFINE_FACE pixels wide (all such patches in one network call): their
+    box and landmarks, which the crop is cut and turned by, come from a face the network sees
+    at a size it is good at, instead of a few pixels of the shrunk image
+    (benchmarks/bench_face_size.py). threads: onnxruntime intra-op threads; model: the .onnx file
+    (default: the installed yunet_s_dynamic.onnx, checked against models/MANIFEST.json)."""
+
+    REFINE_FACE = 64  # pixels: the face's width in a refinement patch
+    REFINE_CONTEXT = 3.0  # the patch's side in face widths: the network needs the face's surround
 
     def __init__(
         self,
@@ -66,6 +73,7 @@ class YuNetDetector:
         nms_threshold: float = 0.3,
         min_size: float = 0.0,
         downscale: float = 1.5,
+        refine_below: float = 0.0,
         threads: int = 1,
         model: str | None = None,
     ):
@@ -77,6 +85,8 @@ class YuNetDetector:
             raise ConfigError(f"yunet: min_size must be >= 0, got {min_size}")
         if not downscale >= 1.0:
             raise ConfigError(f"yunet: downscale must be >= 1, got {downscale}")
+        if refine_below < 0:
+            raise ConfigError(f"yunet: refine_below must be >= 0, got {refine_below}")
         self.path = str(model or default_model_path())
         self.sha256 = verify_model(self.path)
         try:
@@ -95,6 +105,7 @@ class YuNetDetector:
             )
         self.score_threshold, self.nms_threshold = float(score_threshold), float(nms_threshold)
         self.min_size, self.downscale = float(min_size), float(downscale)
+        self.refine_below = float(refine_below)
         self.interpolation = cv2.INTER_LINEAR if self.downscale < 2.0 else cv2.INTER_AREA
         self._blobs: dict[tuple[int, int], np.ndarray] = {}
 
@@ -110,7 +121,51 @@ class YuNetDetector:
             bgr = cv2.resize(bgr, size, interpolation=self.interpolation)
             scale = (width / size[0], height / size[1])
         outputs = self.session.run(OUTPUTS, {"input": self._blob(bgr)})
-        return self._decode(outputs, bgr.shape, scale, (height, width))
+        faces = self._decode(outputs, bgr.shape, scale, (height, width))
+        if self.refine_below and any(face.width < self.refine_below for face in faces):
+            faces = self._refined(to_bgr(image), faces)
+        return faces
+
+    def _refined(self, bgr: np.ndarray, faces: list[FaceBox]) -> list[FaceBox]:
+        """`faces` with the box and landmarks of each one narrower than refine_below replaced by
+        those found on its enlarged patch (when the network finds a face at the patch centre)."""
+        small = [i for i, face in enumerate(faces) if face.width < self.refine_below]
+        side = padded_size(round(self.REFINE_FACE * self.REFINE_CONTEXT))
+        blob = np.empty((len(small), 3, side, side), np.float32)
+        maps = []
+        for row, i in enumerate(small):
+            face = faces[i]
+            zoom = self.REFINE_FACE / face.width
+            centre = ((face.x_min + face.x_max) / 2, (face.y_min + face.y_max) / 2)
+            # patch pixel p samples the image at (p - side / 2) / zoom + centre
+            to_patch = np.float32(
+                [[zoom, 0, side / 2 - zoom * centre[0]], [0, zoom, side / 2 - zoom * centre[1]]]
+            )
+            patch = cv2.warpAffine(
+                bgr, to_patch, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            )
+            blob[row] = patch.transpose(2, 0, 1)
+            maps.append((zoom, centre))
+        outputs = self.session.run(OUTPUTS, {"input": blob})
+        refined = list(faces)
+        for row, (i, (zoom, centre)) in enumerate(zip(small, maps)):
+            found = self._decode(outputs, (side, side), (1.0, 1.0), (side, side), row)
+            near = [f for f in found if _centre_distance(f, side / 2) < self.REFINE_FACE / 2]
+            if not near:
+                continue  # not confirmed at the larger size: keep the first box
+            best = min(near, key=lambda f: _centre_distance(f, side / 2))
+
+            # Patch pixels back to image pixels: box corners, then the five landmarks.
+            corners = [(best.x_min, best.y_min), (best.x_max, best.y_max), *best.landmarks]
+            points = (np.array(corners) - side / 2) / zoom + np.array(centre)
+            (x0, y0), (x1, y1) = points[:2].tolist()
+            landmarks = tuple(map(tuple, points[2:].tolist()))
+            try:
+                box = FaceBox(x0, y0, x1, y1, faces[i].score, landmarks)
+                refined[i] = clip_box(box, bgr.shape)
+            except PreprocessError:
+                continue
+        return refined
 
     def _blob(self, bgr: np.ndarray) -> np.ndarray:
         """The network input: float32 1x3xHxW, BGR 0-255, zero-padded on the right and bottom to
@@ -130,13 +185,14 @@ class YuNetDetector:
         shape: tuple[int, ...],
         scale: tuple[float, float],
         image_shape: tuple[int, int],
+        item: int = 0,
     ) -> list[FaceBox]:
-        """Faces in the image of `image_shape`, from the network's outputs on an image of `shape`
-        that was shrunk by `scale` (x, y)."""
+        """Faces in the image of `image_shape`, from the network's outputs (batch row `item`) on
+        an image of `shape` that was shrunk by `scale` (x, y)."""
         padded_width = padded_size(shape[1])
         scores, boxes, points = [], [], []
         for i, stride in enumerate(STRIDES):
-            cls, obj, bbox, kps = (outputs[i + k * len(STRIDES)][0] for k in range(4))
+            cls, obj, bbox, kps = (outputs[i + k * len(STRIDES)][item] for k in range(4))
             # cls and obj leave sigmoids, so sqrt(cls * obj) >= t is cls * obj >= t * t: the
             # square root is taken for the few anchors kept only.
             product = cls[:, 0] * obj[:, 0]
@@ -179,6 +235,13 @@ class YuNetDetector:
             except PreprocessError:
                 continue  # wholly in the padding or off the frame: nothing to classify
         return faces
+
+
+def _centre_distance(face: FaceBox, centre: float) -> float:
+    """Distance of the box centre from (centre, centre)."""
+    return float(
+        np.hypot((face.x_min + face.x_max) / 2 - centre, (face.y_min + face.y_max) / 2 - centre)
+    )
 
 
 def fixed_shape_model(path: str, width: int, height: int) -> bytes:

@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from types import SimpleNamespace
 
-import cv2
 import numpy as np
 from rosbags.rosbag2 import StoragePlugin, Writer, WriterError
 
 from ..core.errors import FaceAnalysisError
-from ..core.image_codec import encode_image
+from ..core.image_codec import encode_compressed, encode_image
 from .typestore import COMPRESSED_IMAGE, IMAGE, typestore
 
 STORAGES = {"mcap": StoragePlugin.MCAP, "sqlite3": StoragePlugin.SQLITE3}
@@ -89,13 +88,10 @@ class ImageBagWriter:
             )
             self._writer.write(self._raw, stamp_ns, store.serialize_cdr(msg, IMAGE))
         if self._compressed is not None:
-            ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, self.jpeg_quality])
-            if not ok:
-                raise FaceAnalysisError("OpenCV could not jpeg-encode the frame")
-            # compressed_image_transport's format string: source encoding; codec and result.
-            kind = "bgr8" if image.ndim == 3 else "mono8"
-            msg = store.types[COMPRESSED_IMAGE](
-                header=head, format=f"{kind}; jpeg compressed {kind}", data=jpeg.reshape(-1)
+            msg = encode_compressed(
+                image,
+                store.types[COMPRESSED_IMAGE](header=head, format="", data=np.empty(0, np.uint8)),
+                jpeg_quality=self.jpeg_quality,
             )
             self._writer.write(
                 self._compressed, stamp_ns, store.serialize_cdr(msg, COMPRESSED_IMAGE)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from ..core.anonymize import FrameAnonymizer
 from ..core.errors import FaceAnalysisError
 from .bag_writer import ImageBagWriter
 from .frame_sources import SourceFrame, is_video, still_frames, video_fps, video_frames
@@ -61,9 +62,11 @@ def record(
     options: RecordOptions,
     ground_truth: str | Path | None = None,
     progress: bool = False,
+    anonymizer: FrameAnonymizer | None = None,
 ) -> dict:
     """Write all frames of `inputs`, in order, into a new bag; `writer` holds ImageBagWriter's
-    keyword arguments. Returns counts and the time span."""
+    keyword arguments; with `anonymizer`, every face is blurred before it is written. Returns
+    counts and the time span."""
     missing = [str(p) for p in inputs if not Path(p).is_file()]
     if missing:  # checked before the bag exists, so a typo leaves no half-written bag behind
         raise FaceAnalysisError(f"input not found: {', '.join(missing)}")
@@ -80,7 +83,8 @@ def record(
         for index, frame in enumerate(frames_of(inputs, options, fps)):
             # Stamps from the frame index, not accumulated, so no rounding drift builds up.
             stamp_ns = start_ns + round(index * 1e9 / fps)
-            out.write(frame.image, stamp_ns, options.frame_id)
+            image = frame.image if anonymizer is None else anonymizer(frame.image)[0]
+            out.write(image, stamp_ns, options.frame_id)
             if frame.truth is not None:
                 truth.append(FrameTruth(stamp_ns, index, frame.source, frame.truth))
             bar.update()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.head_pose import pose_fields
 from ..core.types import ClassScores, FaceResult, estimate_fields, landmark_array
 from .bag_writer import header, open_writer
 from .typestore import FACE_ANALYSIS_ARRAY, typestore
@@ -64,6 +65,8 @@ class ResultsBagWriter:
                     emotion_probabilities=emotion_probs,
                     age=age,
                     age_std=age_std,
+                    attributes_unknown=result.attributes_unknown,
+                    **pose_fields(result.pose),
                 )
             )
         msg = types[FACE_ANALYSIS_ARRAY](

@@ -8,6 +8,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+from ..core.head_pose import LOOKING_THRESHOLD
+
 HEADS = ("emotion", "gender")
 PERCENTILES = (50, 90, 99)
 
@@ -23,6 +25,7 @@ class SummaryBuilder:
         # track -> [(stamp_ns, {label: p})], for the emotion-over-time plot
         self.emotion_series: dict[int, list] = defaultdict(list)
         self.problems: list[str] = []  # bag-level, e.g. a truncated file
+        self.with_pose = self.looking = 0  # faces with a head pose; of them, looking at the camera
 
     def add(self, record: dict) -> None:
         self.frames += 1
@@ -52,6 +55,9 @@ class SummaryBuilder:
                     track[head][face[head]["label"]] += 1
             if face.get("age"):
                 track["ages"].append(face["age"]["value"])
+            if face.get("pose"):
+                self.with_pose += 1
+                self.looking += face["pose"]["looking_at_camera"] >= LOOKING_THRESHOLD
             if face.get("emotion"):
                 self.emotion_series[face["track_id"]].append(
                     (record["stamp_ns"], face["emotion"]["probs"])
@@ -85,6 +91,12 @@ class SummaryBuilder:
                 }
                 for tid, t in sorted(self.tracks.items())
             },
+            # faces (one per frame it is seen in) whose head pose says they look at the camera
+            "looking_at_camera": {
+                "faces": self.looking,
+                "faces_with_pose": self.with_pose,
+                "threshold": LOOKING_THRESHOLD,
+            },
             "latency_ms": latency,
             "wall_s": round(wall_s, 3) if wall_s is not None else None,
             "fps": round(analysed / wall_s, 2) if wall_s else None,
@@ -106,6 +118,12 @@ def format_table(summary: dict, max_tracks: int = 12) -> str:
         lines.append(
             f"faces/frame   mean {fpf['mean']:.2f}, max {fpf['max']}  "
             f"(histogram {fpf['histogram']})"
+        )
+    looking = summary.get("looking_at_camera")
+    if looking and looking["faces_with_pose"]:
+        lines.append(
+            f"looking       {looking['faces']} of {looking['faces_with_pose']} faces with a head "
+            f"pose look at the camera (looking_at_camera >= {looking['threshold']})"
         )
     if summary["latency_ms"]:
         lat = summary["latency_ms"]

@@ -2,5 +2,5 @@
 
 nodes/  the lifecycle nodes (one executable each) and their parts; start at nodes/base_node.py
 tools/  image_publisher, bag_player, result_recorder: processes around the graph
-params.py  every ROS parameter, once; api_docs.py  the README tables generated from the code
+params.py  every ROS parameter, once; api_docs.py  docs/ros-api.md's tables generated from the code
 """

@@ -1,7 +1,7 @@
-"""Keeps the README's ROS API tables generated from the code, so they cannot drift:
+"""Keeps the ROS API page's tables generated from the code, so they cannot drift:
 
-    python -m face_analysis.ros.api_docs README.md           # rewrite the generated tables
-    python -m face_analysis.ros.api_docs README.md --check   # exit 1 if they are out of date
+    python -m face_analysis.ros.api_docs docs/ros-api.md           # rewrite the generated tables
+    python -m face_analysis.ros.api_docs docs/ros-api.md --check   # exit 1 if they are out of date
 
 Generated blocks sit between `<!-- generated:NAME -->` and `<!-- end:NAME -->` markers.
 """
@@ -46,21 +46,21 @@ def render(text: str) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("readme", type=Path)
+    parser.add_argument("page", type=Path, help="the Markdown page, docs/ros-api.md")
     parser.add_argument("--check", action="store_true")
     args = parser.parse_args(argv)
-    current = args.readme.read_text()
+    current = args.page.read_text()
     wanted = render(current)
     if args.check:
         if wanted != current:
             print(
-                f"{args.readme}: ROS API tables are out of date; run "
-                f"python -m face_analysis.ros.api_docs {args.readme}",
+                f"{args.page}: ROS API tables are out of date; run "
+                f"python -m face_analysis.ros.api_docs {args.page}",
                 file=sys.stderr,
             )
             return 1
         return 0
-    args.readme.write_text(wanted)
+    args.page.write_text(wanted)
     return 0
 
 

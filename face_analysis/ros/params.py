@@ -2,8 +2,8 @@
 and how their values map onto the core's AnalyzerConfig.
 
 The nodes declare from this table (nodes/node_params.py); `config/face_analysis.yaml` is generated
-from it (`python -m face_analysis.ros.params > config/face_analysis.yaml`) and so is the README's
-parameter table (api_docs.py); test/ros/test_api_docs.py fails when either has drifted.
+from it (`python -m face_analysis.ros.params > config/face_analysis.yaml`) and so is the
+parameter table of docs/ros-api.md (api_docs.py); test/ros/test_api_docs.py fails when either has drifted.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
-from ..core.analyzer import AnalyzerConfig
+from ..core.analyzer import AnalyzerConfig, with_heads
 from ..core.detect import DETECTORS
+from ..core.track import HEADS
 
 DETECTOR, CLASSIFIER, OVERLAY, PIPELINE, HRI_CLASSIFIER = (
     "face_detector",
@@ -66,7 +67,11 @@ class Param:
         """None if `value` is acceptable, else the reason."""
         if self.range is not None and not self.range[0] <= value <= self.range[1]:
             return f"{self.name}={value} is outside [{self.range[0]}, {self.range[1]}]"
-        if self.choices is not None and value not in self.choices:
+        if self.choices is not None and isinstance(value, (list, tuple)):
+            unknown = [v for v in value if v not in self.choices]
+            if unknown:
+                return f"{self.name}: {unknown} not among {list(self.choices)}"
+        elif self.choices is not None and value not in self.choices:
             return f"{self.name}={value!r} is not one of {list(self.choices)}"
         return None
 
@@ -189,6 +194,17 @@ PARAMS: tuple[Param, ...] = (
         "mapped back.",
         DETECTING,
         range=(1.0, 8.0),
+        at_configure=True,
+    ),
+    Param(
+        "yunet.refine_below",
+        _core("yunet", "refine_below"),
+        "YuNet: faces narrower than this many pixels are found again on an enlarged patch of the "
+        "full-resolution image, for a finer box and landmarks (the crop's); all patches in one "
+        "network call. Costs 1.2-3x the detector's time on the bundled recording (20-32 px; "
+        "benchmarks/README.md, face sizes); 0 = off.",
+        DETECTING,
+        range=(0.0, 2000.0),
         at_configure=True,
     ),
     Param(
@@ -323,9 +339,21 @@ PARAMS: tuple[Param, ...] = (
     ),
     # --- classification, tracking, smoothing
     Param(
+        "heads",
+        list(HEADS),
+        "The classification heads to load and run, any of emotion, gender, age; [] runs none "
+        "(detection, tracking and REP-155 ids only). A head not listed is not loaded: its "
+        "faces/analysis fields stay empty (msg/FaceAnalysis.msg) and its REP-155 topic "
+        "(expression; softbiometrics for gender and age) is not advertised.",
+        CLASSIFYING,
+        choices=HEADS,
+        at_configure=True,
+    ),
+    Param(
         "emotion_model",
         "",
-        "Emotion ONNX model; empty: the shipped models/emotion.onnx.",
+        "Emotion ONNX model; empty: the shipped models/emotion_ferplus.onnx (8 FER+ classes); "
+        "models/emotion.onnx is the paper's FER-2013 head.",
         CLASSIFYING,
         at_configure=True,
     ),
@@ -430,12 +458,46 @@ PARAMS: tuple[Param, ...] = (
         TRACKING,
         at_configure=True,
     ),
+    Param(
+        "min_attribute_face_size",
+        _core("config", "min_attribute_face_size"),
+        "Pixels: faces whose box is narrower are detected and tracked, but no head runs on them "
+        "and their labels are published as unknown (FaceAnalysis.attributes_unknown; REP-155 "
+        "expression and softbiometrics with confidence 0); the overlay marks them. Below 24 px "
+        "the pipeline's gender accuracy falls to ~77 % and its age error doubles "
+        "(benchmarks/README.md, face sizes). 0 = classify every face.",
+        TRACKING,
+        range=(0.0, 4096.0),
+        at_configure=True,
+    ),
+    # --- head pose
+    Param(
+        "head_pose",
+        _core("config", "head_pose"),
+        "Estimate each face's head pose from its five landmarks (YuNet; docs/head-pose.md): yaw, "
+        "pitch, roll, distance and looking_at_camera in faces/analysis, face_<id> and "
+        "gaze_<id> on /tf with hri_publish. Subscribes `camera_info` beside `image` (remap it "
+        "with the image; same QoS rule, image_qos) for the calibration.",
+        TRACKING,
+        at_configure=True,
+    ),
+    Param(
+        "camera_fov",
+        _core("config", "camera_fov"),
+        "Horizontal field of view, degrees, of the approximate pinhole camera (square pixels, "
+        "centred principal point) the head pose uses while no CameraInfo has arrived; the node "
+        "logs once that it does.",
+        TRACKING,
+        range=(1.0, 179.0),
+        at_configure=True,
+    ),
     # --- ROS4HRI (REP-155)
     Param(
         "hri_publish",
         False,
-        "Also publish REP-155 topics: /humans/faces/tracked and /humans/faces/<id>/{roi, "
-        "cropped, expression, softbiometrics}.",
+        "Also publish REP-155 topics: /humans/faces/tracked, /humans/faces/<id>/{roi, "
+        "cropped, aligned, landmarks, expression, softbiometrics} and the face_<id> and "
+        "gaze_<id> frames on /tf (faces with landmarks).",
         HRI_PUBLISHING,
         at_configure=True,
     ),
@@ -455,6 +517,17 @@ PARAMS: tuple[Param, ...] = (
         range=(16, 1024),
         at_configure=True,
     ),
+    # --- privacy
+    Param(
+        "privacy",
+        False,
+        "No image of a face leaves the node: faces/overlay shows every face blurred (its box "
+        "grown by 35 % per side, pixelated to 2x2 blocks, no landmarks drawn), REP-155 face "
+        "images (cropped, aligned) are not advertised; boxes, ids and labels are published as "
+        "usual.",
+        (CLASSIFIER, OVERLAY, PIPELINE),
+        at_configure=True,
+    ),
     # --- overlay
     Param(
         "publish_markers",
@@ -472,7 +545,7 @@ def params_for(node: str) -> list[Param]:
 
 
 def markdown_table() -> str:
-    """The README's parameter table (api_docs.py puts it there)."""
+    """The parameter table of docs/ros-api.md (api_docs.py puts it there)."""
     short = {
         DETECTOR: "det",
         CLASSIFIER: "cls",
@@ -508,7 +581,7 @@ def parameters_yaml() -> str:
     lines = [
         "# Parameters of the face_analysis nodes, at their defaults. Generated by",
         "#   python -m face_analysis.ros.params > config/face_analysis.yaml",
-        "# Ranges and descriptions: README.md, section ROS API.",
+        "# Ranges and descriptions: docs/ros-api.md, section Parameters.",
         "/**:",
         "  ros__parameters:",
     ]
@@ -531,7 +604,15 @@ def parameters_yaml() -> str:
 DETECTOR_SETTINGS = {
     "haar": ("scale_factor", "min_neighbors", "min_size", "min_relative_size", "downscale"),
     "blazeface": ("model", "min_confidence", "tile_size"),
-    "yunet": ("score_threshold", "nms_threshold", "min_size", "downscale", "threads", "model"),
+    "yunet": (
+        "score_threshold",
+        "nms_threshold",
+        "min_size",
+        "downscale",
+        "refine_below",
+        "threads",
+        "model",
+    ),
 }
 
 
@@ -552,6 +633,7 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
         config.emotion_model = values["emotion_model"] or defaults.emotion_model
         config.gender_model = values["gender_model"] or defaults.gender_model
         config.age_model = values["age_model"] or defaults.age_model
+        config = with_heads(config, values["heads"])
         config.intra_op_threads = values["onnx_intra_op_threads"]
         config.inter_op_threads = values["onnx_inter_op_threads"]
         config.providers = list(values["execution_providers"])
@@ -563,6 +645,9 @@ def analyzer_config(values: dict, *, detect: bool, classify: bool) -> AnalyzerCo
             "camera_motion",
             "max_away",
             "align_faces",
+            "min_attribute_face_size",
+            "head_pose",
+            "camera_fov",
             "attribute_every",
             "detect_every",
         ):

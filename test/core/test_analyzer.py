@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from face_data import HAS_MEDIAPIPE, TEST_IMAGE_FACES, demo_image, faces_hit
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer, with_heads
 from face_analysis.core.errors import ConfigError, DetectorUnavailableError, ModelError
 from face_analysis.core.types import FaceBox
 
@@ -209,3 +209,61 @@ def test_attribute_every_k_runs_gender_on_a_share_of_the_faces_per_frame(standin
     assert rows["gender"] == rows["age"] == [6] + [2] * 6
     with pytest.raises(ConfigError, match="attribute_every"):
         FaceAnalyzer(config(standin_models, attribute_every=0))
+
+
+def test_faces_below_min_attribute_face_size_are_tracked_with_unknown_labels(standin_models):
+    """A face shrinking below min_attribute_face_size keeps its track and box, but no head runs
+    on it and its labels are unknown (None), not its track's old ones; grown again, it has them
+    back. Its carried boxes (detect_every) are unknown too."""
+
+    class Scripted:
+        def __init__(self, frames):
+            self.frames = iter(frames)
+
+        def detect(self, image):
+            return [FaceBox(*box, 0.9) for box in next(self.frames)]
+
+    large, small = (50, 50, 80, 80), (150, 150, 170, 170)  # 30 and 20 px wide
+    frames = [[large, small], [(52, 52, 74, 74), small], [large, small]]
+    analyzer = FaceAnalyzer(
+        config(standin_models, min_attribute_face_size=24, detect_every=1),
+        detector=Scripted(frames),
+    )
+    classified = []
+    classify = analyzer.classifier.classify
+
+    def counting(frame, boxes, skip=None):
+        classified.append(sum(len(set(analyzer.classifier.heads) - set(s)) > 0 for s in skip))
+        return classify(frame, boxes, skip)
+
+    analyzer.classifier.classify = counting
+    image = np.zeros((200, 200, 3), np.uint8)
+    per_frame = [analyzer.analyze(image) for _ in frames]
+    for results in per_frame:
+        assert len(results) == 2 and all(r.track_id >= 0 for r in results)
+    big = [min(results, key=lambda r: r.box.x_min) for results in per_frame]
+    assert big[0].track_id == big[1].track_id  # still tracked while too small
+    assert big[0].gender is not None and not big[0].attributes_unknown
+    assert big[1].attributes_unknown and (big[1].gender, big[1].emotion, big[1].age) == (None,) * 3
+    assert big[2].gender is not None  # grown again: labels back
+    assert all(r.attributes_unknown for results in per_frame for r in results if r not in big)
+    assert classified == [1, 0, 1]  # the small face never reaches a head
+    carried = sorted(analyzer.carry(image), key=lambda r: r.box.x_min)  # a frame between
+    assert [r.attributes_unknown for r in carried] == [False, True]
+    assert carried[0].gender is not None and carried[1].gender is None
+    with pytest.raises(ConfigError, match="min_attribute_face_size"):
+        FaceAnalyzer(config(standin_models, min_attribute_face_size=-1))
+
+
+def test_with_heads_loads_only_the_listed_heads(standin_models):
+    chosen = FaceAnalyzer(with_heads(config(standin_models), ["gender"]))
+    assert list(chosen.classifier.heads) == ["gender"]
+    assert list(chosen.labels) == ["gender"]
+    (result,) = chosen.classify(demo_image("oarriaga_test_image.jpg"), [(300, 300, 430, 450)])
+    assert result.gender is not None and result.emotion is None and result.age is None
+    assert FaceAnalyzer(with_heads(config(standin_models), [])).classifier is None
+
+
+def test_with_heads_refuses_an_unknown_head(standin_models):
+    with pytest.raises(ConfigError, match=r"unknown head\(s\) \['mood'\]"):
+        with_heads(config(standin_models), ["gender", "mood"])

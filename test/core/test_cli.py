@@ -10,12 +10,14 @@ from paths import REPO
 
 from face_analysis.cli import build_parser, main
 from face_analysis.commands.options import config_from_args
+from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer, with_heads
 from face_analysis.core.types import FaceBox
 
 ANALYSING = ("image", "video", "evaluate")
 SHARED_OPTIONS = (
     "--emotion-model",
     "--gender-model",
+    "--heads",
     "--threads",
     "--providers",
     "--detector",
@@ -51,7 +53,17 @@ def test_image_json_and_overlay(standin_models, tmp_path, capsys):
     faces = report["faces"]
     assert faces_hit([FaceBox(*f["box"]) for f in faces], TEST_IMAGE_FACES) == 6
     first = faces[0]
-    assert set(first) == {"box", "score", "track_id", "gender", "emotion", "age"}
+    assert set(first) == {
+        "box",
+        "score",
+        "track_id",
+        "gender",
+        "emotion",
+        "age",
+        "pose",
+        "attributes_unknown",
+    }
+    assert first["attributes_unknown"] is False
     assert 1 <= first["age"]["value"] <= 100 and first["age"]["std"] > 0  # the shipped age head
     assert set(first["emotion"]["probs"]) == {
         "angry",
@@ -64,6 +76,9 @@ def test_image_json_and_overlay(standin_models, tmp_path, capsys):
     }
     assert first["gender"]["label"] in ("male", "female")
     assert sum(first["gender"]["probs"].values()) == pytest.approx(1.0, abs=1e-3)
+    # YuNet's landmarks give every face a head pose, metres away, in front of the camera.
+    assert all(f["pose"]["distance"] > 0.2 and f["pose"]["position"][2] > 0 for f in faces)
+    assert all(0 <= f["pose"]["looking_at_camera"] <= 1 for f in faces)
     assert cv2.imread(str(out)).shape == (1536, 2048, 3)
 
 
@@ -85,6 +100,7 @@ def test_image_text_output_and_detector_settings(standin_models, capsys):
     assert rc == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].endswith("1 face(s)") and lines[1].strip().startswith("face #1 at (")
+    assert re.search(r"  age \d+ \+- \d+  ", lines[1])  # the shipped age head, beside the others
 
 
 def test_video(standin_models, tmp_path, capsys):
@@ -139,6 +155,35 @@ def test_errors_are_one_clear_line(standin_models, capsys, argv, message):
     assert err.startswith("face-analysis: error: ") and message in err
 
 
+@pytest.mark.parametrize(
+    "heads, present",
+    [("gender", {"gender"}), ("emotion,age", {"emotion", "age"}), ("", set())],
+    ids=["gender", "emotion+age", "none"],
+)
+def test_heads_runs_only_those(standin_models, capsys, heads, present):
+    photo = str(DEMO / "oarriaga_test_image.jpg")
+    assert main(["image", photo, "--json", "--heads", heads, *model_args(standin_models)]) == 0
+    faces = json.loads(capsys.readouterr().out)["faces"]
+    assert len(faces) == 6
+    for face in faces:
+        assert {head for head in ("emotion", "gender", "age") if face[head] is not None} == present
+
+
+def test_unknown_head_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["image", "x.jpg", "--heads", "gender,mood"])
+    assert exit_info.value.code == 2
+    assert "unknown head(s) ['mood']" in capsys.readouterr().err
+
+
+def test_privacy_overlay_shows_no_face(standin_models, tmp_path, capsys):
+    photo, out = str(DEMO / "oarriaga_test_image.jpg"), tmp_path / "private.png"
+    assert main(["image", photo, "-o", str(out), "--privacy", *model_args(standin_models)]) == 0
+    assert "6 face(s)" in capsys.readouterr().out
+    find = FaceAnalyzer(with_heads(AnalyzerConfig(), ()))
+    assert find.detect(cv2.imread(str(out))) == []
+
+
 def test_bad_setting_syntax_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["image", "x.jpg", "--detector-setting", "novalue"])
@@ -165,7 +210,7 @@ def test_shared_options_map_onto_the_analyzer_config():
     config = config_from_args(args)
     assert (config.max_faces, config.smoothing_alpha, config.iou_threshold) == (3, 0.4, 0.5)
     assert list(config.providers) == ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    assert config.emotion_model.endswith("models/emotion.onnx")
+    assert config.emotion_model.endswith("models/emotion_ferplus.onnx")
 
 
 def readme_commands() -> dict[str, list[str]]:
@@ -177,7 +222,7 @@ def readme_commands() -> dict[str, list[str]]:
 
 def test_every_commands_help_lists_what_the_readme_says(capsys):
     commands = readme_commands()
-    assert set(commands) == {"image", "video", "record", "play", "evaluate", "demo"}
+    assert set(commands) == {"image", "video", "record", "play", "evaluate", "demo", "anonymize"}
     for name, options in commands.items():
         with pytest.raises(SystemExit):
             main([name, "--help"])

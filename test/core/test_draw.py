@@ -6,12 +6,15 @@ from face_data import EMOTIONS, GENDERS
 
 from face_analysis.core.draw import (
     GENDER_COLOURS,
+    HEAD_DIRECTION_COLOUR,
     LANDMARK_COLOUR,
     NO_GENDER_COLOUR,
-    caption_origin,
+    caption_layout,
+    compact_caption,
     draw_results,
     face_caption,
 )
+from face_analysis.core.head_pose import HeadPose
 from face_analysis.core.preprocess import PreprocessError
 from face_analysis.core.types import ClassScores, Estimate, FaceBox, FaceResult
 
@@ -70,7 +73,6 @@ def test_caption_stays_inside_the_image():
     caption_rows = (out[40:, 600:] == GENDER_COLOURS["male"]).all(axis=2).any(axis=1)
     assert caption_rows.any()
     assert (out[40:80, 560:600] == GENDER_COLOURS["male"]).all(axis=2).any()  # shifted left
-    assert caption_origin((0, 0, 640, 480), (100, 40), (640, 480)) == (0, 0)  # inside, top
 
 
 def test_landmarks_are_drawn():
@@ -92,3 +94,43 @@ def test_no_faces_and_bad_image():
     assert (draw_results(image, []) == 7).all()
     with pytest.raises(PreprocessError, match="uint8"):
         draw_results(np.zeros((10, 10, 3), np.int16), [])
+
+
+def test_head_direction_is_drawn_from_the_nose_where_the_head_points():
+    landmarks = ((130, 130), (170, 130), (150, 150), (135, 175), (165, 175))
+    face = result(0)
+    face.box = FaceBox(100, 100, 200, 200, 1.0, landmarks)
+    face.pose = HeadPose.from_angles(40, 0, 0, (0, 0, 1.0))  # turned to the image's right
+    out = draw_results(np.zeros((480, 640, 3), np.uint8), [face])
+    arrow = np.argwhere((out == HEAD_DIRECTION_COLOUR).all(axis=2))
+    assert arrow.size
+    assert arrow[:, 1].max() > 150 + 50 and abs(np.median(arrow[:, 0]) - 150) < 5
+    face.pose = None
+    out = draw_results(np.zeros((480, 640, 3), np.uint8), [face])
+    assert not (out == HEAD_DIRECTION_COLOUR).all(axis=2).any()
+
+
+def test_compact_caption_and_a_face_too_small():
+    aged = result(0)
+    aged.age = Estimate(34.6, 6.0)
+    assert compact_caption(aged) == ["M 35 happy"]
+    small = FaceResult(FaceBox(10, 10, 20, 20), 4, attributes_unknown=True)
+    assert face_caption(small) == ["#4 too small"] and compact_caption(small) == ["?"]
+
+
+def test_captions_fall_back_to_the_compact_form_then_to_none():
+    # Rows of 30 px faces 20 px apart: room for one line of text between rows, not for two.
+    crowd = [
+        result(0, track_id=k, box=(40 * col, 100 + 50 * row, 40 * col + 30, 130 + 50 * row))
+        for k, (row, col) in enumerate((r, c) for r in range(4) for c in range(1, 15))
+    ]
+    layout = caption_layout(crowd, (640, 480))
+    inner = [c for c in layout[14:42] if c is not None]  # rows 1 and 2: faces above and below
+    assert inner and all(len(c.lines) == 1 for c in inner)
+    assert None in layout  # not every face finds room
+    placed = [c.rect for c in layout if c is not None]
+    assert not any(
+        a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+        for i, a in enumerate(placed)
+        for b in placed[i + 1 :]
+    )

@@ -1,8 +1,10 @@
 """Shared by the launch tests: one builder for their LaunchDescription (robot.launch.py with the
-given arguments, optionally a camera process publishing still images), the face count the nodes
+given arguments, optionally a camera process publishing still images), robot.launch.py as a
+module, the face count the nodes
 should find in a camera frame, the check that frames without analysis are few and were counted
 as dropped by the nodes, and one exit-code check."""
 
+import importlib.util
 import sys
 import unittest
 from pathlib import Path
@@ -17,10 +19,21 @@ from launch.launch_description_sources import PythonLaunchDescriptionSource
 from ros_probe import latest_reports
 
 from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.ros.compat import fastdds_profile_env
 from face_analysis.ros.params import PARAMS, analyzer_config
 from launch import LaunchDescription
 
 SHARE = Path(get_package_share_directory("face_analysis"))
+
+
+def robot_launch_module():
+    """The installed robot.launch.py as a module, for tests of its functions."""
+    spec = importlib.util.spec_from_file_location(
+        "robot_launch", SHARE / "launch" / "robot.launch.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def robot_launch_description(
@@ -29,7 +42,7 @@ def robot_launch_description(
     """robot.launch.py with `arguments`; with `camera_args`, also the image_publisher tool with
     those arguments as process "camera", and one more image_publisher ("camera_2", ...) for each
     argument list of `more_cameras`. They get the large-data Fast DDS profile: a best-effort
-    camera needs it in its own process (README, 'Best-effort cameras')."""
+    camera needs it in its own process (docs/deployment.md, 'Best-effort cameras')."""
     entities = [
         IncludeLaunchDescription(
             PythonLaunchDescriptionSource(str(SHARE / "launch" / "robot.launch.py")),
@@ -48,11 +61,9 @@ def robot_launch_description(
                 ],
                 name="camera" if index == 0 else f"camera_{index + 1}",
                 output="screen",
-                additional_env={
-                    "FASTDDS_DEFAULT_PROFILES_FILE": str(
-                        SHARE / "config" / "fastdds_large_data.xml"
-                    )
-                },
+                additional_env=fastdds_profile_env(
+                    str(SHARE / "config" / "fastdds_large_data.xml")
+                ),
             )
         )
     return LaunchDescription([*entities, launch_testing.actions.ReadyToTest()])

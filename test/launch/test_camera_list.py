@@ -1,19 +1,8 @@
 """robot.launch.py's `cameras:=` argument: the forms it reads and the names it gives each camera's
 namespace."""
 
-import importlib.util
-
 import pytest
-from launch_helpers import SHARE
-
-
-def launch_module():
-    spec = importlib.util.spec_from_file_location(
-        "robot_launch", SHARE / "launch" / "robot.launch.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from launch_helpers import robot_launch_module
 
 
 @pytest.mark.parametrize(
@@ -36,9 +25,9 @@ def launch_module():
     ],
 )
 def test_camera_list_forms(text, cameras):
-    assert launch_module().camera_list(text) == cameras
+    assert robot_launch_module().camera_list(text) == cameras
 
 
 def test_camera_names_must_be_unique():
     with pytest.raises(ValueError, match="not unique"):
-        launch_module().camera_list("[/a/x/image_raw, /a/x/image_raw]")
+        robot_launch_module().camera_list("[/a/x/image_raw, /a/x/image_raw]")

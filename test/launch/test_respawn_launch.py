@@ -2,7 +2,8 @@
 faces/analysis has all 6 faces. It respawns a crashed node process and brings its lifecycle node
 back to active: the pipeline process is killed with SIGKILL (as a segfault or the OOM killer would
 end it), and faces/analysis flows again within RECOVERY_S seconds; at shutdown nothing is
-respawned and every process exits 0."""
+respawned, and every process but the killed one exits 0 (a restart is a new process of the
+launch, so the killed one keeps its -9)."""
 
 import os
 import signal
@@ -10,12 +11,10 @@ import time
 import unittest
 from pathlib import Path
 
+import launch_testing
 import psutil
 import pytest
-from launch_helpers import (
-    TestEveryProcessExitsCleanly,  # noqa: F401 - run after shutdown
-    robot_launch_description,
-)
+from launch_helpers import robot_launch_description
 from paths import TEST_PHOTO, write_params
 from ros_probe import RosProbe
 
@@ -25,6 +24,7 @@ CAMERA_TOPIC = "/respawn_test/image_raw"
 RECOVERY_S = 15.0
 PHOTO_FACES, PHOTO_SIZE = 6, (2048, 1536)
 TMP = Path(os.environ.get("TMPDIR", "/tmp"))
+KILLED: list[int] = []  # the pid the test killed, for the exit code check after shutdown
 
 
 @pytest.mark.launch_test
@@ -62,6 +62,7 @@ class TestRespawn(unittest.TestCase):
             self.assertEqual((detections[0].image_width, detections[0].image_height), PHOTO_SIZE)
             (victim,) = pipeline_processes()
             victim.send_signal(signal.SIGKILL)
+            KILLED.append(victim.pid)
             killed_at, killed_stamp = time.monotonic(), time.time()
             # Only frames the camera stamped after the kill can come from the new process.
             probe.spin_until(
@@ -74,3 +75,12 @@ class TestRespawn(unittest.TestCase):
             self.assertNotEqual(respawned.pid, victim.pid)
         finally:
             probe.close()
+
+
+@launch_testing.post_shutdown_test()
+class TestExitCodes(unittest.TestCase):
+    def test_only_the_killed_process_failed(self, proc_info):
+        codes = {info.pid: info.returncode for info in proc_info}
+        self.assertEqual(len(KILLED), 1, "the test killed no process")
+        self.assertEqual(codes.pop(KILLED[0]), -signal.SIGKILL)
+        self.assertEqual(set(codes.values()), {0}, codes)

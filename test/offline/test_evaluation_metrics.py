@@ -265,3 +265,14 @@ def test_person_ids_from_the_face_csv_and_through_the_ground_truth_file(tmp_path
     old = tmp_path / "old.jsonl"  # written before person ids existed
     old.write_text('{"stamp_ns": 5, "frame": 0, "source": "s", "faces": [{"box": [1, 1, 9, 9]}]}\n')
     assert read_ground_truth(old)[5].faces[0].person is None
+
+
+def test_summary_counts_the_faces_that_look_at_the_camera():
+    builder = SummaryBuilder()
+    faces = [face((0, 0, 9, 9), track=1), face((20, 0, 29, 9), track=2), face((40, 0, 49, 9))]
+    for record_face, looking in zip(faces, (0.9, 0.2)):  # the third has no head pose
+        record_face["pose"] = {"looking_at_camera": looking}
+    builder.add({"frame": 0, "stamp_ns": 1, "frame_id": "c", "faces": faces})
+    summary = builder.summary()
+    assert summary["looking_at_camera"] == {"faces": 1, "faces_with_pose": 2, "threshold": 0.5}
+    assert "1 of 2 faces with a head pose look at the camera" in format_table(summary)

@@ -1,4 +1,5 @@
-"""The README's ROS API tables and config/face_analysis.yaml are what the code declares."""
+"""The ROS API page's tables (docs/ros-api.md) and config/face_analysis.yaml are what the code
+declares."""
 
 import subprocess
 
@@ -8,10 +9,10 @@ from paths import REPO
 from face_analysis.ros import api_docs, params
 
 
-def test_readme_tables_are_generated_from_the_code():
-    readme = (REPO / "README.md").read_text()
-    assert api_docs.render(readme) == readme, (
-        "README.md is out of date: python -m face_analysis.ros.api_docs README.md"
+def test_ros_api_tables_are_generated_from_the_code():
+    page = (REPO / "docs" / "ros-api.md").read_text()
+    assert api_docs.render(page) == page, (
+        "docs/ros-api.md is out of date: python -m face_analysis.ros.api_docs docs/ros-api.md"
     )
 
 
@@ -37,7 +38,9 @@ def test_launch_file_documents_every_argument():
         assert f"'{name}':" in out.stdout
 
 
-def test_rviz_config_shows_the_overlay_and_markers():
+def test_rviz_config_shows_the_overlay_markers_and_face_frames():
     config = yaml.safe_load((REPO / "config" / "face_analysis.rviz").read_text())
-    topics = {d["Topic"]["Value"] for d in config["Visualization Manager"]["Displays"]}
+    displays = config["Visualization Manager"]["Displays"]
+    topics = {d["Topic"]["Value"] for d in displays if "Topic" in d}
     assert topics == {"/faces/overlay", "/faces/markers"}
+    assert "rviz_default_plugins/TF" in {d["Class"] for d in displays}  # face_<id>, gaze_<id>

@@ -1,10 +1,11 @@
 """Core results <-> messages: the landmarks cross faces/detections (so face_classifier aligns the
-crops as the single-process pipeline does), the age crosses faces/analysis, the vision_msgs form
-of the faces, and REP-155's age fields."""
+crops as the single-process pipeline does), the age and the head pose cross faces/analysis, the
+vision_msgs form of the faces, and REP-155's age fields."""
 
 import pytest
 from std_msgs.msg import Header
 
+from face_analysis.core.head_pose import HeadPose
 from face_analysis.core.hri import softbiometrics_age
 from face_analysis.core.types import Estimate, FaceBox, FaceResult
 from face_analysis.ros.nodes.conversions import (
@@ -64,3 +65,18 @@ def test_softbiometrics_age_and_its_confidence():
     age, confidence = softbiometrics_age(Estimate(34.4, 5.0))
     assert age == 34 and confidence == pytest.approx(0.6827, abs=1e-4)  # +-1 sigma
     assert softbiometrics_age(Estimate(0.3, 1.0))[0] == 1  # 0 would read as "unknown"
+
+
+def test_head_pose_survives_the_analysis_message():
+    pose = HeadPose.from_angles(20.0, -10.0, 5.0, (0.25, -0.125, 1.5), 0.0625)
+    msg = results_to_msg(Header(), [FaceResult(BOX, 3, pose=pose), FaceResult(BOX, 4)], {})
+    posed, plain = msg.faces
+    assert posed.has_head_pose and not plain.has_head_pose
+    assert (posed.head_yaw, posed.head_pitch, posed.head_roll) == pytest.approx((20, -10, 5))
+    assert posed.distance == pytest.approx(pose.distance)
+    assert posed.looking_at_camera == pytest.approx(pose.looking_at_camera)
+    back, none = msg_to_results(msg)
+    assert none.pose is None
+    assert back.pose.rotation == pytest.approx(pose.rotation, abs=1e-6)
+    assert back.pose.translation == pytest.approx(pose.translation)
+    assert back.pose.reprojection_error == pytest.approx(0.0625)

@@ -10,6 +10,15 @@ def wait_for_node(probe, name):
     probe.spin_until(lambda: name in probe.node.get_node_names(), 30, f"node {name}")
 
 
+def start_classifier(ros_processes, ros_probe, *params: str) -> None:
+    """face_classifier as process "classifier" with `-p` params (NAME:=VALUE), unconfigured."""
+    args = [arg for param in params for arg in ("-p", param)]
+    ros_processes.start(
+        "classifier", "-m", "face_analysis.ros.nodes.face_classifier", "--ros-args", *args
+    )
+    wait_for_node(ros_probe, "face_classifier")
+
+
 def test_out_of_range_file_value_fails_configure_then_fixed_value_works(ros_processes, ros_probe):
     ros_processes.start(
         "detector",
@@ -48,17 +57,41 @@ def test_param_set_rejects_values_outside_range_or_choices(ros_processes, ros_pr
 
 def test_missing_model_fails_configure_naming_the_file(ros_processes, ros_probe):
     missing = "/nonexistent/dir/emotion_missing.onnx"
-    ros_processes.start(
-        "classifier",
-        "-m",
-        "face_analysis.ros.nodes.face_classifier",
-        "--ros-args",
-        "-p",
+    start_classifier(
+        ros_processes,
+        ros_probe,
         f"emotion_model:={missing}",
-        "-p",
         f"gender_model:={model_path('gender')}",
     )
-    wait_for_node(ros_probe, "face_classifier")
     assert not ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
     assert missing in ros_processes.log("classifier")
+    assert ros_processes.stop("classifier") == 0
+
+
+def test_unknown_head_fails_configure_and_unlisted_heads_are_not_loaded(ros_processes, ros_probe):
+    start_classifier(
+        ros_processes,
+        ros_probe,
+        "heads:=[gender, mood]",
+        "emotion_model:=/nonexistent/dir/emotion_missing.onnx",
+        f"gender_model:={model_path('gender')}",
+    )
+    assert not ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
+    assert "heads: ['mood'] not among" in ros_processes.log("classifier")
+    (fixed,) = ros_probe.set_parameters("face_classifier", heads=["gender"])
+    assert fixed.successful, fixed.reason
+    # The emotion model is a missing file: configure succeeds because emotion is not loaded.
+    assert ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
+    assert ros_processes.stop("classifier") == 0
+
+
+def test_empty_heads_from_the_command_line_run_no_head(ros_processes, ros_probe):
+    start_classifier(
+        ros_processes,
+        ros_probe,
+        "heads:=[]",
+        "emotion_model:=/nonexistent/dir/emotion_missing.onnx",
+        "gender_model:=/nonexistent/dir/gender_missing.onnx",
+    )
+    assert ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
     assert ros_processes.stop("classifier") == 0

@@ -20,7 +20,8 @@ The path of one frame (face_analysis_pipeline; the separate nodes split it at th
    normalise, run the ONNX heads - emotion, gender, age -, smooth per track); together
    analyze(), the call the command line and the benchmarks make. The pipeline calls its halves
    detect_step() and track_step(), which with detect_every > 1 skip the detector on the frames
-   in between and let the tracker carry the faces (carry()).
+   in between and let the tracker carry the faces (carry()). The head pose of each face with
+   landmarks (core.head_pose) uses the frame's camera_info (camera_info_input.py).
 5. messages (conversions.py): faces/detections (with landmarks) and faces/detections_2d
    (vision_msgs; both through detection_output.DetectionOutput) and faces/analysis with the
    image's header, plus the REP-155 topics with hri_publish (hri_faces.py).
@@ -37,7 +38,9 @@ from rclpy.lifecycle import LifecycleNode, LifecycleState, TransitionCallbackRet
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 
 from ...core.errors import FaceAnalysisError
+from ..compat import add_post_set_parameters_callback
 from ..spin import spin_until_interrupted
+from .camera_info_input import CameraInfoInput
 from .camera_input import CameraInput
 from .diagnostics import DiagnosticsReporter, StageStats
 from .latest_worker import LatestWorker
@@ -50,14 +53,16 @@ OUTPUT_QOS = QoSProfile(depth=5, reliability=ReliabilityPolicy.RELIABLE)
 class FaceAnalysisNode(LifecycleNode):
     KIND = ""  # the node's name and its column in params.PARAMS
     USES_CAMERA = True  # False: no camera subscription, no newest-frame worker
+    USES_CAMERA_INFO = False  # True: also camera_info, for the head pose (camera_model())
 
     def __init__(self, **kwargs):
         super().__init__(self.KIND, **kwargs)
-        self.parameters = NodeParameters(self, self.KIND)
-        self.add_post_set_parameters_callback(self._apply_live)
         self.values: dict = {}
+        # Before NodeParameters adds its validator: Humble needs that order (compat).
+        add_post_set_parameters_callback(self, self._apply_live)
+        self.parameters = NodeParameters(self, self.KIND)
         self.stats = StageStats()
-        self.camera = self.worker = self.diagnostics = None
+        self.camera = self.worker = self.diagnostics = self.camera_info = None
 
     # --- subclass hooks
     def setup(self, values: dict) -> None:
@@ -114,6 +119,8 @@ class FaceAnalysisNode(LifecycleNode):
                 no_image_timeout=values["no_image_timeout"],
             )
             self.worker = self.make_worker(values)
+        if self.USES_CAMERA_INFO and values["head_pose"]:
+            self.camera_info = CameraInfoInput(self, values["image_qos"], values["camera_fov"])
         self.get_logger().info("configured")
         return TransitionCallbackReturn.SUCCESS
 
@@ -122,6 +129,8 @@ class FaceAnalysisNode(LifecycleNode):
             self.camera.qos_mode = self.get_parameter("image_qos").value
             self.worker.start()
             self.camera.start()
+        if self.camera_info is not None:
+            self.camera_info.start()
         self.diagnostics = DiagnosticsReporter(
             self,
             self.stats,
@@ -137,7 +146,7 @@ class FaceAnalysisNode(LifecycleNode):
 
     def on_cleanup(self, state: LifecycleState) -> TransitionCallbackReturn:
         self.teardown()
-        self.camera = self.worker = None
+        self.camera = self.worker = self.camera_info = None
         return TransitionCallbackReturn.SUCCESS
 
     def on_shutdown(self, state: LifecycleState) -> TransitionCallbackReturn:
@@ -148,11 +157,18 @@ class FaceAnalysisNode(LifecycleNode):
     def _stop_processing(self):
         if self.camera is not None:
             self.camera.stop()
+        if self.camera_info is not None:
+            self.camera_info.stop()
         if self.worker is not None:
             self.worker.stop()
         if self.diagnostics is not None:
             self.diagnostics.destroy()
             self.diagnostics = None
+
+    def camera_model(self, header):
+        """The calibration of the frame with this header (camera_info_input.py); None: the
+        analyzer's camera_fov model."""
+        return self.camera_info.model(header) if self.camera_info is not None else None
 
     def start_if_autostart(self) -> None:
         """With the autostart parameter, configure and activate now (a failed configure is

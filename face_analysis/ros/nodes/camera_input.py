@@ -27,6 +27,16 @@ def publisher_reliability(node, topic: str) -> ReliabilityPolicy | None:
     return ReliabilityPolicy.RELIABLE
 
 
+def wanted_reliability(node, topic: str, qos_mode: str) -> ReliabilityPolicy | None:
+    """The reliability to subscribe `topic` with under image_qos `qos_mode`: forced, or ('auto')
+    that of its publishers (None while there is none)."""
+    if qos_mode == "reliable":
+        return ReliabilityPolicy.RELIABLE
+    if qos_mode == "best_effort":
+        return ReliabilityPolicy.BEST_EFFORT
+    return publisher_reliability(node, topic)
+
+
 def describe_image_topics(node) -> str:
     """'topic [type, reliability of its publishers]' for every image topic in the graph."""
     found = []
@@ -92,11 +102,7 @@ class CameraInput:
 
     # --- QoS
     def _wanted_reliability(self) -> ReliabilityPolicy | None:
-        if self.qos_mode == "reliable":
-            return ReliabilityPolicy.RELIABLE
-        if self.qos_mode == "best_effort":
-            return ReliabilityPolicy.BEST_EFFORT
-        return publisher_reliability(self.node, self.topic)
+        return wanted_reliability(self.node, self.topic, self.qos_mode)
 
     def _subscribe(self, reliability: ReliabilityPolicy):
         if self.subscription is not None:
@@ -159,7 +165,7 @@ class CameraInput:
                 f"{sorted({p.qos_profile.reliability.name.lower() for p in publishers})} "
                 f"(we subscribe {self.reliability.name.lower()}); large best-effort images "
                 "between processes need the publisher to use a large-data Fast DDS profile "
-                "(see the README)"
+                "(see docs/deployment.md, 'Best-effort cameras')"
             )
         else:
             hint = "nothing publishes on it; remap 'image' to your camera topic"

@@ -9,6 +9,7 @@ from vision_msgs.msg import Detection2D, Detection2DArray, ObjectHypothesisWithP
 
 from face_analysis.msg import FaceAnalysis, FaceAnalysisArray, FaceDetection, FaceDetectionArray
 
+from ...core.head_pose import HeadPose, pose_fields
 from ...core.types import (
     LANDMARKS,
     ClassScores,
@@ -82,14 +83,25 @@ def results_to_msg(
     for result in results:
         face = FaceAnalysis(detection=box_to_msg(result.box), track_id=int(result.track_id))
         face.age, face.age_std = estimate_fields(result.age)
+        face.attributes_unknown = result.attributes_unknown
         if result.gender is not None:
             face.gender, face.gender_confidence = result.gender.label, result.gender.confidence
             face.gender_probabilities = result.gender.probs.astype(np.float32).tolist()
         if result.emotion is not None:
             face.emotion, face.emotion_confidence = result.emotion.label, result.emotion.confidence
             face.emotion_probabilities = result.emotion.probs.astype(np.float32).tolist()
+        for name, value in pose_fields(result.pose).items():
+            setattr(face, name, value)
         msg.faces.append(face)
     return msg
+
+
+def msg_to_pose(face: FaceAnalysis) -> HeadPose | None:
+    if not face.has_head_pose:
+        return None
+    return HeadPose.from_angles(
+        face.head_yaw, face.head_pitch, face.head_roll, face.head_position, face.head_pose_error
+    )
 
 
 def _scores(labels: Sequence[str], probs) -> ClassScores | None:
@@ -106,6 +118,8 @@ def msg_to_results(msg: FaceAnalysisArray) -> list[FaceResult]:
             emotion=_scores(msg.emotion_labels, face.emotion_probabilities),
             gender=_scores(msg.gender_labels, face.gender_probabilities),
             age=Estimate.from_fields(face.age, face.age_std),
+            pose=msg_to_pose(face),
+            attributes_unknown=face.attributes_unknown,
         )
         for face in msg.faces
     ]

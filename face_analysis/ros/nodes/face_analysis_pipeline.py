@@ -20,6 +20,7 @@ from .overlay_output import OverlayOutput
 
 class FaceAnalysisPipelineNode(FaceAnalysisNode):
     KIND = PIPELINE
+    USES_CAMERA_INFO = True
 
     def setup(self, values):
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=True))
@@ -27,7 +28,7 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         self.analysis_pub = self.create_lifecycle_publisher(
             FaceAnalysisArray, "faces/analysis", OUTPUT_QOS
         )
-        self.output = OverlayOutput(self)
+        self.output = OverlayOutput(self, values["privacy"])
         self.hri = hri_publisher(self, values)
 
     def teardown(self):
@@ -70,7 +71,7 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
     def publish_stage(self, staged):
         """Track, classify (or carry the tracks on a frame without detections) and publish."""
         msg, receipt, frame, boxes = staged
-        results = self.analyzer.track_step(frame, boxes)
+        results = self.analyzer.track_step(frame, boxes, self.camera_model(msg.header))
         if boxes is None:  # the tracker's predicted boxes stand in for the detections
             boxes = [result.box for result in results]
         self.detections.publish(

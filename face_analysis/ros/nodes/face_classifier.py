@@ -15,6 +15,7 @@ from .paired_node import PairedInputNode
 
 class FaceClassifierNode(PairedInputNode):
     KIND = CLASSIFIER
+    USES_CAMERA_INFO = True
     SECOND_TYPE = FaceDetectionArray
     SECOND_TOPIC = "faces/detections"
 
@@ -39,7 +40,8 @@ class FaceClassifierNode(PairedInputNode):
         frame = self.camera.decode(image_msg)
         if frame is None:
             return
-        results = self.analyzer.classify(frame, [msg_to_box(d) for d in detections.detections])
+        boxes = [msg_to_box(d) for d in detections.detections]
+        results = self.analyzer.classify(frame, boxes, self.camera_model(image_msg.header))
         self.publisher.publish(results_to_msg(image_msg.header, results, self.analyzer.labels))
         if self.hri is not None:
             self.hri.publish(image_msg.header, frame, results, alive_tracks(self.analyzer))

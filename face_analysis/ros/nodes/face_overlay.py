@@ -19,7 +19,7 @@ class FaceOverlayNode(PairedInputNode):
 
     def setup(self, values):
         super().setup(values)
-        self.output = OverlayOutput(self)
+        self.output = OverlayOutput(self, values["privacy"])
 
     def teardown(self):
         if getattr(self, "output", None) is not None:

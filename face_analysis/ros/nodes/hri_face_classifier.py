@@ -6,18 +6,25 @@ from __future__ import annotations
 
 import time
 
-from hri_msgs.msg import Expression, IdsList, SoftBiometrics
+from hri_msgs.msg import IdsList
 from sensor_msgs.msg import Image
 
 from ...core import hri
 from ...core.analyzer import FaceAnalyzer
-from ...core.errors import FaceAnalysisError
+from ...core.errors import ConfigError, FaceAnalysisError
 from ...core.image_codec import decode_image
 from ...core.track import FaceTracker
 from ..params import HRI_CLASSIFIER, analyzer_config
 from .base_node import FaceAnalysisNode, run_nodes
 from .diagnostics import KeyedThrottle
-from .hri_faces import FACES, HRI_QOS, PerFacePublishers, expression_msg, softbiometrics_msg
+from .hri_faces import (
+    FACES,
+    HRI_QOS,
+    PerFacePublishers,
+    expression_msg,
+    head_topics,
+    softbiometrics_msg,
+)
 
 
 class HriFaceClassifierNode(FaceAnalysisNode):
@@ -25,11 +32,11 @@ class HriFaceClassifierNode(FaceAnalysisNode):
     USES_CAMERA = False
 
     def setup(self, values):
+        if not values["heads"]:
+            raise ConfigError("heads is empty: hri_face_classifier would have nothing to add")
         self.analyzer = FaceAnalyzer(analyzer_config(values, detect=False, classify=True))
         self.size = (values["hri_face_width"], values["hri_face_height"])
-        self.outputs = PerFacePublishers(
-            self, {"expression": Expression, "softbiometrics": SoftBiometrics}
-        )
+        self.outputs = PerFacePublishers(self, head_topics(values["heads"]))
         self.faces: dict[str, dict] = {}  # id -> subscription, tracker (smoothing), timing
         self.tracked_subscription = None
         self._reports = KeyedThrottle()

@@ -16,7 +16,13 @@ def hri_publisher(node, values: dict):
             "hri_publish needs the hri_msgs messages (on a robot: apt install "
             f"ros-$ROS_DISTRO-hri-msgs): {exc}"
         ) from exc
-    return HriFacesPublisher(node, values["hri_face_width"], values["hri_face_height"])
+    return HriFacesPublisher(
+        node,
+        values["hri_face_width"],
+        values["hri_face_height"],
+        values["heads"],
+        values["privacy"],
+    )
 
 
 def alive_tracks(analyzer) -> list[int]:

@@ -9,7 +9,7 @@ from rcl_interfaces.msg import (
     ParameterDescriptor,
     SetParametersResult,
 )
-from rclpy.exceptions import InvalidParameterValueException
+from rclpy.exceptions import InvalidParameterValueException, ParameterUninitializedException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
@@ -32,6 +32,14 @@ def _descriptor(param: Param) -> ParameterDescriptor:
             IntegerRange(from_value=int(param.range[0]), to_value=int(param.range[1]), step=1)
         ]
     return descriptor
+
+
+def _value(param: Param, value):
+    """A string list as the node uses it: without empty strings, since launch_ros cannot pass an
+    empty list and robot.launch.py passes [''] for one."""
+    if isinstance(param.default, list) and isinstance(value, (list, tuple)):
+        return [item for item in value if item != ""]
+    return value
 
 
 def _cross_check(values: dict) -> list[str]:
@@ -59,11 +67,22 @@ class NodeParameters:
                 self._rejected[param.name] = f"{param.name}: {exc}"
                 node.declare_parameter(param.name, param.default, descriptor, ignore_override=True)
             else:
-                reason = param.check(node.get_parameter(param.name).value)
+                self._type_empty_list(param)
+                reason = param.check(_value(param, node.get_parameter(param.name).value))
                 if reason:
                     self._rejected[param.name] = reason
                     node.set_parameters([Parameter(param.name, value=param.default)])
         node.add_on_set_parameters_callback(self._on_set)
+
+    def _type_empty_list(self, param: Param) -> None:
+        """An empty list override ([] in a parameters file or on the command line) has no type
+        in ROS and leaves the parameter unset; it is meant as an empty string list."""
+        if not isinstance(param.default, list):
+            return
+        try:
+            self.node.get_parameter(param.name)
+        except ParameterUninitializedException:
+            self.node.set_parameters([Parameter(param.name, Parameter.Type.STRING_ARRAY, [])])
 
     def _on_set(self, parameters) -> SetParametersResult:
         values = self.values()
@@ -72,10 +91,11 @@ class NodeParameters:
             param = BY_NAME.get(parameter.name)
             if param is None:
                 continue
-            reason = param.check(parameter.value)
+            value = _value(param, parameter.value)
+            reason = param.check(value)
             if reason:
                 reasons.append(reason)
-            values[parameter.name] = parameter.value
+            values[parameter.name] = value
         reasons += _cross_check(values)
         if reasons:
             self.node.get_logger().warning("rejected parameter change: " + "; ".join(reasons))
@@ -85,7 +105,7 @@ class NodeParameters:
         return SetParametersResult(successful=True)
 
     def values(self) -> dict:
-        return {p.name: self.node.get_parameter(p.name).value for p in self.params}
+        return {p.name: _value(p, self.node.get_parameter(p.name).value) for p in self.params}
 
     def problems(self) -> list[str]:
         """Reasons the current set of parameters cannot be used (empty: all good)."""

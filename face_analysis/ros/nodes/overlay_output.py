@@ -1,5 +1,5 @@
 """faces/overlay (annotated image for RViz) and faces/markers (text labels), computed only while
-someone subscribes."""
+someone subscribes. With privacy, the overlay shows every face blurred (core/anonymize.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from builtin_interfaces.msg import Duration
 from sensor_msgs.msg import Image
 from visualization_msgs.msg import Marker, MarkerArray
 
+from ...core.anonymize import private_view
 from ...core.draw import draw_results, face_caption
 from ...core.image_codec import encode_image
 from .base_node import OUTPUT_QOS
@@ -15,8 +16,8 @@ MARKER_DEPTH_M = 1.0  # labels are placed on a nominal plane; no camera intrinsi
 
 
 class OverlayOutput:
-    def __init__(self, node):
-        self.node = node
+    def __init__(self, node, privacy: bool = False):
+        self.node, self.privacy = node, privacy
         self.image_pub = node.create_lifecycle_publisher(Image, "faces/overlay", OUTPUT_QOS)
         self.marker_pub = node.create_lifecycle_publisher(MarkerArray, "faces/markers", OUTPUT_QOS)
 
@@ -27,7 +28,8 @@ class OverlayOutput:
 
     def publish(self, header, frame, results, markers: bool):
         if self.image_pub.get_subscription_count() > 0:
-            self.image_pub.publish(encode_image(draw_results(frame, results), Image(header=header)))
+            image, drawn = private_view(frame, results) if self.privacy else (frame, results)
+            self.image_pub.publish(encode_image(draw_results(image, drawn), Image(header=header)))
         if markers and self.marker_pub.get_subscription_count() > 0:
             self.marker_pub.publish(self._markers(header, frame.shape, results))
 

@@ -24,9 +24,10 @@ from ...core.errors import FaceAnalysisError
 from ...core.image_codec import encode_image
 from ...offline.bag_reader import BagFrame, ImageBag
 from ...offline.typestore import COMPRESSED_IMAGE
+from ..compat import FASTDDS_PROFILE_VARIABLES, fastdds_profile_env
 
 POLL_S = 0.05  # granularity of waits, so SIGINT is noticed promptly
-PROFILE_VARIABLE, PROFILE_FILE = "FASTDDS_DEFAULT_PROFILES_FILE", "fastdds_large_data.xml"
+PROFILE_FILE = "fastdds_large_data.xml"
 # Discovery is asymmetric: the publisher may count a subscription before that subscriber has
 # matched the publisher, and a (volatile) reader drops the samples that arrive in between.
 DISCOVERY_SETTLE_S = 1.0
@@ -62,8 +63,10 @@ def use_large_data_profile() -> str | None:
     overflows it, best-effort frames are lost outright and reliable ones wait for the writer's
     next heartbeat to be repaired (seconds), by which time a short history has dropped them.
     It must be set before rclpy creates the DDS participant. Returns the profile now in use."""
-    current = os.environ.get(PROFILE_VARIABLE)
-    if current:
+    current = next(filter(None, map(os.environ.get, FASTDDS_PROFILE_VARIABLES)), None)
+    if current:  # the user's profile, also under the other Fast DDS version's name
+        for variable in FASTDDS_PROFILE_VARIABLES:
+            os.environ.setdefault(variable, current)
         return current
     try:
         from ament_index_python.packages import get_package_share_directory
@@ -73,7 +76,7 @@ def use_large_data_profile() -> str | None:
         return None
     if not profile.is_file():
         return None
-    os.environ[PROFILE_VARIABLE] = str(profile)
+    os.environ.update(fastdds_profile_env(str(profile)))
     return str(profile)
 
 
@@ -188,8 +191,9 @@ def play(
                 log.warning(
                     "best-effort images of 640x480 and more are lost between processes "
                     "unless the publisher runs with a large-data profile: set "
-                    f"{PROFILE_VARIABLE}=<share/face_analysis>/config/{PROFILE_FILE} "
-                    "(README: 'Best-effort cameras')"
+                    f"{' and '.join(FASTDDS_PROFILE_VARIABLES)} to "
+                    f"<share/face_analysis>/config/{PROFILE_FILE} "
+                    "(docs/deployment.md: 'Best-effort cameras')"
                 )
             if wait_for_subscriber > 0 and not player.wait_for_subscriber(wait_for_subscriber):
                 if player.ok():

@@ -5,7 +5,9 @@ and to drive the launch tests and benchmarks.
 
 Frames cycle through the images (each one --repeat times in a row), each with a fresh stamp and
 --frame-id; --best-effort publishes like many camera drivers do; --stamps-file appends each
-published stamp ("sec nanosec") so a test can tell which frames were sent.
+published stamp ("sec nanosec") so a test can tell which frames were sent; --camera-info-fov
+also publishes a sensor_msgs/CameraInfo with each frame (same stamp and frame id) on the
+camera_info beside the image topic, as a calibrated camera driver does.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ import sys
 import cv2
 import rclpy
 from rclpy.qos import QoSProfile, ReliabilityPolicy
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import CameraInfo, Image
 
+from ...core.head_pose import CameraModel
 from ...core.image_codec import encode_image
 from ..spin import spin_until_interrupted
 
@@ -39,6 +42,13 @@ def parse_args(argv):
         help="start publishing once the topic has a subscriber",
     )
     parser.add_argument("--stamps-file", default="", help="append each published stamp here")
+    parser.add_argument(
+        "--camera-info-fov",
+        type=float,
+        default=0.0,
+        help="also publish CameraInfo of a pinhole camera with this horizontal field of view "
+        "(degrees) on <topic's namespace>/camera_info; 0: none",
+    )
     return parser.parse_args(argv)
 
 
@@ -55,6 +65,19 @@ def load_frames(paths, size: str):
     return frames
 
 
+def camera_info(width: int, height: int, fov_deg: float) -> CameraInfo:
+    model = CameraModel.from_fov(width, height, fov_deg)
+    return CameraInfo(
+        width=width,
+        height=height,
+        distortion_model="plumb_bob",
+        d=[0.0] * 5,
+        k=model.matrix.reshape(-1).tolist(),
+        r=[1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+        p=[model.fx, 0.0, model.cx, 0.0, 0.0, model.fy, model.cy, 0.0, 0.0, 0.0, 1.0, 0.0],
+    )
+
+
 def main(argv=None):
     args = parse_args(rclpy.utilities.remove_ros_args(argv if argv is not None else sys.argv)[1:])
     rclpy.init(args=argv)
@@ -67,6 +90,12 @@ def main(argv=None):
         encode_image(frame, Image(), args.encoding) for frame in load_frames(args.images, args.size)
     ]
     stamps = open(args.stamps_file, "a") if args.stamps_file else None
+    info_publisher = None
+    if args.camera_info_fov > 0:
+        info_topic = args.topic.rpartition("/")[0] + "/camera_info"
+        info_publisher = node.create_publisher(
+            CameraInfo, info_topic, QoSProfile(depth=5, reliability=reliability)
+        )
     sent = 0
 
     def tick():
@@ -78,6 +107,10 @@ def main(argv=None):
         msg = messages[(sent // args.repeat) % len(messages)]
         msg.header.stamp = node.get_clock().now().to_msg()
         msg.header.frame_id = args.frame_id
+        if info_publisher is not None:  # first, so the frame's calibration is there with it
+            info = camera_info(msg.width, msg.height, args.camera_info_fov)
+            info.header = msg.header
+            info_publisher.publish(info)
         publisher.publish(msg)
         sent += 1
         if stamps:

@@ -65,9 +65,10 @@ def load_test_images(
     """The task's test split (FER PrivateTest, UTKFace test) or, to choose between models, its
     validation split, the first `limit` images if given; and what each is scored against: for
     classifiers the true label's name (`truth`), for age the age."""
-    if truth == "ferplus7":
+    if truth == "ferplus7":  # labels: the majority's index in FERPLUS_LABELS
         a = D.load_fer(path)
-        a = a.subset(D.ferplus_majority(a.extras["ferplus_votes"], len(D.EMOTION_LABELS)) >= 0)
+        majority = D.ferplus_majority(a.extras["ferplus_votes"], len(D.EMOTION_LABELS))
+        a = D.FaceArrays(a.images, majority, a.split, a.extras).subset(majority >= 0)
     elif spec.task == "emotion":
         a = emotion_test_data(spec, path)
     else:
@@ -76,10 +77,8 @@ def load_test_images(
     t = t.subset(np.arange(len(t)) < limit) if limit else t
     if spec.task == "age":
         return t, t.labels.astype(np.float64)
-    if truth == "ferplus7":
-        majority = D.ferplus_majority(t.extras["ferplus_votes"], len(D.EMOTION_LABELS))
-        return t, np.asarray(D.FERPLUS_LABELS)[majority]
-    return t, np.asarray(spec.labels)[t.labels]
+    labels = D.FERPLUS_LABELS if truth == "ferplus7" else spec.labels
+    return t, np.asarray(labels)[t.labels]
 
 
 def conditions():

@@ -9,10 +9,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..core.analyzer import AnalyzerConfig, FaceAnalyzer, with_heads
+from ..core.analyzer import AnalyzerConfig, FaceAnalyzer, check_heads, with_heads
 from ..core.anonymize import FrameAnonymizer, private_view
 from ..core.detect import DETECTORS
 from ..core.draw import draw_results
+from ..core.errors import ConfigError
 from ..core.track import HEADS
 
 
@@ -30,9 +31,10 @@ def parse_setting(text: str) -> tuple[str, object]:
 def parse_heads(text: str) -> list[str]:
     """A comma list of head names; empty (--heads '') for none."""
     heads = [name.strip() for name in text.split(",") if name.strip()]
-    unknown = sorted(set(heads) - set(HEADS))
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown head(s) {unknown}: the heads are {list(HEADS)}")
+    try:
+        check_heads(heads)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
     return heads
 
 

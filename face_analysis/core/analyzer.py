@@ -47,12 +47,17 @@ def default_model_dir() -> Path:
 HEAD_MODELS = {head: f"{head}_model" for head in HEADS}
 
 
-def with_heads(config: AnalyzerConfig, heads: Collection[str]) -> AnalyzerConfig:
-    """`config` running only `heads` (any of HEADS; none: detection and tracking only): the
-    other heads' models are neither loaded nor run. Unknown names are refused."""
+def check_heads(heads: Collection[str]) -> None:
+    """ConfigError naming the names in `heads` that are not heads (HEADS)."""
     unknown = sorted(set(heads) - set(HEADS))
     if unknown:
         raise ConfigError(f"unknown head(s) {unknown}: the heads are {list(HEADS)}")
+
+
+def with_heads(config: AnalyzerConfig, heads: Collection[str]) -> AnalyzerConfig:
+    """`config` running only `heads` (any of HEADS; none: detection and tracking only): the
+    other heads' models are neither loaded nor run. Unknown names are refused."""
+    check_heads(heads)
     unused = {field: None for head, field in HEAD_MODELS.items() if head not in heads}
     return dataclasses.replace(config, **unused)
 
@@ -189,6 +194,7 @@ class FaceAnalyzer:
         their probabilities per track. Boxes may come from another process; they are clipped to
         the frame. `camera`: the model the head pose is computed in; None: the camera_fov one."""
         shape = check_image(frame).shape
+        camera = self._camera(camera, shape)
         clipped = [clip_box(box, shape) for box in boxes]
         motion = self.motion.transform(frame) if self.motion is not None else None
         kept = self.tracker.track(clipped, motion, (shape[1], shape[0]))
@@ -203,9 +209,7 @@ class FaceAnalyzer:
             results = [FaceResult(box=box) for box in faces]
         smoothed = self.tracker.smooth(
             [
-                dataclasses.replace(
-                    result, track_id=track_id, pose=self._pose(result, camera, shape)
-                )
+                dataclasses.replace(result, track_id=track_id, pose=self._pose(result, camera))
                 for result, (_, track_id) in zip(results, kept)
             ]
         )
@@ -221,12 +225,18 @@ class FaceAnalyzer:
             return result
         return dataclasses.replace(result, attributes_unknown=True, **dict.fromkeys(HEADS))
 
-    def _pose(self, result: FaceResult, camera: CameraModel | None, shape):
+    def _camera(self, camera: CameraModel | None, shape) -> CameraModel:
+        """The camera model of a frame of `shape`: `camera` scaled to the frame, or without one
+        the camera_fov approximation."""
+        height, width = shape[:2]
+        if camera is None:
+            return CameraModel.from_fov(width, height, self.config.camera_fov)
+        return camera.scaled_to(width, height)
+
+    def _pose(self, result: FaceResult, camera: CameraModel):
         if not self.config.head_pose or result.box.landmarks is None:
             return None
-        if camera is None:
-            camera = CameraModel.from_fov(shape[1], shape[0], self.config.camera_fov)
-        return estimate_head_pose(result.box.landmarks, camera.scaled_to(shape[1], shape[0]))
+        return estimate_head_pose(result.box.landmarks, camera)
 
     def _attributes_not_due(self, track_ids: Sequence[int]) -> list[set[str]] | None:
         """Per face, the attribute heads to skip this frame (attribute_every): a track runs them
@@ -267,6 +277,7 @@ class FaceAnalyzer:
         boxes (Kalman filter and camera motion), with their tracks' smoothed labels (and the
         head pose of their moved landmarks)."""
         shape = check_image(frame).shape
+        camera = self._camera(camera, shape)
         motion = self.motion.transform(frame) if self.motion is not None else None
         results = []
         for track, box in self.tracker.coast(motion, (shape[1], shape[0])):
@@ -277,7 +288,7 @@ class FaceAnalyzer:
             result = FaceResult(
                 box=box, track_id=track.track_id, **{h: track.scores.get(h) for h in HEADS}
             )
-            result.pose = self._pose(result, camera, shape)
+            result.pose = self._pose(result, camera)
             # Sized as on its last detection frame, where the heads ran or did not: a predicted
             # box shrinks with a face leaving the image, the face does not.
             results.append(self._unknown_if_small(result, track.box.width))

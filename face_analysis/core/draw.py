@@ -69,6 +69,12 @@ def compact_caption(result: FaceResult) -> list[str]:
 Rect = tuple[int, int, int, int]  # x0, y0, x1, y1 (exclusive)
 
 
+def image_scale(width: int, height: int) -> float:
+    """1.0 at 640x480, 1.8 at 1920x1080: text and lines grow with the shorter image side, a bit
+    slower than it, so captions of neighbouring faces in big group photos overlap less."""
+    return max(min(height, width) / 480.0, 0.5) ** 0.7
+
+
 @dataclass(frozen=True)
 class Caption:
     """Where and how one face's caption is drawn: `rect` holds all its lines."""
@@ -114,7 +120,7 @@ def caption_layout(results: Sequence[FaceResult], image: tuple[int, int]) -> lis
     anywhere; that face keeps its box only. Text grows with the face, between the smallest
     readable size and one that grows with the image (`image`: width, height)."""
     width, height = image
-    scale = max(min(height, width) / 480.0, 0.5) ** 0.7
+    scale = image_scale(width, height)
     smallest, largest = MIN_FONT * scale, 0.5 * scale
     thickness, pad = max(1, round(scale)), max(2, round(3 * scale))
     boxes = [tuple(int(round(v)) for v in r.box.as_tuple()) for r in results]
@@ -143,10 +149,7 @@ def draw_results(image: np.ndarray, results: Sequence[FaceResult]) -> np.ndarray
     """A BGR copy of `image` (gray, BGR or BGRA) with every face drawn on it."""
     canvas = to_bgr(image).copy()
     height, width = canvas.shape[:2]
-    # 1.0 at 640x480, 1.8 at 1920x1080: text and lines grow with the shorter image side, a bit
-    # slower than it, so captions of neighbouring faces in big group photos overlap less.
-    scale = max(min(height, width) / 480.0, 0.5) ** 0.7
-    line_width = max(2, round(2 * scale))
+    line_width = max(2, round(2 * image_scale(width, height)))
     for result, caption in zip(results, caption_layout(results, (width, height))):
         colour = face_colour(result)
         x0, y0, x1, y1 = (int(round(v)) for v in result.box.as_tuple())

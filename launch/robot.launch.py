@@ -140,8 +140,9 @@ def deprecated_composed(context):
 
 
 def fastdds_profile(context):
-    """Our processes' Fast DDS profile, under the variable name of each Fast DDS version; a
-    function rather than NotEqualsSubstitution, which Humble's launch lacks."""
+    """Our processes' Fast DDS profile, under the variable name of this distribution's Fast DDS
+    (compat.fastdds_profile_variables); a function rather than NotEqualsSubstitution, which
+    Humble's launch lacks."""
     profile = LaunchConfiguration("fastdds_profile").perform(context)
     if not profile:
         return []

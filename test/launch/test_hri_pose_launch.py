@@ -100,9 +100,12 @@ class TestHriPose(unittest.TestCase):
                 30,
                 "landmarks, aligned, face_<id> and gaze_<id> of every id",
             )
-            probe.spin_for(1.0)  # the tracked message of the same frame may come later
-            image_stamps = {stamp(m.header) for m in tracked}
+            # What was received so far, checked against the tracked messages of a second later:
+            # a frame's tracked message may come after its /tf, landmarks and aligned messages.
             frames = transforms()
+            latest = {face_id: (lm[-1], al[-1]) for face_id, (lm, al) in per_id.items()}
+            probe.spin_for(1.0)
+            image_stamps = {stamp(m.header) for m in tracked}
             for name in wanted:
                 self.assertEqual(frames[name].header.frame_id, FRAME_ID, name)
                 self.assertIn(stamp(frames[name].header), image_stamps, name)
@@ -110,14 +113,14 @@ class TestHriPose(unittest.TestCase):
                 face, gaze = frames[f"face_{face_id}"], frames[f"gaze_{face_id}"]
                 self.assertEqual(face.transform.translation, gaze.transform.translation)
                 self.assertGreater(face.transform.translation.z, 0.0)  # in front of the camera
-                landmarks, aligned = per_id[face_id]
-                points = landmarks[-1].landmarks
+                landmarks, aligned = latest[face_id]
+                points = landmarks.landmarks
                 self.assertEqual(len(points), hri.FACIAL_LANDMARK_COUNT)
                 ours = set(hri.LANDMARK_SLOTS)
                 self.assertTrue(all(points[s].c > 0 for s in ours))
                 self.assertTrue(all(p.c == 0 for s, p in enumerate(points) if s not in ours))
-                self.assertEqual((aligned[-1].width, aligned[-1].height), (128, 128))
-                for msg in (landmarks[-1], aligned[-1]):
+                self.assertEqual((aligned.width, aligned.height), (128, 128))
+                for msg in (landmarks, aligned):
                     self.assertIn(stamp(msg.header), image_stamps)
                     self.assertEqual(msg.header.frame_id, FRAME_ID)
             # Placed with the camera_info's calibration, not the 60 degree fallback.

@@ -24,7 +24,12 @@ from ...core.errors import FaceAnalysisError
 from ...core.image_codec import encode_image
 from ...offline.bag_reader import BagFrame, ImageBag
 from ...offline.typestore import COMPRESSED_IMAGE
-from ..compat import FASTDDS_PROFILE_VARIABLES, fastdds_profile_env
+from ..compat import (
+    FASTDDS_PROFILE_VARIABLES,
+    FASTRTPS_PROFILE_VARIABLE,
+    fastdds_profile_env,
+    fastdds_profile_variables,
+)
 
 POLL_S = 0.05  # granularity of waits, so SIGINT is noticed promptly
 PROFILE_FILE = "fastdds_large_data.xml"
@@ -64,9 +69,9 @@ def use_large_data_profile() -> str | None:
     next heartbeat to be repaired (seconds), by which time a short history has dropped them.
     It must be set before rclpy creates the DDS participant. Returns the profile now in use."""
     current = next(filter(None, map(os.environ.get, FASTDDS_PROFILE_VARIABLES)), None)
-    if current:  # the user's profile, also under the other Fast DDS version's name
-        for variable in FASTDDS_PROFILE_VARIABLES:
-            os.environ.setdefault(variable, current)
+    if current:  # the user's profile; Fast DDS 3 reads either name, Fast DDS 2 only the old one
+        if FASTRTPS_PROFILE_VARIABLE in fastdds_profile_variables():
+            os.environ.setdefault(FASTRTPS_PROFILE_VARIABLE, current)
         return current
     try:
         from ament_index_python.packages import get_package_share_directory
@@ -191,7 +196,7 @@ def play(
                 log.warning(
                     "best-effort images of 640x480 and more are lost between processes "
                     "unless the publisher runs with a large-data profile: set "
-                    f"{' and '.join(FASTDDS_PROFILE_VARIABLES)} to "
+                    f"{' and '.join(fastdds_profile_variables())} to "
                     f"<share/face_analysis>/config/{PROFILE_FILE} "
                     "(docs/deployment.md: 'Best-effort cameras')"
                 )

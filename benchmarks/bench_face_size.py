@@ -27,14 +27,12 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from timing import DATA, DEMO, REPO, machine_note, median_seconds
+from timing import DATA, DEMO, machine_note, recording_cost
 
 from face_analysis.commands.options import parse_setting
 from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
-from face_analysis.core.detect import make_detector
 from face_analysis.core.preprocess import normalize, resize_face
 from face_analysis.core.types import FaceResult
-from face_analysis.offline.bag_reader import ImageBag
 from training.data import (
     EMOTION_LABELS,
     FERPLUS_LABELS,
@@ -232,25 +230,6 @@ def table(rows: dict[int, dict]) -> str:
             cells.append(f"{pipe:{fmt}} / {alone:{fmt}}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def recording_cost(settings: dict, rounds: int) -> str:
-    """Detector time on every frame of the bundled recording with `settings` against the
-    default detector (the anchor), timed in alternating rounds of the same run."""
-    with ImageBag(REPO / "samples" / "faces_demo") as bag:
-        images = [frame.image() for frame in bag.frames()]
-    detectors = {"default": make_detector("yunet"), "changed": make_detector("yunet", **settings)}
-    times = {name: [] for name in detectors}
-    for _ in range(rounds):
-        for name, detector in detectors.items():
-            times[name].append(median_seconds(lambda: [detector.detect(i) for i in images], 1))
-    ratios = [c / d for c, d in zip(times["changed"], times["default"])]
-    default_ms = 1000 * float(np.median(times["default"])) / len(images)
-    return (
-        f"detector time on samples/faces_demo ({len(images)} frames), yunet {settings} against "
-        f"the default yunet: {np.median(ratios):.3f}x (median of {rounds} alternating rounds; "
-        f"default {default_ms:.2f} ms per frame)"
-    )
 
 
 def solvay_check(config: AnalyzerConfig) -> str:

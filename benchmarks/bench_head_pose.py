@@ -16,7 +16,11 @@ camera sees it. No ground truth: the table says how far two methods agree.
 
 3. In-plane rotation, which the pose should follow exactly: each face of the test photo, ~150 px
    wide on a 1280x960 gray frame at the principal point, turned by -30, -15, 15 and 30 degrees;
-   how much of each turn YuNet's eye line and the pose's roll follow (the rest is YuNet's).
+   how much of each turn YuNet's eye line and the pose's roll follow (the rest is YuNet's), by
+   default and with each `--derotate` value as yunet.derotate_above (landmarks found again on
+   the face turned upright), with that setting's detector time on the bundled recording against
+   the default's, timed in alternating rounds of the same run; the recording's row is repeated
+   with each of those settings.
 
 Per set: faces compared, the median and 90th percentile of the angle between the two head
 directions (where the face points, what looking_at_camera and gaze_<id> use) and of the whole
@@ -24,7 +28,7 @@ rotation between them, and the median signed yaw/pitch/roll differences (five po
 mesh: a constant offset is a difference of conventions, e.g. the forehead-chin line's tilt).
 Last, the time of one five-point pose against one face mesh run, in the same run.
 
-    python benchmarks/bench_head_pose.py [--limit N]
+    python benchmarks/bench_head_pose.py [--limit N] [--derotate 4,6] [--rotation-only]
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ import cv2
 import mediapipe as mp
 import numpy as np
 from bench_alignment import CANVAS, central_face, turned_canvas
-from timing import DATA, REPO, machine_note, median_seconds
+from timing import DATA, REPO, machine_note, median_seconds, recording_cost
 
 from face_analysis.core.detect import make_detector
 from face_analysis.core.head_pose import CameraModel, HeadPose, estimate_head_pose
@@ -197,20 +201,35 @@ def timing(detector, mesh) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="frames / test faces per set (0: all)")
+    parser.add_argument(
+        "--derotate",
+        type=lambda t: [float(v) for v in t.split(",")],
+        default=[4.0, 6.0],
+        help="yunet.derotate_above values for the in-plane rotation lines",
+    )
+    parser.add_argument("--rotation-only", action="store_true", help="skip the face mesh sets")
     args = parser.parse_args()
     cv2.setNumThreads(1)
-    print(
-        "| faces | compared | direction median | p90 | rotation median | p90 | "
-        "yaw / pitch / roll offset |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1) as mesh:
-        print(report("recording", *recording(make_detector("yunet"), mesh, args.limit)))
-        detector = make_detector("yunet", downscale=1.0)  # the canvas is small already
-        print(report("UTKFace test", *utkface(detector, mesh, args.limit)))
-        print("(degrees)")
-        print(timing(detector, mesh))
+    if not args.rotation_only:
+        print(
+            "| faces | compared | direction median | p90 | rotation median | p90 | "
+            "yaw / pitch / roll offset |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        with mp.solutions.face_mesh.FaceMesh(static_image_mode=True, max_num_faces=1) as mesh:
+            print(report("recording", *recording(make_detector("yunet"), mesh, args.limit)))
+            for degrees in args.derotate:
+                rows = recording(make_detector("yunet", derotate_above=degrees), mesh, args.limit)
+                print(report(f"recording, derotate_above {degrees:g}", *rows))
+            detector = make_detector("yunet", downscale=1.0)  # the canvas is small already
+            print(report("UTKFace test", *utkface(detector, mesh, args.limit)))
+            print("(degrees)")
+            print(timing(detector, mesh))
     print(in_plane_rotation(make_detector("yunet")))
+    for degrees in args.derotate:
+        settings = {"derotate_above": degrees}
+        print(f"{settings}: {in_plane_rotation(make_detector('yunet', **settings))}")
+        print(recording_cost(settings, 5))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ installs them into models/yunet/ with their LICENSE, and models/MANIFEST.json ho
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -20,6 +22,7 @@ import numpy as np
 import onnxruntime as ort
 
 from ..resources import resource_dir
+from .align import eye_angle
 from .classify import DEFAULT_PROVIDERS, session_options
 from .errors import ConfigError, ModelError
 from .image import clip_box, to_bgr
@@ -61,11 +64,20 @@ class YuNetDetector:
     enlarged so the face is REFINE_FACE pixels wide (all such patches in one network call): their
     box and landmarks, which the crop is cut and turned by, come from a face the network sees
     at a size it is good at, instead of a few pixels of the shrunk image
-    (benchmarks/bench_face_size.py). threads: onnxruntime intra-op threads; model: the .onnx file
+    (benchmarks/bench_face_size.py). derotate_above > 0: faces whose eye line is tilted by this
+    many degrees or more get landmarks found again on patches turned upright (_derotated), for
+    the roll and the eyes-level crop of a tilted head. threads: onnxruntime intra-op threads; model: the .onnx file
     (default: the installed yunet_s_dynamic.onnx, checked against models/MANIFEST.json)."""
 
     REFINE_FACE = 64  # pixels: the face's width in a refinement patch
     REFINE_CONTEXT = 3.0  # the patch's side in face widths: the network needs the face's surround
+    # Derotation patches: at 60 px the network's eye line barely follows a 30 degree turn, at
+    # 128 px (eyes ~45 px apart) most of it; a 1.6-face patch is context enough on an upright
+    # face (benchmarks/bench_head_pose.py).
+    DEROTATE_FACE = 128
+    DEROTATE_CONTEXT = 1.6
+    DEROTATE_PASSES = 3
+    DEROTATE_SETTLED = math.radians(1.0)  # a pass that turns the eye line less ends the passes
 
     def __init__(
         self,
@@ -74,6 +86,7 @@ class YuNetDetector:
         min_size: float = 0.0,
         downscale: float = 1.5,
         refine_below: float = 0.0,
+        derotate_above: float = 0.0,
         threads: int = 1,
         model: str | None = None,
     ):
@@ -87,6 +100,8 @@ class YuNetDetector:
             raise ConfigError(f"yunet: downscale must be >= 1, got {downscale}")
         if refine_below < 0:
             raise ConfigError(f"yunet: refine_below must be >= 0, got {refine_below}")
+        if not 0 <= derotate_above < 90:
+            raise ConfigError(f"yunet: derotate_above must be in [0, 90), got {derotate_above}")
         self.path = str(model or default_model_path())
         self.sha256 = verify_model(self.path)
         try:
@@ -106,6 +121,8 @@ class YuNetDetector:
         self.score_threshold, self.nms_threshold = float(score_threshold), float(nms_threshold)
         self.min_size, self.downscale = float(min_size), float(downscale)
         self.refine_below = float(refine_below)
+        self.derotate_above = float(derotate_above)
+        self._derotate = math.radians(self.derotate_above)
         self.interpolation = cv2.INTER_LINEAR if self.downscale < 2.0 else cv2.INTER_AREA
         self._blobs: dict[tuple[int, int], np.ndarray] = {}
 
@@ -124,48 +141,98 @@ class YuNetDetector:
         faces = self._decode(outputs, bgr.shape, scale, (height, width))
         if self.refine_below and any(face.width < self.refine_below for face in faces):
             faces = self._refined(to_bgr(image), faces)
+        if self.derotate_above:
+            faces = self._derotated(to_bgr(image), faces)
         return faces
 
     def _refined(self, bgr: np.ndarray, faces: list[FaceBox]) -> list[FaceBox]:
         """`faces` with the box and landmarks of each one narrower than refine_below replaced by
         those found on its enlarged patch (when the network finds a face at the patch centre)."""
         small = [i for i, face in enumerate(faces) if face.width < self.refine_below]
-        side = padded_size(round(self.REFINE_FACE * self.REFINE_CONTEXT))
-        blob = np.empty((len(small), 3, side, side), np.float32)
+        found = self._found_again(
+            bgr,
+            [faces[i] for i in small],
+            [0.0] * len(small),
+            self.REFINE_FACE,
+            self.REFINE_CONTEXT,
+        )
+        refined = list(faces)
+        for i, again in zip(small, found):
+            if again is not None:
+                box, landmarks = again
+                try:
+                    refined[i] = clip_box(FaceBox(*box, faces[i].score, landmarks), bgr.shape)
+                except PreprocessError:
+                    continue
+        return refined
+
+    def _found_again(
+        self,
+        bgr: np.ndarray,
+        faces: list[FaceBox],
+        angles: list[float],
+        face_pixels: int,
+        context: float,
+    ) -> list[tuple[tuple[float, ...], tuple] | None]:
+        """Each face found again (all in one network call) on a patch of `bgr` around it, scaled
+        so the face is `face_pixels` wide in a patch `context` face widths wide, and turned
+        counter-clockwise by its angle (radians): the box corners (x0, y0, x1, y1; exact only for
+        an unturned patch) and the five landmarks in image pixels, or None where the network
+        finds no face at the patch centre."""
+        side = padded_size(round(face_pixels * context))
+        blob = np.empty((len(faces), 3, side, side), np.float32)
         maps = []
-        for row, i in enumerate(small):
-            face = faces[i]
-            zoom = self.REFINE_FACE / face.width
+        for row, (face, angle) in enumerate(zip(faces, angles)):
             centre = ((face.x_min + face.x_max) / 2, (face.y_min + face.y_max) / 2)
-            # patch pixel p samples the image at (p - side / 2) / zoom + centre
-            to_patch = np.float32(
-                [[zoom, 0, side / 2 - zoom * centre[0]], [0, zoom, side / 2 - zoom * centre[1]]]
+            to_patch = cv2.getRotationMatrix2D(
+                centre, math.degrees(angle), face_pixels / face.width
             )
+            to_patch[:, 2] += np.array([side / 2, side / 2]) - np.array(centre)
             patch = cv2.warpAffine(
                 bgr, to_patch, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
             )
             blob[row] = patch.transpose(2, 0, 1)
-            maps.append((zoom, centre))
+            maps.append(cv2.invertAffineTransform(to_patch))
         outputs = self.session.run(OUTPUTS, {"input": blob})
-        refined = list(faces)
-        for row, (i, (zoom, centre)) in enumerate(zip(small, maps)):
+        result = []
+        for row, back in enumerate(maps):
             found = self._decode(outputs, (side, side), (1.0, 1.0), (side, side), row)
-            near = [f for f in found if _centre_distance(f, side / 2) < self.REFINE_FACE / 2]
+            near = [f for f in found if _centre_distance(f, side / 2) < face_pixels / 2]
             if not near:
-                continue  # not confirmed at the larger size: keep the first box
-            best = min(near, key=lambda f: _centre_distance(f, side / 2))
-
-            # Patch pixels back to image pixels: box corners, then the five landmarks.
-            corners = [(best.x_min, best.y_min), (best.x_max, best.y_max), *best.landmarks]
-            points = (np.array(corners) - side / 2) / zoom + np.array(centre)
-            (x0, y0), (x1, y1) = points[:2].tolist()
-            landmarks = tuple(map(tuple, points[2:].tolist()))
-            try:
-                box = FaceBox(x0, y0, x1, y1, faces[i].score, landmarks)
-                refined[i] = clip_box(box, bgr.shape)
-            except PreprocessError:
+                result.append(None)  # not confirmed on the patch: keep what was found first
                 continue
-        return refined
+            best = min(near, key=lambda f: _centre_distance(f, side / 2))
+            corners = [(best.x_min, best.y_min), (best.x_max, best.y_max), *best.landmarks]
+            points = np.hstack([np.array(corners), np.ones((len(corners), 1))]) @ back.T
+            (x0, y0), (x1, y1) = points[:2].tolist()
+            result.append(((x0, y0, x1, y1), tuple(map(tuple, points[2:].tolist()))))
+        return result
+
+    def _derotated(self, bgr: np.ndarray, faces: list[FaceBox]) -> list[FaceBox]:
+        """`faces` whose eye line is tilted by derotate_above degrees or more, with landmarks
+        found again on a patch turned upright by that tilt, DEROTATE_PASSES times at most: the
+        network's landmarks follow only about half of a face's in-plane turn (its training faces
+        are mostly upright), on an upright face they follow all of it, so each pass finds the
+        rest of the turn (as in progressive calibration, Shi et al. 2018). The box stays the
+        first one (the axis-aligned box of the tilted face, which the crop expects)."""
+        out = list(faces)
+        todo = [i for i, f in enumerate(faces) if abs(eye_angle(f.landmarks)) >= self._derotate]
+        for _ in range(self.DEROTATE_PASSES):
+            if not todo:
+                break
+            angles = [eye_angle(out[i].landmarks) for i in todo]
+            found = self._found_again(
+                bgr, [out[i] for i in todo], angles, self.DEROTATE_FACE, self.DEROTATE_CONTEXT
+            )
+            again = []
+            for i, angle, hit in zip(todo, angles, found):
+                if hit is None:
+                    continue
+                out[i] = replace(out[i], landmarks=hit[1])
+                if abs(eye_angle(hit[1]) - angle) >= self.DEROTATE_SETTLED:
+                    again.append(i)
+            todo = again
+        return out
 
     def _blob(self, bgr: np.ndarray) -> np.ndarray:
         """The network input: float32 1x3xHxW, BGR 0-255, zero-padded on the right and bottom to

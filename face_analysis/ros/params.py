@@ -208,6 +208,18 @@ PARAMS: tuple[Param, ...] = (
         at_configure=True,
     ),
     Param(
+        "yunet.derotate_above",
+        _core("yunet", "derotate_above"),
+        "YuNet: faces whose eye line is tilted by this many degrees or more get their landmarks "
+        "found again on patches turned upright (up to 3 passes), since the network's landmarks "
+        "follow only about half of an in-plane head tilt: the head roll, the face_<id> frame and "
+        "the eyes-level crop of a tilted head then follow it. Costs 1.6-2.3x the detector's time "
+        "on the bundled recording at 6-4 degrees (docs/head-pose.md); 0 = off.",
+        DETECTING,
+        range=(0.0, 45.0),
+        at_configure=True,
+    ),
+    Param(
         "yunet.threads",
         _core("yunet", "threads"),
         "YuNet: onnxruntime threads of the network; 0 lets onnxruntime choose (all cores).",
@@ -610,6 +622,7 @@ DETECTOR_SETTINGS = {
         "min_size",
         "downscale",
         "refine_below",
+        "derotate_above",
         "threads",
         "model",
     ),

@@ -1,6 +1,7 @@
 """YuNet: our onnxruntime decoding agrees with OpenCV's FaceDetectorYN on the same weights; the
 weights file is checked; landmarks are kept with their box."""
 
+import math
 import shutil
 
 import cv2
@@ -9,6 +10,7 @@ import pytest
 from face_data import TEST_IMAGE_FACES, demo_image, faces_hit
 from paths import REPO
 
+from face_analysis.core.align import eye_angle
 from face_analysis.core.detect import make_detector
 from face_analysis.core.errors import ConfigError, ModelError
 from face_analysis.core.yunet import YUNET_FILE, default_model_path, fixed_shape_model
@@ -168,3 +170,28 @@ def test_small_faces_refined_on_an_enlarged_patch_have_finer_landmarks(yunet):
     assert make_detector("yunet", refine_below=1).detect(small) == plain  # none is that small
     with pytest.raises(ConfigError, match="refine_below"):
         make_detector("yunet", refine_below=-1)
+
+
+def test_derotation_turns_only_tilted_faces_and_follows_the_tilt():
+    """derotate_above: an upright frame's faces keep their landmarks; on the test photo turned by
+    25 degrees the eye lines follow more of the turn than the network's first landmarks do."""
+    photo = demo_image("oarriaga_test_image.jpg")
+    yunet = make_detector("yunet")
+    derotating = make_detector("yunet", derotate_above=45 - 1e-9)  # no face is tilted that far
+    assert [f.landmarks for f in derotating.detect(photo)] == [
+        f.landmarks for f in yunet.detect(photo)
+    ]
+    centre = (photo.shape[1] / 2, photo.shape[0] / 2)
+    turned = cv2.warpAffine(
+        photo, cv2.getRotationMatrix2D(centre, 25, 1.0), photo.shape[1::-1], borderValue=(128,) * 3
+    )
+
+    def tilts(detector):
+        return [-math.degrees(eye_angle(f.landmarks)) for f in detector.detect(turned)]
+
+    plain, derotated = tilts(yunet), tilts(make_detector("yunet", derotate_above=4))
+    assert len(plain) == len(derotated) >= 4
+    assert np.median(derotated) > np.median(plain) + 5, (plain, derotated)
+    assert abs(np.median(derotated) - 25) < abs(np.median(plain) - 25)
+    with pytest.raises(ConfigError, match="derotate_above"):
+        make_detector("yunet", derotate_above=90)

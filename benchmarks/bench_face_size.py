@@ -6,12 +6,15 @@ widths 16-96 px. A face of width w is its dataset crop pasted at w * (1 + 2 * ma
 square the pipeline's crop takes around a detector box of width w (margin: the head's
 crop_margin_x). The frames go through FaceAnalyzer with its default config (detector, alignment,
 crop, heads), but min_attribute_face_size 0 so that every face is classified; each pasted face
-is matched to the detected face whose centre lies in its square.
+is matched to the detected face whose centre lies in its square. Each frame is analysed from a
+fresh start (no track carries over), so each is the first frame of a video, on which the detector
+searches the full-resolution frame for small faces (yunet.search_every).
 "heads" is the same heads on the dataset crop shrunk to the pasted size and enlarged back to the
 model input (what a perfect box would hand them), on the same (detected) faces, so the gap between
 the two columns is what the detector's box and landmarks and the crop cost.
 
-Per size: detection recall; gender accuracy; age MAE, bias (mean predicted - true) and the share
+Per size: detection recall; the median width of the detected boxes (what min_attribute_face_size
+is compared with); gender accuracy; age MAE, bias (mean predicted - true) and the share
 of age errors within one age_std; emotion accuracy on the FER-2013 labels and agreement with the
 7-class FER+ majority (a `contempt` prediction counts as a miss).
 
@@ -30,7 +33,8 @@ import numpy as np
 from timing import DATA, DEMO, machine_note, recording_cost
 
 from face_analysis.commands.options import parse_setting
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig
 from face_analysis.core.preprocess import normalize, resize_face
 from face_analysis.core.types import FaceResult
 from training.data import (
@@ -192,6 +196,7 @@ def run_size(analyzer: FaceAnalyzer, sets: list[Faces], width: int, photos, seed
     rng = np.random.default_rng([seed, width])
     arms = {"pipeline": Scores(), "heads": Scores()}
     found = total = 0
+    widths = []  # of the detected boxes, which min_attribute_face_size is compared with
     for faces in sets:
         margin = analyzer.classifier.heads[faces.head].spec.crop_margin_x
         side = round(width * (1 + 2 * margin))
@@ -204,10 +209,11 @@ def run_size(analyzer: FaceAnalyzer, sets: list[Faces], width: int, photos, seed
                 if result is None:
                     continue
                 found += 1
+                widths.append(result.box.width)
                 score(arms["pipeline"], faces, face.index, vars(result))
                 alone = heads_alone(analyzer, faces.images[face.index], side)
                 score(arms["heads"], faces, face.index, alone)
-    return {"recall": found / total, **arms}
+    return {"recall": found / total, "box": float(np.median(widths)) if widths else 0.0, **arms}
 
 
 COLUMNS = (  # (title, key, scale, format)
@@ -221,10 +227,14 @@ COLUMNS = (  # (title, key, scale, format)
 
 
 def table(rows: dict[int, dict]) -> str:
-    head = "| face px | recall % | " + " | ".join(f"{t} pipe / heads" for t, *_ in COLUMNS) + " |"
-    lines = [head, "|" + "---|" * (2 + len(COLUMNS))]
+    head = (
+        "| face px | recall % | box px | "
+        + " | ".join(f"{t} pipe / heads" for t, *_ in COLUMNS)
+        + " |"
+    )
+    lines = [head, "|" + "---|" * (3 + len(COLUMNS))]
     for width, row in rows.items():
-        cells = [str(width), f"{100 * row['recall']:.1f}"]
+        cells = [str(width), f"{100 * row['recall']:.1f}", f"{row['box']:.1f}"]
         for _, key, scale, fmt in COLUMNS:
             pipe, alone = (scale * row[arm].mean(key) for arm in ("pipeline", "heads"))
             cells.append(f"{pipe:{fmt}} / {alone:{fmt}}")

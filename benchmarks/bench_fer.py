@@ -28,7 +28,7 @@ import numpy as np
 from bench_pipeline import speed_variant_analyzers, synthetic_frames, variant_seconds
 from timing import DEMO, machine_note
 
-from face_analysis.core.analyzer import AnalyzerConfig
+from face_analysis.core.config import AnalyzerConfig
 
 GOAL_RATIO = 8.0
 # label -> (AnalyzerConfig settings, overlapped), as bench_pipeline.SPEED_VARIANTS

@@ -1,9 +1,9 @@
-"""All heads per face, today's path against the current one in the same run (issue 16), and the
-levers one by one.
+"""All heads per face: today's path against the current one in the same run, each lever alone.
 
 (a) today's path: the pair shipped on 2026-11-30 (copies in benchmarks/baseline/, see its README)
-    through the classify code of that day (baseline/today_path.py: separate sessions, the whole
-    frame turned gray, one crop array per face and head, emotion flip-averaged in the graph);
+    through the classify code of that day, imported from its commit by old_commit.py (separate
+    sessions, the whole frame turned gray, one crop array per face and head, emotion
+    flip-averaged in the graph);
 (b) the current path: FaceClassifier with every head shipped in models/ (emotion, gender, and age
     once it is there).
 Both on one thread, per face, on a 640x480 frame holding 1, 5 or 20 real faces with YuNet's boxes
@@ -26,16 +26,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-from baseline.today_path import TodayClassifier
-from baseline.today_path import prepare_batch as today_batch
-from baseline.today_path import to_gray as today_gray
 from head_frames import frame_and_faces
+from old_commit import (
+    BASELINE,
+    BASELINE_COMMIT,
+    BASELINE_MODELS,
+    baseline_classifier,
+    boxes_at,
+    module_at,
+)
 from timing import REPO, machine_note
 
-from face_analysis.core.analyzer import default_model_dir
 from face_analysis.core.classify import FaceClassifier, OnnxHead, _union, session_options
+from face_analysis.core.config import default_model_dir
 
-BASELINE = Path(__file__).resolve().parent / "baseline"
 FACES = (1, 5, 20)
 GOAL = 1 / 3
 PARITY_ATOL = 1e-5
@@ -52,7 +56,7 @@ def shipped_heads() -> dict[str, str]:
         heads.setdefault(head.spec.task, str(path))
     if not heads:  # a checkout without models/: time the current path on today's files
         print("models/ holds no heads; (b) runs today's files through the current path")
-        heads = {t: str(BASELINE / f"{t}.onnx") for t in ("emotion", "gender")}
+        heads = dict(BASELINE_MODELS)
     return heads
 
 
@@ -82,13 +86,14 @@ def alternate(variants: dict, n: int, rounds: int, number: int) -> dict[str, flo
 
 def check_parity(frame, faces) -> float:
     """The current path on today's files gives today's probabilities (max abs difference)."""
-    models = {"emotion": str(BASELINE / "emotion.onnx"), "gender": str(BASELINE / "gender.onnx")}
-    old = TodayClassifier(models).classify(frame, faces)
-    new = FaceClassifier(models["emotion"], models["gender"]).classify(frame, faces)
+    old = baseline_classifier().classify(frame, boxes_at(BASELINE_COMMIT, faces))
+    new = FaceClassifier(BASELINE_MODELS["emotion"], BASELINE_MODELS["gender"]).classify(
+        frame, faces
+    )
     diff = max(
         float(np.abs(getattr(a, t).probs - getattr(b, t).probs).max())
         for a, b in zip(old, new)
-        for t in models
+        for t in BASELINE_MODELS
     )
     assert diff <= PARITY_ATOL, f"current path differs from today's by {diff}"
     return diff
@@ -96,22 +101,22 @@ def check_parity(frame, faces) -> float:
 
 def end_to_end(frame, faces, rounds: int) -> None:
     heads = shipped_heads()
-    today = TodayClassifier(
-        {"emotion": str(BASELINE / "emotion.onnx"), "gender": str(BASELINE / "gender.onnx")}
-    )
+    today, old_faces = baseline_classifier(), boxes_at(BASELINE_COMMIT, faces)
     extra = {k: v for k, v in heads.items() if k not in ("emotion", "gender")}
     current = FaceClassifier(heads.get("emotion"), heads.get("gender"), 1, 1, models=extra)
     names = ", ".join(f"{k} {Path(v).name}" for k, v in heads.items())
-    print("(a) today: baseline/emotion.onnx + baseline/gender.onnx, classify of 2026-11-30")
+    print(
+        "(a) today: baseline/emotion.onnx + baseline/gender.onnx, "
+        f"classify of 2026-11-30 (commit {BASELINE_COMMIT[:7]})"
+    )
     print(f"(b) current: FaceClassifier with models/: {names}")
     print("(b)/(a): median over rounds of the ratio of the two timed back to back; goal <= 1/3")
     print(f"{'faces':>5s} {'(a) ms/face':>12s} {'(b) ms/face':>12s} {'(b)/(a)':>8s} {'goal':>6s}")
     for n in FACES:
-        boxes = faces[:n]
         t = alternate(
             {
-                "a": lambda b=boxes: today.classify(frame, b),
-                "b": lambda b=boxes: current.classify(frame, b),
+                "a": lambda b=old_faces[:n]: today.classify(frame, b),
+                "b": lambda b=faces[:n]: current.classify(frame, b),
             },
             n,
             rounds,
@@ -172,7 +177,7 @@ def levers(frame, faces, rounds: int) -> None:
     import onnxruntime as ort
 
     files = lever_models(Path(tempfile.mkdtemp(prefix="bench_heads_")))
-    emo, gen = str(BASELINE / "emotion.onnx"), str(BASELINE / "gender.onnx")
+    emo, gen = BASELINE_MODELS["emotion"], BASELINE_MODELS["gender"]
     s = {
         "emotion": session(emo),
         "gender": session(gen),
@@ -182,9 +187,10 @@ def levers(frame, faces, rounds: int) -> None:
         ),
         **{k: session(v) for k, v in files.items()},
     }
-    old = TodayClassifier({"emotion": emo, "gender": gen})
+    today = module_at(BASELINE_COMMIT, "core.preprocess")
+    today_gray, today_batch = today.to_gray, today.prepare_batch
     new = FaceClassifier(emo, gen)
-    specs = {t: h.spec for t, h in old.heads.items()}
+    specs = {t: h.spec for t, h in baseline_classifier().heads.items()}
     gray = today_gray(frame)
     rows = {}
     for n in FACES:

@@ -18,7 +18,7 @@ from sensor_msgs.msg import Image
 from std_msgs.msg import Header
 
 from face_analysis.core.analyzer import FaceAnalyzer
-from face_analysis.ros.nodes.conversions import results_to_msg
+from face_analysis.ros.outputs.conversions import results_to_msg
 
 
 def main() -> None:

@@ -1,8 +1,10 @@
 """Whole-pipeline frames per second (detect + classify both heads + track), against the detector
 alone timed in the same run (the anchor: what classification and tracking add on top).
 
-Inputs: the 10 s demo clip (640x360, decoded into memory first so decoding is not counted), and
-synthetic 640x480 frames with 1 to 5 faces cut from the demo photo, drifting 2 px per frame.
+Inputs: the 10 s demo clip (640x360, decoded into memory first so decoding is not counted), the
+bundled recording samples/faces_demo (102 frames at 640x480, up to 29 small faces: pans over two
+group photos), and synthetic 640x480 frames with 1 to 5 faces cut from the demo photo, drifting
+2 px per frame.
 
 A second table: the default pipeline (YuNet) with its speed options, on the same frames, timed
 in alternation: detect_every k (the detector on every k-th frame, the tracker carrying the faces
@@ -10,6 +12,11 @@ in between), the two-thread overlap of face_analysis_pipeline (pipeline_overlap:
 frame n+1 while frame n is classified; throughput, not the latency of one frame), and
 attribute_every 1 (every head on every frame; the default, 5, runs gender and age on a tracked
 face every 5th frame).
+
+A third: the default pipeline on the bundled recording against today's default, the one before
+small faces were found and framed at full resolution: its own code, imported from git at
+TODAY_COMMIT (old_commit.py), and its settings on the current code (which isolates what the small
+faces cost from what else changed), timed frame by frame in turn.
 
     python benchmarks/bench_pipeline.py [--frames N] [--only-speed]
 """
@@ -28,10 +35,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 from head_models import model_paths
-from timing import DEMO, machine_note
+from old_commit import module_at
+from timing import DEMO, REPO, machine_note
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import HEAD_MODELS, AnalyzerConfig
 from face_analysis.core.errors import DetectorUnavailableError
+from face_analysis.core.yunet import default_model_path
 
 DETECTORS = [
     ("yunet (default)", "yunet", {}),
@@ -48,6 +58,11 @@ PHOTO_FACES = [
     (1500, 330, 1670, 540),
 ]
 GOAL_FPS = 60.0
+# The default before small faces were found and framed at full resolution; its settings on the
+# current code.
+TODAY_COMMIT = "ee6550c1dfe26f2bfece110247e9796ab1ba1e89"
+TODAYS_SETTINGS = {"detector_settings": {"refine_below": 0.0}, "min_attribute_face_size": 24.0}
+GOAL_RATIO = 0.8  # the default's fps on the recording, at least this times today's
 
 
 def synthetic_frames(photo: np.ndarray, n_faces: int, count: int) -> list[np.ndarray]:
@@ -159,6 +174,72 @@ def print_speed_options(models: dict, cases) -> None:
         )
 
 
+def recording() -> list[np.ndarray]:
+    # Imported here: bench_fer.py imports this module in a venv without the rosbag readers.
+    from face_analysis.offline.bag_reader import ImageBag
+
+    with ImageBag(REPO / "samples" / "faces_demo") as bag:
+        return [frame.image() for frame in bag.frames()]
+
+
+def todays_default() -> object:
+    """TODAY_COMMIT's FaceAnalyzer with its default settings, its code imported from git, on the
+    same (shipped) model files as the current default."""
+    old = module_at(TODAY_COMMIT, "core.analyzer")
+    models = {field: getattr(AnalyzerConfig(), field) for field in HEAD_MODELS.values()}
+    settings = {"model": str(default_model_path())}  # its own lookup sees no install
+    return old.FaceAnalyzer(old.AnalyzerConfig(**models, detector_settings=settings))
+
+
+def interleaved_seconds(analyzers: dict, frames, rounds: int) -> dict[str, list[float]]:
+    """Per analyzer, the seconds each round took for the frames from a fresh start, the analyzers
+    taking each frame in turn, so that a burst of load from other jobs hits all of them alike."""
+    for analyzer in analyzers.values():
+        analyzer.analyze(frames[0])  # warm-up
+    runs: dict[str, list[float]] = {label: [] for label in analyzers}
+    for _ in range(rounds):
+        spent = dict.fromkeys(analyzers, 0.0)
+        for analyzer in analyzers.values():
+            analyzer.reset()
+        for frame in frames:
+            for label, analyzer in analyzers.items():
+                start = time.perf_counter()
+                analyzer.analyze(frame)
+                spent[label] += time.perf_counter() - start
+        for label, seconds_spent in spent.items():
+            runs[label].append(seconds_spent)
+    return runs
+
+
+def print_against_today(frames, rounds: int = 5) -> None:
+    analyzers = {
+        f"today's default (code of {TODAY_COMMIT[:7]})": todays_default(),
+        "today's settings on this code": FaceAnalyzer(AnalyzerConfig(**TODAYS_SETTINGS)),
+        "default": FaceAnalyzer(AnalyzerConfig()),
+    }
+    faces = {label: analyzer_faces(a, frames) for label, a in analyzers.items()}
+    runs = interleaved_seconds(analyzers, frames, rounds)
+    anchor = runs[next(iter(analyzers))]
+    print(f"\nthe bundled recording ({len(frames)} frames), {rounds} rounds; {machine_note()}")
+    print("| pipeline | faces / labelled | ms per frame | fps | x today's default (per round) |")
+    print("|---|---|---|---|---|")
+    for label, times in runs.items():
+        ratios = [a / t for a, t in zip(anchor, times)]
+        per_frame = statistics.median(times) / len(frames)
+        print(
+            f"| {label} | {faces[label]} | {1000 * per_frame:.2f} | {1 / per_frame:.1f} | "
+            f"{statistics.median(ratios):.3f} ({', '.join(f'{r:.3f}' for r in ratios)}) |"
+        )
+    print(f"goal: the default >= {GOAL_RATIO:g}x today's default's fps on the recording")
+
+
+def analyzer_faces(analyzer, frames) -> str:
+    """Faces reported over the frames from a fresh start, and how many of them labelled."""
+    analyzer.reset()
+    results = [face for frame in frames for face in analyzer.analyze(frame)]
+    return f"{len(results)} / {sum(not face.attributes_unknown for face in results)}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=120, help="frames per synthetic case")
@@ -175,13 +256,14 @@ def main() -> None:
         if not ok:
             break
         clip.append(frame)
-    cases = [("tears_of_steel 640x360", clip, 0)] + [
+    cases = [("tears_of_steel 640x360", clip, 0), ("samples/faces_demo", recording(), 0)] + [
         (f"640x480, {n} face{'s' if n > 1 else ''}", synthetic_frames(photo, n, args.frames), n)
         for n in range(1, 6)
     ]
     if args.only_speed:
         print(f"heads: {note}")
         print_speed_options(models, cases)
+        print_against_today(cases[1][1])
         return
     print(f"pipeline, onnxruntime 1 thread per head, {note}; {machine_note()}")
     print(
@@ -221,6 +303,7 @@ def main() -> None:
         "at 640x480 with 1-5 faces, all found"
     )
     print_speed_options(models, cases)
+    print_against_today(cases[1][1])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from face_analysis.core.analyzer import default_model_dir
+from face_analysis.core.config import default_model_dir
 from face_analysis.core.preprocess import PreprocessSpec
 
 LABELS = {

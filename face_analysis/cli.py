@@ -7,11 +7,11 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import anonymize, demo, evaluate, image, play, record, video
+from .commands import anonymize, demo, evaluate, image, people, play, record, verify, video
 from .commands.options import common_options
 from .core.errors import FaceAnalysisError
 
-COMMANDS = (image, video, record, anonymize, play, evaluate, demo)
+COMMANDS = (image, video, record, anonymize, play, evaluate, demo, verify, people)
 
 
 def build_parser() -> argparse.ArgumentParser:

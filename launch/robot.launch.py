@@ -24,7 +24,6 @@ from launch.actions import (
     GroupAction,
     OpaqueFunction,
     RegisterEventHandler,
-    SetEnvironmentVariable,
     SetLaunchConfiguration,
     TimerAction,
 )
@@ -34,7 +33,12 @@ from launch.logging import get_logger
 from launch.substitutions import LaunchConfiguration, PythonExpression
 from launch_ros.actions import LifecycleNode, PushRosNamespace
 
-from face_analysis.ros.compat import fastdds_profile_env
+from face_analysis.ros.launch_support import (
+    camera_info_topic,
+    camera_list,
+    fastdds_profile,
+    list_items,
+)
 from launch import LaunchDescription
 
 SHARE = get_package_share_directory("face_analysis")
@@ -139,44 +143,6 @@ def deprecated_composed(context):
     return [SetLaunchConfiguration("single_process", value)]
 
 
-def fastdds_profile(context):
-    """Our processes' Fast DDS profile, under the variable name of this distribution's Fast DDS
-    (compat.fastdds_profile_variables); a function rather than NotEqualsSubstitution, which
-    Humble's launch lacks."""
-    profile = LaunchConfiguration("fastdds_profile").perform(context)
-    if not profile:
-        return []
-    return [
-        SetEnvironmentVariable(name, value) for name, value in fastdds_profile_env(profile).items()
-    ]
-
-
-def list_items(text: str) -> list[str]:
-    """The items of a list argument: YAML-style '[a, b]' or a comma list 'a,b'."""
-    items = [item.strip().strip("'\"") for item in text.strip().strip("[]").split(",")]
-    return [item for item in items if item]
-
-
-def camera_list(text: str) -> list[tuple[str, str]]:
-    """(name, topic) of each camera of the `cameras` argument: a YAML-style list or a comma
-    list of topics, each optionally `name=topic`. Without a name, the topic's segments but the
-    last joined by '_' (/head/image_raw -> head, /cam/left/image_raw -> cam_left; a one-segment
-    topic keeps its own name). Names must come out unique."""
-    cameras = []
-    for item in list_items(text):
-        name, sep, topic = item.rpartition("=")
-        if not sep:
-            segments = [part for part in topic.split("/") if part]
-            name = "_".join(segments[:-1] or segments)
-        if not name or not topic:
-            raise ValueError(f"cameras: cannot read a camera from {item!r}")
-        cameras.append((name, topic))
-    names = [name for name, _ in cameras]
-    if len(set(names)) != len(names):
-        raise ValueError(f"cameras: the names {names} are not unique; name them (name=topic)")
-    return cameras
-
-
 def camera_groups(context, nodes):
     """One group of `nodes` per camera: under <namespace>/<camera name> with several cameras,
     under <namespace> for the one camera_topic."""
@@ -190,7 +156,7 @@ def camera_groups(context, nodes):
             get_logger("robot.launch.py").warning(
                 "hri with several cameras: every pipeline publishes its own /humans/faces/tracked"
             )
-    # launch_ros cannot pass an empty list; the nodes read [''] as none (node_params.py).
+    # launch_ros cannot pass an empty list; the nodes read [''] as none (ros/runtime/node_params.py).
     heads = list_items(LaunchConfiguration("heads").perform(context)) or [""]
     groups = []
     for name, topic in cameras:
@@ -236,13 +202,6 @@ def restarted_on_failure(namespaces: list, make_node) -> GroupAction:
             RegisterEventHandler(OnProcessExit(target_action=node, on_exit=on_exit)),
         ]
     )
-
-
-def camera_info_topic(camera: str) -> str:
-    """The CameraInfo beside an image topic, as camera drivers publish it (image_transport's
-    convention): /head/image_raw -> /head/camera_info."""
-    namespace, slash, _ = camera.rpartition("/")
-    return f"{namespace}/camera_info" if slash else "camera_info"
 
 
 def managed_node(executable: str, condition, camera: str, heads: list[str]) -> LifecycleNode:

@@ -4,6 +4,7 @@
 import os
 from pathlib import Path
 
+import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
@@ -11,6 +12,16 @@ DATA = Path(os.environ.get("FACE_ANALYSIS_DATA", REPO.parent / "shared" / "data"
 DEMO = DATA / "demo"
 TEST_PHOTO = DEMO / "oarriaga_test_image.jpg"
 MODELS = REPO / "models"
+
+
+def require_data(path: Path) -> Path:
+    """`path` of the shared data; a test that needs it fails naming it, as a missing shipped model
+    fails (a run that skipped them would pass without testing what they test)."""
+    if not path.exists():
+        pytest.fail(
+            f"shared data not found: {path} (../shared beside the checkout, or set FACE_ANALYSIS_DATA)"
+        )
+    return path
 
 
 def model_path(task: str) -> str:

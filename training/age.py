@@ -11,11 +11,16 @@ bins; loss = cross-entropy to that distribution (KL up to a constant) + `l1_weig
 The exported ONNX model computes age and spread in the graph: outputs `age` float32 (N,) and
 `age_std` float32 (N,), both in years, so inference needs no constant from here; the bin centres
 are also recorded in the metadata (`face_analysis.age_bin_centres`) for reference.
+
+Evaluation (`age_report`, for training.evaluate): MAE in years overall, per age group, race and
+gender, the predicted spread and how often the error lies within it, an error-by-age PNG, and the
+model card's 'Measured error' section.
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -23,8 +28,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from face_analysis.core.preprocess import METADATA_PREFIX
+from training import data as D
+from training import onnx_head
 
 AGE_OUTPUTS = ("age", "age_std")  # the ONNX output names; also the spec's `labels` for the age task
+# train.py's default bins (`--age-bin-min/max/width`): centres 1, 3, ..., 117 years
+DEFAULT_BINS = {"age_bin_min": 1.0, "age_bin_max": 117.0, "age_bin_width": 2.0}
 # UTKFace age groups of the evaluation tables: (name, lowest age, highest age)
 AGE_GROUPS = (
     ("0-2", 0, 2),
@@ -70,6 +79,20 @@ def age_loss(logits, ages, centres, sigma: float, l1_weight: float):
         F.cross_entropy(logits, target) + l1_weight * (pred - ages.to(torch.float32)).abs().mean()
     )
     return loss, pred
+
+
+class AgeLoss:
+    """`age_loss` as train.py's criterion; its training metric, summed over the batch: the
+    absolute errors of the expected age in years."""
+
+    metric = "mae"
+
+    def __init__(self, centres: torch.Tensor, sigma: float, l1_weight: float):
+        self.centres, self.sigma, self.l1_weight = centres, sigma, l1_weight
+
+    def __call__(self, logits, ages, targets=None):
+        loss, pred = age_loss(logits, ages, self.centres, self.sigma, self.l1_weight)
+        return loss, (pred.detach() - ages).abs().sum()
 
 
 class AgeModel(nn.Module):
@@ -146,3 +169,112 @@ def age_group_index(ages: np.ndarray) -> np.ndarray:
     for i, (_, lo, hi) in enumerate(AGE_GROUPS):
         idx[(ages >= lo) & (ages <= hi)] = i
     return idx
+
+
+def age_results(pred, std, true, race=None, gender=None) -> dict:
+    """MAE etc. overall, per age group (AGE_GROUPS), per race and per gender."""
+    res = {"test": mae_summary(pred, std, true)}
+    res["per_age_group"] = group_summaries(
+        pred, std, true, age_group_index(true), [g[0] for g in AGE_GROUPS]
+    )
+    if race is not None:
+        res["per_race"] = group_summaries(pred, std, true, race, D.RACE_NAMES)
+    if gender is not None:
+        res["per_gender"] = group_summaries(pred, std, true, gender, D.GENDER_LABELS)
+    return res
+
+
+def age_table_lines(res) -> list[str]:
+    head = [
+        "| {} | N | MAE (years) | median abs. error | bias (pred - true) | mean age_std | "
+        "error <= age_std | error <= 5 years |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+
+    def row(name, r):
+        return (
+            f"| {name} | {r['n']} | {r['mae']:.2f} | {r['median_ae']:.2f} | {r['bias']:+.2f} | "
+            f"{r['mean_std']:.2f} | {100 * r['within_1std']:.1f} % | {100 * r['cs5']:.1f} % |"
+        )
+
+    lines = [head[0].format("subset (UTKFace test split)"), head[1], row("test", res["test"])]
+    for key, title in (("per_age_group", "age"), ("per_race", "race"), ("per_gender", "gender")):
+        if res.get(key):
+            lines += ["", head[0].format(title), head[1]]
+            lines += [row(k, v) for k, v in res[key].items()]
+    return lines
+
+
+def plot_age_errors(pred, true, path, title):
+    """Predicted vs true age (left) and MAE per age group (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4.2))
+    ax[0].scatter(true, pred, s=3, alpha=0.3)
+    top = max(float(true.max()), float(pred.max())) + 2
+    ax[0].plot([0, top], [0, top], "k--", lw=0.8)
+    ax[0].set_xlabel("true age (years)"), ax[0].set_ylabel("predicted age (years)")
+    ax[0].grid(alpha=0.3)
+    groups = age_group_index(true)
+    names = [g[0] for g in AGE_GROUPS]
+    maes = [np.abs(pred - true)[groups == i].mean() if (groups == i).any() else 0 for i in range(9)]
+    ax[1].bar(names, maes)
+    for i, v in enumerate(maes):
+        ax[1].text(i, v, f"{v:.1f}", ha="center", va="bottom", fontsize=8)
+    ax[1].set_xlabel("true age group"), ax[1].set_ylabel("MAE (years)"), ax[1].grid(alpha=0.3)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def predict_ages(head, gray_images) -> tuple[np.ndarray, np.ndarray]:
+    """(age, age_std) in years of an exported age head for uint8 (N, H, W) face crops."""
+    out = onnx_head.predict(head, gray_images)
+    return np.ascontiguousarray(out[:, 0]), np.ascontiguousarray(out[:, 1])
+
+
+def age_report(head, data_path, out_dir, stem):
+    """UTKFace test split: (results, markdown table lines, error-by-age PNG written)."""
+    a = D.load_utk_age(data_path)
+    t = a.subset(a.split == 2)
+    pred, std = predict_ages(head, t.images)
+    true = t.labels.astype(np.float64)
+    res = age_results(pred, std, true, t.extras.get("race"), t.extras.get("gender"))
+    lines = age_table_lines(res)
+    pngs = []
+    if out_dir:
+        p = Path(out_dir) / f"{stem}_error_by_age.png"
+        plot_age_errors(
+            pred,
+            true,
+            p,
+            f"{stem}: UTKFace test (N={res['test']['n']}), MAE {res['test']['mae']:.2f} years",
+        )
+        pngs.append(str(p))
+    return res, lines, pngs
+
+
+def age_card_lines(ev: dict, stem: str) -> list[str]:
+    """The model card's 'Measured error' section from the evaluation's results."""
+    return age_table_lines(ev) + [
+        "",
+        "MAE: mean |predicted - labelled age| in years; bias: mean (predicted - labelled); "
+        "error <= age_std: share of faces whose error lies within the predicted spread "
+        "(a calibration check); error <= 5 years: the cumulative score CS(5).",
+        "",
+        f"Error by age: `{stem}_error_by_age.png`; training curves: `{stem}_curves.png`.",
+    ]
+
+
+def age_recipe(a) -> str:
+    """The model card's words for the bins, target and loss of training arguments `a`."""
+    c = bin_centres(a)
+    return (
+        f"; softmax over {len(c)} age bins (centres {c[0]:g}, {c[1]:g}, ..., {c[-1]:g} years), "
+        f"target a Gaussian label distribution of sigma {a['age_sigma']:g} years, loss "
+        f"cross-entropy + {a['age_l1_weight']:g} x |expected age - label|"
+    )

@@ -167,12 +167,14 @@ def get_args_parser():
 
 
 def main(args):
-    from training.evaluate import load_onnx, onnx_predict, summarize
+    from training import onnx_head
+    from training.classifiers import summarize
 
     torch.set_num_threads(1)
     anchor_path = args.anchor or default_anchor_path(args.task)
     anchor = load_keras_mini_xception(anchor_path)
-    sess, spec = load_onnx(args.model)
+    head = onnx_head.load(args.model)
+    spec = head.spec
     if spec.task != args.task:
         raise SystemExit(f"{args.model} is a '{spec.task}' model, not '{args.task}'")
     path = args.data_path or D.default_data_path(args.task, D.default_repo_data_dir())
@@ -193,7 +195,7 @@ def main(args):
     for name, mask in subsets.items():
         s = a.subset(mask)
         ra = summarize(s.labels, anchor_probs(anchor, args.task, s.images), spec.labels)
-        ro = summarize(s.labels, onnx_predict(sess, spec, s.images), spec.labels)
+        ro = summarize(s.labels, onnx_head.predict(head, s.images), spec.labels)
         results[name] = {
             "n": len(s),
             "anchor_acc": ra["acc"],

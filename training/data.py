@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,6 @@ EMOTION_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutr
 GENDER_LABELS = ("male", "female")
 RACE_NAMES = ("white", "black", "asian", "indian", "others")
 FER_USAGES = ("Training", "PublicTest", "PrivateTest")
-UTK_SPLITS = ("train", "val", "test")
 # FER+ vote columns: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF
 # -> FER-2013 class index (contempt/unknown/NF dropped)
 FERPLUS_TO_FER = {0: 6, 1: 3, 2: 5, 3: 4, 4: 0, 5: 1, 6: 2}
@@ -210,9 +208,6 @@ def load_fer(path) -> FaceArrays:
 
 
 # ------------------------------------------------------------------------------------------ UTKFace
-UTK_NAME = re.compile(r"^(\d+)_(\d+)_(\d+)?_?(\d+)?")
-
-
 def parse_utk_name(name: str) -> tuple[int, int, int]:
     """(age, gender, race) from `[age]_[gender]_[race]_[datetime].jpg...`; race -1 if absent."""
     stem = name.split(".")[0]

@@ -2,13 +2,14 @@
 
     PYTHONPATH=. python -m training.export --checkpoint runs/emotion/best.pth --output models/emotion.onnx
 
-Contract: input `input` float32 (N, 1, S, S) (dynamic N), output `probs` float32 (N, C) softmax
-probabilities (the softmax is in the graph), `metadata_props` = `PreprocessSpec.to_metadata()`.
-Age models instead output `age` and `age_std`, float32 (N,) in years (expected value and standard
-deviation of the bin distribution, computed in the graph; training/age.py), with the extra metadata
-of `training.age.onnx_metadata` (output names and units, bin centres).
+Contract: input `input` float32 (N, 1, S, S) (dynamic N), `metadata_props` =
+`PreprocessSpec.to_metadata()` plus the task's own; the outputs are the task's (training.tasks):
+a classifier's `probs` float32 (N, C) softmax probabilities (the softmax is in the graph), an age
+head's `age` and `age_std`, float32 (N,) in years (expected value and standard deviation of the
+bin distribution, computed in the graph; training/age.py), with the extra metadata of
+`training.age.onnx_metadata` (output names and units, bin centres).
 After writing, the export is checked against PyTorch on real dataset images through the same
-preprocessing (max abs diff must be <= 1e-4; for age <= 1e-3 years).
+preprocessing (max abs diff must be <= the task's `parity_tol`: 1e-4; for age 1e-3 years).
 """
 
 from __future__ import annotations
@@ -21,52 +22,21 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from face_analysis.core.model_files import file_sha256, record_model
 from face_analysis.core.preprocess import PreprocessSpec, normalize
-from training import age as A
 from training import checkpoint
 from training import data as D
-from training.models import build_task_model, count_parameters
-
-PARITY_TOL = 1e-4
-PARITY_TOL_AGE = 1e-3  # years (the expected value sums 59 probabilities times centres up to 117)
-
-
-class ProbsModel(nn.Module):
-    """logits model -> softmax probabilities; optionally averaged with the horizontally flipped input."""
-
-    def __init__(self, model: nn.Module, flip: bool = False):
-        super().__init__()
-        self.model, self.flip = model, flip
-
-    def forward(self, x):
-        p = F.softmax(self.model(x), dim=1)
-        if self.flip:
-            p = 0.5 * (p + F.softmax(self.model(torch.flip(x, dims=[3])), dim=1))
-        return p
-
-
-def output_names(spec: PreprocessSpec) -> list[str]:
-    return list(A.AGE_OUTPUTS) if spec.task == "age" else ["probs"]
-
-
-def inference_module(model: nn.Module, spec: PreprocessSpec, flip=False, centres=None) -> nn.Module:
-    """What the ONNX graph computes: softmax probabilities, or (age, age_std) for age."""
-    if spec.task == "age":
-        if centres is None:
-            raise ValueError("an age model needs its bin centres")
-        return A.AgeModel(model, centres, flip).eval()
-    return ProbsModel(model, flip).eval()
+from training.models import count_parameters
+from training.tasks import get_task
 
 
 def load_checkpoint(path):
     ckpt = checkpoint.load(path)
     spec = PreprocessSpec.from_metadata(ckpt["spec"], source=str(path))
-    n = len(A.bin_centres(ckpt["args"])) if spec.task == "age" else len(spec.labels)
-    model = build_task_model(ckpt["args"]["arch"], spec.task, n)
+    task = get_task(spec.task)
+    model = task.build_model(ckpt["args"]["arch"], task.num_outputs(ckpt["args"], spec))
     model.load_state_dict(ckpt["model"])
     model.eval()
     return model, spec, ckpt
@@ -77,17 +47,19 @@ def export_onnx(
     spec: PreprocessSpec,
     output,
     flip: bool = False,
-    extra_metadata: dict | None = None,
+    train_args: dict | None = None,
     opset: int = 17,
-    centres=None,
 ) -> Path:
-    """`centres`: the age bin centres (age models only; also written to the metadata)."""
+    """Write the graph of the spec's task (training.tasks: its outputs and metadata) to `output`;
+    `train_args`: the training arguments (a checkpoint's 'args') where the task needs them (the
+    age head's bins)."""
     import onnx
 
+    task = get_task(spec.task)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    wrapper = inference_module(model, spec, flip, centres)
-    names = output_names(spec)
+    wrapper = task.inference_module(model, flip, train_args)
+    names = list(task.output_names)
     dummy = torch.zeros(2, 1, spec.input_size, spec.input_size)
     tmp = output.with_suffix(".tmp.onnx")
     with (
@@ -107,9 +79,7 @@ def export_onnx(
         )
     m = onnx.load(str(tmp))
     meta = dict(spec.to_metadata())
-    if spec.task == "age":
-        meta.update(A.onnx_metadata(centres))
-    meta.update(extra_metadata or {})
+    meta.update(task.onnx_metadata(train_args))
     del m.metadata_props[:]
     for k, v in meta.items():
         entry = m.metadata_props.add()
@@ -119,13 +89,6 @@ def export_onnx(
     onnx.save(m, str(output))
     tmp.unlink()
     return output
-
-
-def onnx_probs(onnx_path, batch: np.ndarray) -> np.ndarray:
-    import onnxruntime as ort
-
-    sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
-    return sess.run(["probs"], {"input": batch.astype(np.float32)})[0]
 
 
 def onnx_outputs(onnx_path, batch: np.ndarray) -> list[np.ndarray]:
@@ -142,14 +105,15 @@ def parity_check(
     spec: PreprocessSpec,
     gray_images: np.ndarray,
     flip: bool = False,
-    centres=None,
+    train_args: dict | None = None,
 ) -> float:
     """Max |PyTorch - onnxruntime| over real images, both fed by the inference-side preprocessing
     (over every output: probabilities, or age and age_std in years)."""
     pixels = D.to_model_pixels(gray_images, spec.input_size)
     batch = normalize(pixels, spec)[:, None]
+    module = get_task(spec.task).inference_module(model, flip, train_args)
     with torch.no_grad():
-        ref = inference_module(model, spec, flip, centres)(torch.from_numpy(batch))
+        ref = module(torch.from_numpy(batch))
     ref = [t.numpy() for t in (ref if isinstance(ref, tuple) else (ref,))]
     got = onnx_outputs(onnx_path, batch)
     return max(float(np.abs(r - g).max()) for r, g in zip(ref, got))
@@ -190,19 +154,14 @@ def main(args):
     if args.crop_margin_y is not None:
         changes["crop_margin_y"] = args.crop_margin_y
     spec = dataclasses.replace(spec, **changes)
-    centres = A.bin_centres(ckpt["args"]) if spec.task == "age" else None
-    extra = {}
-    if spec.task == "age":
-        extra = A.onnx_metadata(centres, ckpt["args"]["age_sigma"])
-    out = export_onnx(
-        model, spec, args.output, flip=args.flip_tta, extra_metadata=extra, centres=centres
-    )
+    train_args = ckpt["args"]
+    out = export_onnx(model, spec, args.output, flip=args.flip_tta, train_args=train_args)
     path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
     arrays = D.load_task(spec.task, path)
     test = arrays.subset(arrays.split == 2)
     n = min(args.parity_n, len(test))
-    diff = parity_check(model, out, spec, test.images[:n], flip=args.flip_tta, centres=centres)
-    tol = PARITY_TOL_AGE if spec.task == "age" else PARITY_TOL
+    diff = parity_check(model, out, spec, test.images[:n], args.flip_tta, train_args)
+    tol = get_task(spec.task).parity_tol
     print(f"wrote {out} ({out.stat().st_size:,d} bytes, sha256 {file_sha256(out)})")
     print(
         f"params {count_parameters(model):,d}; epoch {ckpt['epoch']} (best {ckpt.get('best_epoch')}); "

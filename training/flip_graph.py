@@ -1,4 +1,4 @@
-"""Test-time flip averaging of an exported head, rebuilt so that it costs less (issue 16).
+"""Test-time flip averaging of an exported head, rebuilt so that it costs less.
 
 `training.export --flip-tta` bakes `0.5 * (softmax(f(x)) + softmax(f(flip(x))))` into the graph:
 every face runs the network twice. This module rewrites such a file, keeping its contract (input
@@ -208,23 +208,21 @@ def choose_margin(model_path: str, data_path=None, margins=None) -> dict:
     """Accuracy and flipped fraction per margin on FER-2013 PublicTest (the validation split;
     against the FER+ majority for a FER+ model), and the smallest margin whose accuracy equals
     full flip averaging there."""
-    import onnxruntime as ort
-
     from training import data as D
-    from training.evaluate import emotion_test_data, load_onnx, onnx_predict
+    from training import onnx_head
+    from training.classifiers import emotion_test_data
 
     margins = margins or [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8]
     plain_file = Path(model_path).with_suffix(".plain.tmp.onnx")
     onnx.save(plain_network(onnx.load(model_path)), plain_file)
     try:
-        sess, spec = load_onnx(plain_file)
-        assert isinstance(sess, ort.InferenceSession)
+        head = onnx_head.load(plain_file)
         fer = emotion_test_data(
-            spec, data_path or D.default_data_path("emotion", D.default_repo_data_dir())
+            head.spec, data_path or D.default_data_path("emotion", D.default_repo_data_dir())
         )
         val = fer.subset(fer.split == 1)
-        p = onnx_predict(sess, spec, val.images)
-        pf = onnx_predict(sess, spec, np.ascontiguousarray(val.images[:, :, ::-1]))
+        p = onnx_head.predict(head, val.images)
+        pf = onnx_head.predict(head, np.ascontiguousarray(val.images[:, :, ::-1]))
     finally:
         plain_file.unlink(missing_ok=True)
     top = np.sort(p, axis=1)

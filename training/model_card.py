@@ -26,12 +26,12 @@ import tempfile
 from pathlib import Path
 
 from face_analysis.core.model_files import file_sha256
-from training import age as A
-from training import checkpoint
-from training.evaluate import age_table_lines, emotion_truth, is_ferplus_model, load_onnx
+from training import checkpoint, onnx_head
+from training.classifiers import pct
 from training.robustness import comparison as robustness_comparison
 from training.robustness import markdown as robustness_table
-from training.train import load_stage, plot_curves
+from training.run_files import load_stage, plot_curves
+from training.tasks import get_task
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,19 +52,6 @@ def repo_relative(path) -> str:
     return rel.as_posix() if rel.parts[:2] != ("..", "..") else rel.name
 
 
-def pct(v):
-    return f"{100 * v:.2f} %"
-
-
-def age_recipe(a) -> str:
-    c = A.bin_centres(a)
-    return (
-        f"; softmax over {len(c)} age bins (centres {c[0]:g}, {c[1]:g}, ..., {c[-1]:g} years), "
-        f"target a Gaussian label distribution of sigma {a['age_sigma']:g} years, loss "
-        f"cross-entropy + {a['age_l1_weight']:g} x |expected age - label|"
-    )
-
-
 def where_trained(a) -> str:
     device = a.get("device", "cpu")
     if device == "cpu":
@@ -80,8 +67,9 @@ def schedule(a) -> str:
 
 def stage_recipe(stage) -> str:
     a, n = stage["args"], len(stage["history"])
+    task = get_task(a["task"])
     extras = [
-        "" if a["task"] == "age" else f"label smoothing {a['label_smoothing']:g}",
+        *task.loss_terms(a),
         f"EMA of the weights (decay {a['ema_decay']:g})" if a.get("ema_decay") else "",
         f"FER+ soft-target weight {a['ferplus_alpha']:g}" if a.get("ferplus_alpha") else "",
         f"FER+ labels (8 classes), target the {a.get('ferplus_target')} of the ten votes"
@@ -105,7 +93,7 @@ def stage_recipe(stage) -> str:
         )
         + f"; AdamW, weight decay {a['weight_decay']:g}, batch {a['batch_size']}, {schedule(a)}"
         + "".join(f", {e}" for e in extras if e)
-        + (age_recipe(a) if a["task"] == "age" else "")
+        + task.outputs_recipe(a)
     )
 
 
@@ -150,7 +138,8 @@ def main(argv=None):
     p.add_argument("--output", required=True)
     a = p.parse_args(argv)
 
-    _, spec = load_onnx(a.model)
+    spec = onnx_head.load(a.model).spec
+    task = get_task(spec.task)
     ck = checkpoint.load(a.checkpoint)
     ev = json.loads(Path(a.eval_json).read_text())["results"]
     args = ck["args"]
@@ -160,17 +149,13 @@ def main(argv=None):
     earlier = stages[:-1]
     sel_epochs = sum(len(st["history"]) for st in earlier) + ck["epoch"] + 1
     sel_time = sum(st["train_time_s"] for st in earlier) + ck["train_time_s"]
-    age = spec.task == "age"
-    selected_by = (
-        f"best validation MAE {ck['best_mae']:.2f} years"
-        if age
-        else f"best validation accuracy {pct(ck['best_acc'])}"
-    )
+    selected_by = task.selected_by(ck)
     if a.curves_png:
         plot_curves(
             [dict(h, epoch=i) for i, h in enumerate(hist)],
             a.curves_png,
             f"{spec.task} {args['arch']}" + (f" ({len(stages)} stages)" if earlier else ""),
+            task,
         )
     model_path = Path(a.model)
     aug = (
@@ -189,19 +174,11 @@ def main(argv=None):
             )
         )
     )
-    if age:
-        output = (
-            "`age` float32 (N,) years (expected value of the age-bin distribution), `age_std` "
-            "float32 (N,) years (its standard deviation); metadata `face_analysis.outputs`, "
-            "`face_analysis.output_units`, `face_analysis.age_bin_centres`"
-        )
-    else:
-        output = f"`probs` float32 (N, {len(spec.labels)}) softmax, labels {list(spec.labels)}"
     L = [f"# Model card: `{model_path.name}` ({spec.task})", ""]
     L += [
         "Mini-Xception (Arriaga, Plöger & Valdenegro 2017) trained from scratch in this repository "
         "(`training/`). All figures below were produced by the commands listed at the end; "
-        + ("errors" if age else "accuracies")
+        + task.measured[1]
         + " are of the shipped ONNX file run with onnxruntime through the inference "
         "preprocessing (`face_analysis.core.preprocess`).",
         "",
@@ -215,7 +192,7 @@ def main(argv=None):
         f"(+ BatchNorm running statistics) |",
         f"| input | `input` float32 (N, 1, {spec.input_size}, {spec.input_size}), gray, "
         f"x * {spec.pixel_scale:.8g} + ({spec.pixel_offset:g}) |",
-        f"| output | {output} |",
+        f"| output | {task.card_output(spec)} |",
         f"| crop margins (metadata) | x {spec.crop_margin_x:g}, y {spec.crop_margin_y:g} "
         "of the detector box per side |",
         f"| training data | `{Path(ck['data_path']).name}` ({repo_relative(ck['data_path'])}) |",
@@ -240,79 +217,8 @@ def main(argv=None):
         + (" per stage" if earlier else "")
         + " |",
     ]
-    L += ["", "## Measured " + ("error" if age else "accuracy"), ""]
-    if age:
-        L += age_table_lines(ev)
-        L += [
-            "",
-            "MAE: mean |predicted - labelled age| in years; bias: mean (predicted - labelled); "
-            "error <= age_std: share of faces whose error lies within the predicted spread "
-            "(a calibration check); error <= 5 years: the cumulative score CS(5).",
-            "",
-            f"Error by age: `{model_path.stem}_error_by_age.png`; training curves: "
-            f"`{model_path.stem}_curves.png`.",
-        ]
-    elif spec.task == "emotion":
-        L += [f"| split | N | accuracy ({emotion_truth(spec)}) |", "|---|---|---|"]
-        for k in ("PrivateTest", "PublicTest", "PublicTest+PrivateTest"):
-            L.append(f"| FER-2013 {k} | {ev[k]['n']} | {pct(ev[k]['acc'])} |")
-        L += [
-            "",
-            "PublicTest is the validation split used for checkpoint selection/early stopping, so "
-            "PrivateTest is the clean held-out number; PublicTest+PrivateTest is the split the "
-            "paper's 66 % is quoted on.",
-            "",
-        ]
-        if is_ferplus_model(spec):
-            L += [
-                "The FER+ majority: the one emotion with the most of the ten FER+ annotators' "
-                "votes (Barsoum et al. 2016); images whose majority is unknown, not a face or a "
-                "tie are left out, as in FER+'s protocol.",
-                "",
-            ]
-        if "ferplus_agreement" in ev:
-            agree = ev["ferplus_agreement"]
-            L += [
-                "Agreement with people (`training.evaluate --ferplus-agreement`): how often the "
-                "label is the FER+ majority, on the images whose majority is one of FER-2013's 7 "
-                "classes, the same images for every emotion head (a contempt answer is a miss).",
-                "",
-                "| split | N | agreement with the FER+ majority |",
-                "|---|---|---|",
-            ]
-            for k in ("PrivateTest", "PublicTest", "PublicTest+PrivateTest"):
-                L.append(f"| FER-2013 {k} | {agree[k]['n']} | {pct(agree[k]['acc'])} |")
-            L += [""]
-        L += ["| class | PrivateTest | PublicTest+PrivateTest |", "|---|---|---|"]
-        for c in spec.labels:
-            L.append(
-                f"| {c} | {pct(ev['PrivateTest']['per_class'][c])} | "
-                f"{pct(ev['PublicTest+PrivateTest']['per_class'][c])} |"
-            )
-        L += [
-            "",
-            f"Confusion matrices (row-normalised): `{model_path.stem}_confusion.png` "
-            f"(PublicTest+PrivateTest), `{model_path.stem}_confusion_private.png` (PrivateTest); "
-            f"training curves: `{model_path.stem}_curves.png`.",
-        ]
-    else:
-        L += ["| subset (UTKFace test split) | N | accuracy |", "|---|---|---|"]
-        for k, v in ev.items():
-            if k != "per_race":
-                L.append(f"| {k} | {v['n']} | {pct(v['acc'])} |")
-        L += ["", "| class | accuracy |", "|---|---|"]
-        L += [f"| {c} | {pct(v)} |" for c, v in ev["test"]["per_class"].items()]
-        L += ["", "| race | N | accuracy | male | female |", "|---|---|---|---|---|"]
-        L += [
-            f"| {k} | {v['n']} | {pct(v['acc'])} | {pct(v['per_class']['male'])} | "
-            f"{pct(v['per_class']['female'])} |"
-            for k, v in ev["per_race"].items()
-        ]
-        L += [
-            "",
-            f"Confusion matrix (row-normalised): `{model_path.stem}_confusion.png`; "
-            f"training curves: `{model_path.stem}_curves.png`.",
-        ]
+    L += ["", f"## Measured {task.measured[0]}", ""]
+    L += task.card_measured(ev, spec, model_path.stem)
     if a.anchor_json:
         an = json.loads(Path(a.anchor_json).read_text())
         L += [
@@ -340,35 +246,21 @@ def main(argv=None):
         L += ["", "## Variants measured (not shipped unless stated)", ""]
         for title, path in extra.items():
             r = json.loads(Path(path).read_text())["results"]
-            if age:
-                L.append(f"- {title}: test MAE {r['test']['mae']:.2f} years")
-                continue
-            keys = [k for k in r if k != "per_race"]
-            L.append(f"- {title}: " + "; ".join(f"{k} {pct(r[k]['acc'])}" for k in keys))
+            L.append(f"- {title}: {task.variant(r)}")
     for section in a.section_file:  # e.g. the measured speed, which no JSON here records
         L += ["", Path(section).read_text().strip()]
     L += ["", "## Training curves", ""]
-    if age:
-        L += [
-            "| stage | epoch | lr | train loss | train MAE | val loss | val MAE | val mean age_std | s |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        L += [
-            f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | "
-            f"{h['train_mae']:.3f} | {h['val_loss']:.4f} | {h['val_mae']:.3f} | "
-            f"{h['val_mean_std']:.2f} | {h['epoch_time_s']} |"
-            for h in hist
-        ]
-    else:
-        L += [
-            "| stage | epoch | lr | train loss | train acc | val loss | val acc | s |",
-            "|---|---|---|---|---|---|---|---|",
-        ]
-        L += [
-            f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | {h['train_loss']:.4f} | "
-            f"{h['train_acc']:.4f} | {h['val_loss']:.4f} | {h['val_acc']:.4f} | {h['epoch_time_s']} |"
-            for h in hist
-        ]
+    columns = task.curve_columns
+    L += [
+        "| stage | epoch | lr | " + " | ".join(title for title, _, _ in columns) + " | s |",
+        "|---|---|---|" + "---|" * len(columns) + "---|",
+    ]
+    L += [
+        f"| {h['stage']} | {h['epoch']} | {h['lr']:.2e} | "
+        + " | ".join(format(h[key], fmt) for _, key, fmt in columns)
+        + f" | {h['epoch_time_s']} |"
+        for h in hist
+    ]
     if a.notes_file:
         L += ["", Path(a.notes_file).read_text().strip()]
     L += [

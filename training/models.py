@@ -7,10 +7,14 @@
   9 conv layers + BN + ReLU + average pooling + dropout, last conv to the classes, global average
   pooling (~640k parameters for 7 classes; "approximately 600,000" in the paper).
 
-Both return logits; the softmax is added at export time (see `training/export.py`).
+Both return logits; the softmax is added at export time (see `training/export.py`). `ARCHITECTURES`
+names them for `--arch`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
@@ -137,25 +141,30 @@ class SequentialFCN(nn.Module):
         return torch.flatten(self.pool(self.features(x)), 1)
 
 
-ARCHITECTURES = {"mini_xception": MiniXception, "sequential_fcn": SequentialFCN}
+@dataclass(frozen=True)
+class Architecture:
+    """How to build one network for `num_outputs` outputs; `compact` builds it with a cheaper
+    last conv for heads of many outputs (the age bins: a 3x3 conv to 59 bins alone would take
+    68k parameters), where the architecture has one."""
+
+    build: Callable[[int], nn.Module]
+    compact: Callable[[int], nn.Module] | None = None
 
 
-def build_model(arch: str, num_classes: int, **kwargs) -> nn.Module:
+# `--arch` names; a new architecture is a new entry
+ARCHITECTURES = {
+    "mini_xception": Architecture(MiniXception, lambda n: MiniXception(n, head_kernel=1)),
+    "sequential_fcn": Architecture(SequentialFCN),
+}
+
+
+def build_model(arch: str, num_outputs: int, compact_head: bool = False) -> nn.Module:
+    """The network `arch` with `num_outputs` outputs; `compact_head`: its compact variant if any."""
     if arch not in ARCHITECTURES:
         raise ValueError(f"unknown architecture '{arch}', choose from {sorted(ARCHITECTURES)}")
-    return ARCHITECTURES[arch](num_classes, **kwargs)
-
-
-# The age head: the gender body, a 1x1 last conv to one logit per age bin (59 bins of 2 years:
-# a 3x3 conv would need 68k parameters for them alone). See training/age.py.
-AGE_HEAD_KERNEL = 1
-
-
-def build_task_model(arch: str, task: str, num_outputs: int) -> nn.Module:
-    """The network of a task: `num_outputs` classes, or age bins for task 'age'."""
-    if task == "age" and arch == "mini_xception":
-        return build_model(arch, num_outputs, head_kernel=AGE_HEAD_KERNEL)
-    return build_model(arch, num_outputs)
+    entry = ARCHITECTURES[arch]
+    build = entry.compact if compact_head and entry.compact is not None else entry.build
+    return build(num_outputs)
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -169,9 +178,10 @@ def last_conv(model: nn.Module) -> nn.Conv2d:
 
 
 if __name__ == "__main__":
+    from training.tasks import TASKS
+
     for arch in ARCHITECTURES:
-        for task, n in (("emotion", 7), ("gender", 2)):
-            print(f"{arch:15s} {task:8s} {count_parameters(build_model(arch, n)):>9,d} parameters")
-        n_bins = 59  # training.train's default age bins: 1, 3, ..., 117 years
-        n = count_parameters(build_task_model(arch, "age", n_bins))
-        print(f"{arch:15s} {'age':8s} {n:>9,d} parameters ({n_bins} age bins)")
+        for task in TASKS.values():
+            n = task.default_outputs
+            params = count_parameters(task.build_model(arch, n))
+            print(f"{arch:15s} {task.name:8s} {params:>9,d} parameters ({n} {task.output_kind})")

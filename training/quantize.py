@@ -1,5 +1,5 @@
 """int8 static quantization of a head (onnxruntime QDQ), calibrated on TRAINING images only, and
-its accuracy against the float file on the test splits (issue 16).
+its accuracy against the float file on the test splits.
 
     python -m training.quantize --model models/gender.onnx --output runs/speed/gender_int8.onnx \\
         --json runs/speed/gender_int8.json
@@ -102,15 +102,14 @@ def quantize(model_path, output, data_path=None, n: int = 1024, seed: int = 0) -
 
 
 def accuracy(model_path, data_path=None) -> dict[str, float]:
-    """{split: accuracy %} of the file through training.evaluate's reports."""
-    from training import evaluate as E
+    """{split: accuracy %} of the file through its task's report (training.evaluate's)."""
+    from training import onnx_head
+    from training.tasks import get_task
 
-    sess, spec = E.load_onnx(model_path)
+    head = onnx_head.load(model_path)
+    spec = head.spec
     path = data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
-    report = getattr(E, f"{spec.task}_report", None)  # emotion_report, gender_report, ...
-    if report is None:
-        raise SystemExit(f"{model_path}: no accuracy report for task {spec.task!r}")
-    results = report(sess, spec, path, None, Path(model_path).stem)[0]
+    results = get_task(spec.task).report(head, path, None, Path(model_path).stem)[0]
     figures = {k: 100 * v["acc"] for k, v in results.items() if isinstance(v, dict) and "acc" in v}
     if not figures:  # e.g. age, scored by its error in years: the 0.3-point rule does not apply
         raise SystemExit(f"{model_path}: task {spec.task!r} reports no accuracy")

@@ -1,4 +1,4 @@
-"""Robustness to robot cameras (issue 15): a shipped ONNX model and the paper's weights on the same
+"""Robustness to robot cameras: a shipped ONNX model and the paper's weights on the same
 seeded perturbations of the test images, one row per effect and level of `perturb.EVAL_LEVELS`.
 
     python -m training.robustness --model models/emotion.onnx --json runs/robust_emotion.json
@@ -7,8 +7,9 @@ seeded perturbations of the test images, one row per effect and level of `pertur
 
 The images are perturbed at their stored size (FER-2013 48x48, UTKFace 64x64), as the camera and
 detector would hand them over, and then go through each model's own preprocessing: ours through
-the inference side's (`training.evaluate`), the paper's through its 64x64 resize
-(`training.anchor_compare`). Age has no published weights: its rows give our MAE only.
+the inference side's (`training.onnx_head`), the paper's through its 64x64 resize
+(`training.anchor_compare`). The score and its units are the task's (training.tasks): accuracy,
+or for age, which has no published weights, our MAE only.
 `markdown` renders the JSON as the model cards' table (`training.model_card --robustness-json`).
 """
 
@@ -21,24 +22,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training import age as A
 from training import anchor_compare as AC
 from training import data as D
-from training.evaluate import (
-    emotion_test_data,
-    emotion_truth,
-    load_onnx,
-    onnx_age_predict,
-    onnx_predict,
-)
+from training import onnx_head
+from training.classifiers import named_accuracy
 from training.perturb import EVAL_LEVELS, perturb_all
+from training.tasks import get_task
 
-# the images (name of the test and of the validation split, stored side in px) per task
-TEST_SETS = {
-    "emotion": ("FER-2013 PrivateTest", "FER-2013 PublicTest", 48),
-    "gender": ("UTKFace test split", "UTKFace val split", 64),
-    "age": ("UTKFace test split", "UTKFace val split", 64),
-}
 SPLIT_IDS = {"test": 2, "val": 1}
 # what a classifier's answer is scored against: the split's own labels (FER-2013's, or the FER+
 # majority for a FER+ model; UTKFace's), or, for any emotion head, the 7-class FER+ majority
@@ -55,8 +45,6 @@ LEVEL_MEANING = {
     "gamma": "exponent g of out = in^g (g < 1 brightens)",
     "box_jitter": "largest box shift and scale change, as a fraction of the side",
 }
-# issue 15's goal for far faces: emotion accuracy at 20 px
-LOW_RES_GOAL = ("low_resolution", 20, 0.52)
 
 
 def load_test_images(
@@ -69,16 +57,13 @@ def load_test_images(
         a = D.load_fer(path)
         majority = D.ferplus_majority(a.extras["ferplus_votes"], len(D.EMOTION_LABELS))
         a = D.FaceArrays(a.images, majority, a.split, a.extras).subset(majority >= 0)
-    elif spec.task == "emotion":
-        a = emotion_test_data(spec, path)
     else:
-        a = D.load_task(spec.task, path)
+        a = get_task(spec.task).test_arrays(spec, path)
     t = a.subset(a.split == SPLIT_IDS[split])
     t = t.subset(np.arange(len(t)) < limit) if limit else t
-    if spec.task == "age":
-        return t, t.labels.astype(np.float64)
-    labels = D.FERPLUS_LABELS if truth == "ferplus7" else spec.labels
-    return t, np.asarray(labels)[t.labels]
+    if truth == "ferplus7":
+        return t, np.asarray(D.FERPLUS_LABELS)[t.labels]
+    return t, get_task(spec.task).truth(spec, t)
 
 
 def conditions():
@@ -89,46 +74,32 @@ def conditions():
             yield name, level
 
 
-def named_accuracy(probs: np.ndarray, labels, truth: np.ndarray) -> float:
-    """Share of images whose most likely label (by name) is the true one, so heads with other
-    label sets or orders are scored alike."""
-    return float((np.asarray(labels)[probs.argmax(1)] == truth).mean())
-
-
-def score_ours(sess, spec, images, truth) -> float:
-    """Accuracy, or for age the MAE in years, as `training.evaluate` computes them."""
-    if spec.task == "age":
-        pred, std = onnx_age_predict(sess, spec, images)
-        return A.mae_summary(pred, std, truth)["mae"]
-    return named_accuracy(onnx_predict(sess, spec, images), spec.labels, truth)
-
-
 def score_paper(anchor, task, images, truth) -> float:
     return named_accuracy(AC.anchor_probs(anchor, task, images), PAPER_LABELS[task], truth)
 
 
-def measure(sess, spec, test: D.FaceArrays, truth, anchor=None, seed: int = 0) -> list[dict]:
-    """One row per condition; both models score the very same perturbed images."""
+def measure(head, test: D.FaceArrays, truth, anchor=None, seed: int = 0) -> list[dict]:
+    """One row per condition; both models score the very same perturbed images: ours by the
+    task's score (accuracy, or for age the MAE in years, as `training.evaluate` computes them)."""
+    task = get_task(head.spec.task)
     rows = []
     for name, level in conditions():
         x = test.images if name == "clean" else perturb_all(test.images, name, level, seed)
-        paper = None if anchor is None else score_paper(anchor, spec.task, x, truth)
+        paper = None if anchor is None else score_paper(anchor, task.name, x, truth)
         rows.append(
             {
                 "perturbation": name,
                 "level": level,
                 "n": len(x),
-                "ours": score_ours(sess, spec, x, truth),
+                "ours": task.robust_score(head, x, truth),
                 "paper": paper,
             }
         )
     return rows
 
 
-def _fmt(v, age: bool) -> str:
-    if v is None:
-        return "–"
-    return f"{v:.2f} years" if age else f"{100 * v:.2f} %"
+def _fmt(v, task) -> str:
+    return "–" if v is None else task.fmt(v)
 
 
 def _points(r) -> str:
@@ -145,7 +116,8 @@ def _condition(r) -> str:
 
 
 def goal_lines(res: dict) -> list[str]:
-    """Issue 15's checks: never below the paper's weights; emotion >= 52 % at 20 px faces."""
+    """The goals of the robustness table: never below the paper's weights, and the task's
+    `low_res_goal` (emotion: >= 52 % at 20 px faces)."""
     # the clean row is the baseline, not a perturbation: the goal is about the others
     compared = [r for r in res["rows"] if r["paper"] is not None and r["level"] is not None]
     below = [r for r in compared if r["ours"] < r["paper"]]
@@ -162,8 +134,9 @@ def goal_lines(res: dict) -> list[str]:
             "- Goal 'at least the paper's accuracy under every perturbation': not reached, "
             f"below the paper's weights in {len(below)} of {len(compared)} perturbed rows: {what}."
         ]
-    name, level, goal = LOW_RES_GOAL
-    if res["task"] == "emotion":
+    low_res_goal = get_task(res["task"]).low_res_goal
+    if low_res_goal is not None:
+        name, level, goal = low_res_goal
         r = next(r for r in res["rows"] if (r["perturbation"], r["level"]) == (name, level))
         lines.append(
             f"- Goal '>= {100 * goal:.0f} % at {level} px faces' ({name} {level}): "
@@ -174,10 +147,10 @@ def goal_lines(res: dict) -> list[str]:
 
 def markdown(res: dict) -> list[str]:
     """The model card's table: caption, a clean row and one row per perturbation, goal checks."""
-    age = res["task"] == "age"
-    metric = "MAE in years, lower is better" if age else "accuracy"
+    task = get_task(res["task"])
+    metric = task.score_caption
     meanings = "; ".join(f"{k}: {v}" for k, v in LEVEL_MEANING.items())
-    test_name, val_name, side = TEST_SETS[res["task"]]
+    test_name, val_name, side = task.image_sets
     name = val_name if res.get("split") == "val" else test_name
     if res.get("truth") == "ferplus7":
         metric = "agreement with the 7-class FER+ majority of ten annotators"
@@ -196,10 +169,10 @@ def markdown(res: dict) -> list[str]:
     ]
     for r in res["rows"]:
         lines.append(
-            f"| {r['perturbation']} | {_level(r)} | {_fmt(r['paper'], age)} | {_fmt(r['ours'], age)} "
-            f"| {_points(r)} |"
+            f"| {r['perturbation']} | {_level(r)} | {_fmt(r['paper'], task)} | "
+            f"{_fmt(r['ours'], task)} | {_points(r)} |"
         )
-    if not age:
+    if any(r["paper"] is not None for r in res["rows"]):
         lines += ["", "Difference: this model minus the paper's weights, in percentage points."]
     return lines + [""] + goal_lines(res)
 
@@ -216,20 +189,19 @@ def comparison(before: dict, after: dict, before_name: str) -> list[str]:
         raise ValueError(
             "the two robustness results differ in task, seed, split, truth or conditions"
         )
-    age = after["task"] == "age"
-    change = "MAE in years" if age else "percentage points"
+    task = get_task(after["task"])
     lines = [
         f"This model beside {before_name}, on the same seeded images as the table above; change "
-        f"in {change}.",
+        f"in {task.change_unit}.",
         "",
         f"| perturbation | level | {before_name} | this model | change |",
         "|---|---|---|---|---|",
     ]
     for b, a in zip(before["rows"], after["rows"]):
-        d = (a["ours"] - b["ours"]) * (1 if age else 100)
+        d = task.change(a["ours"], b["ours"])
         lines.append(
-            f"| {a['perturbation']} | {_level(a)} | {_fmt(b['ours'], age)} | "
-            f"{_fmt(a['ours'], age)} | {d:+.2f} |"
+            f"| {a['perturbation']} | {_level(a)} | {_fmt(b['ours'], task)} | "
+            f"{_fmt(a['ours'], task)} | {d:+.2f} |"
         )
     return lines
 
@@ -269,7 +241,8 @@ def get_args_parser():
 
 def main(args):
     torch.set_num_threads(args.threads)
-    sess, spec = load_onnx(args.model, args.threads)
+    head = onnx_head.load(args.model, args.threads)
+    spec, task = head.spec, get_task(head.spec.task)
     if args.anchor and spec.task not in AC.ANCHORS:
         raise SystemExit(f"the paper published no weights for '{spec.task}'")
     path = args.data_path or D.default_data_path(spec.task, D.default_repo_data_dir())
@@ -288,11 +261,9 @@ def main(args):
         "seed": args.seed,
         "split": args.split,
         "truth": args.truth,
-        "truth_name": emotion_truth(spec)
-        if spec.task == "emotion" and args.truth == "labels"
-        else None,
-        "metric": "mae" if spec.task == "age" else "accuracy",
-        "rows": measure(sess, spec, test, truth, anchor, args.seed),
+        "truth_name": task.truth_name(spec) if args.truth == "labels" else None,
+        "metric": task.score_name,
+        "rows": measure(head, test, truth, anchor, args.seed),
     }
     print("\n".join(markdown(res)))
     if args.json:

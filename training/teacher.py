@@ -1,4 +1,4 @@
-"""An ensemble teacher for knowledge distillation of the emotion head (issue 15).
+"""An ensemble teacher for knowledge distillation of the emotion head.
 
 The teacher is the mean flip-averaged probability of several exported emotion heads on the
 FER-2013 training images, computed once and saved; `train.py --teacher-probs FILE` then trains
@@ -23,7 +23,7 @@ import numpy as np
 
 from face_analysis.core.model_files import file_sha256
 from training import data as D
-from training.evaluate import load_onnx, onnx_predict
+from training import onnx_head
 
 
 class TeacherError(ValueError):
@@ -40,13 +40,15 @@ def fingerprints(images: np.ndarray) -> np.ndarray:
 def flip_averaged(model_path, *image_sets: np.ndarray) -> list[np.ndarray]:
     """0.5 * (p(x) + p(flip x)) of one exported head for each set of images, through the
     inference preprocessing."""
-    sess, spec = load_onnx(model_path)
-    if spec.task != "emotion":
-        raise TeacherError(f"{model_path}: an emotion head is needed, this one is {spec.task!r}")
+    head = onnx_head.load(model_path)
+    if head.spec.task != "emotion":
+        raise TeacherError(
+            f"{model_path}: an emotion head is needed, this one is {head.spec.task!r}"
+        )
 
     def probs(images):
         flipped = np.ascontiguousarray(images[:, :, ::-1])
-        return 0.5 * (onnx_predict(sess, spec, images) + onnx_predict(sess, spec, flipped))
+        return 0.5 * (onnx_head.predict(head, images) + onnx_head.predict(head, flipped))
 
     return [probs(images) for images in image_sets]
 

@@ -62,6 +62,9 @@ def describe(result: FaceResult) -> str:
     confidences, or that the face is too small for them."""
     box = ", ".join(f"{v:.0f}" for v in result.box.as_tuple())
     parts = [f"face #{result.track_id} at ({box})"]
+    if result.person_id is not None:
+        who = f"{result.name} " if result.name else ""
+        parts.append(f"{who}({result.person_id}, confidence {result.identity_confidence:.2f})")
     if result.attributes_unknown:
         parts.append("too small for gender, age and emotion (min_attribute_face_size)")
     if result.gender is not None:

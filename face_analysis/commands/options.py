@@ -1,20 +1,37 @@
-"""The options every analysing subcommand shares (models and heads, detection, tracking) and their
-mapping onto AnalyzerConfig; the overlay's --privacy and the anonymiser built from a config."""
+"""The options every analysing subcommand shares, generated from the analyzer's settings
+(core/config.py: one option per setting, of the same name and description), and their mapping
+onto AnalyzerConfig; the overlay's --privacy and the anonymiser built from a config."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import sys
 from collections.abc import Callable
 
 import numpy as np
 
-from ..core.analyzer import AnalyzerConfig, FaceAnalyzer, check_heads, with_heads
+from ..core.analyzer import FaceAnalyzer
 from ..core.anonymize import FrameAnonymizer, private_view
-from ..core.detect import DETECTORS
+from ..core.config import GROUPS, HEADS_SETTING, SETTINGS, AnalyzerConfig, with_heads
+from ..core.detect import DETECTOR_SETTINGS
 from ..core.draw import draw_results
-from ..core.errors import ConfigError
-from ..core.track import HEADS
+from ..core.setting import Setting
+
+# Given as --detector-setting KEY=VALUE, one per setting of the chosen detector.
+DETECTOR_SETTINGS_FIELD = "detector_settings"
+# Renamed options (old -> new), still accepted for one release with a warning.
+RENAMED = {
+    "--min-score": "--min-detection-score",
+    "--threads": "--intra-op-threads",
+    "--alpha": "--smoothing-alpha",
+}
+
+
+def option(name: str) -> str:
+    """The command-line option of a setting: --smoothing-alpha for smoothing_alpha."""
+    return "--" + name.replace("_", "-")
 
 
 def parse_setting(text: str) -> tuple[str, object]:
@@ -28,142 +45,114 @@ def parse_setting(text: str) -> tuple[str, object]:
         return key, value
 
 
-def parse_heads(text: str) -> list[str]:
-    """A comma list of head names; empty (--heads '') for none."""
-    heads = [name.strip() for name in text.split(",") if name.strip()]
-    try:
-        check_heads(heads)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-    return heads
+def name_list(setting: Setting) -> Callable[[str], list[str]]:
+    """A parser of a comma list of names for `setting` (empty: none), refusing names outside its
+    choices."""
+
+    def parse(text: str) -> list[str]:
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        reason = setting.check(names)
+        if reason:
+            raise argparse.ArgumentTypeError(reason)
+        return names
+
+    return parse
+
+
+parse_heads = name_list(HEADS_SETTING)
+
+
+def _help(setting: Setting) -> str:
+    """The description, range and unit, and the default."""
+    text = setting.description
+    if setting.range:
+        text += f" Range [{setting.range[0]}, {setting.range[1]}]"
+        text += f" {setting.unit}." if setting.unit else "."
+    return text.replace("%", "%%") + " (default: %(default)s)"
+
+
+def _add_setting(group, setting: Setting) -> argparse.Action:
+    default = setting.default
+    if isinstance(default, bool):  # --head-pose / --no-head-pose
+        action = group.add_argument(
+            option(setting.name), action=argparse.BooleanOptionalAction, default=default
+        )
+        action.help = _help(setting)  # set after: Python 3.10's adds its own default to help=
+        return action
+    if isinstance(default, (list, tuple)):
+        return group.add_argument(
+            option(setting.name),
+            type=name_list(setting),
+            default=list(default),
+            metavar="NAME[,NAME...]",
+            help=_help(setting).replace("%(default)s", ",".join(default) or "''"),
+        )
+    metavar = "PATH" if isinstance(default, str) else (setting.unit or type(default).__name__)
+    return group.add_argument(
+        option(setting.name),
+        type=type(default),
+        default=default,
+        choices=setting.choices,
+        metavar=None if setting.choices else metavar.upper(),
+        help=_help(setting),
+    )
+
+
+def _detector_settings_help() -> str:
+    listed = "; ".join(
+        f"{detector}: " + ", ".join(f"{s.name}={s.default}" for s in settings)
+        for detector, settings in DETECTOR_SETTINGS.items()
+    )
+    return (
+        f"a setting of the chosen detector, repeatable, e.g. downscale=2 ({listed}; ranges and "
+        "meanings: docs/ros-api.md, the parameters <detector>.<setting>)"
+    )
+
+
+class _Renamed(argparse.Action):
+    """An old option name: warns, naming the new one, and stores the value as the new one does."""
+
+    def __init__(self, option_strings, dest, new: str, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.new = new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(
+            f"face-analysis: warning: {option_string} is deprecated and will be removed; "
+            f"use {self.new}",
+            file=sys.stderr,
+        )
+        setattr(namespace, self.dest, values)
 
 
 def common_options() -> argparse.ArgumentParser:
-    """A parent parser (argparse `parents=`) with the shared options."""
-    defaults = AnalyzerConfig()
+    """A parent parser (argparse `parents=`) with the shared options: one per analyzer setting
+    (core/config.py), named and described as the setting is."""
     common = argparse.ArgumentParser(add_help=False)
-    models = common.add_argument_group("models")
-    models.add_argument(
-        "--emotion-model",
-        default=defaults.emotion_model,
-        metavar="ONNX",
-        help="emotion head (default: %(default)s)",
-    )
-    models.add_argument(
-        "--gender-model",
-        default=defaults.gender_model,
-        metavar="ONNX",
-        help="gender head (default: %(default)s)",
-    )
-    models.add_argument(
-        "--age-model",
-        default=defaults.age_model,
-        metavar="ONNX",
-        help="age head (default: %(default)s)",
-    )
-    models.add_argument(
-        "--heads",
-        type=parse_heads,
-        default=list(HEADS),
-        metavar="NAME[,NAME...]",
-        help=f"the heads to run, any of {', '.join(HEADS)}; '' for none (detection and "
-        f"tracking only); the others are not loaded (default: {','.join(HEADS)})",
-    )
-    models.add_argument(
-        "--threads",
-        type=int,
-        default=defaults.intra_op_threads,
-        help="onnxruntime intra-op threads per head (default: %(default)s)",
-    )
-    models.add_argument(
-        "--providers",
-        type=lambda text: text.split(","),
-        default=list(defaults.providers),
-        metavar="NAME[,NAME...]",
-        help="onnxruntime execution providers in order of preference, e.g. "
-        "CUDAExecutionProvider,CPUExecutionProvider "
-        f"(default: {','.join(defaults.providers)})",
-    )
-    detection = common.add_argument_group("detection")
-    detection.add_argument(
-        "--detector",
-        default=defaults.detector,
-        choices=sorted(DETECTORS),
-        help="face detector (default: %(default)s)",
-    )
-    detection.add_argument(
-        "--detector-setting",
-        type=parse_setting,
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="detector setting, repeatable, e.g. downscale=2 or min_size=40",
-    )
-    detection.add_argument(
-        "--min-score",
-        type=float,
-        default=defaults.min_detection_score,
-        help="drop detections scoring below this (default: %(default)s)",
-    )
-    detection.add_argument(
-        "--max-faces",
-        type=int,
-        default=defaults.max_faces,
-        help="analyse only the N largest faces, 0 = all (default: %(default)s)",
-    )
-    detection.add_argument(
-        "--detect-every",
-        type=int,
-        default=defaults.detect_every,
-        metavar="K",
-        help="run the detector on every K-th frame only; the tracker carries the faces (predicted "
-        "boxes, last labels) in between (default: %(default)s)",
-    )
-    tracking = common.add_argument_group("tracking")
-    tracking.add_argument(
-        "--attribute-every",
-        type=int,
-        default=defaults.attribute_every,
-        metavar="K",
-        help="run gender and age on a tracked face every K-th frame only, emotion every frame "
-        "(default: %(default)s)",
-    )
-    tracking.add_argument(
-        "--min-attribute-face-size",
-        type=float,
-        default=defaults.min_attribute_face_size,
-        metavar="PX",
-        help="faces narrower than this are detected and tracked, their labels unknown; 0 = "
-        "classify every face (default: %(default)s)",
-    )
-    tracking.add_argument(
-        "--iou-threshold",
-        type=float,
-        default=defaults.iou_threshold,
-        metavar="IOU",
-        help="least box overlap (IoU) for a face to continue a track (default: %(default)s)",
-    )
-    tracking.add_argument(
-        "--alpha",
-        type=float,
-        default=defaults.smoothing_alpha,
-        help="weight of the newest frame in the label smoothing, 1 = none (default: %(default)s)",
-    )
-    tracking.add_argument(
-        "--max-missed",
-        type=int,
-        default=defaults.max_missed,
-        help="frames a face may go undetected before its track ends (default: %(default)s)",
-    )
-    pose = common.add_argument_group("head pose (faces with landmarks: yunet)")
-    pose.add_argument(
-        "--camera-fov",
-        type=float,
-        default=defaults.camera_fov,
-        metavar="DEGREES",
-        help="horizontal field of view of the camera, for the head pose's distance and "
-        "looking_at_camera (default: %(default)s)",
-    )
+    groups = {name: common.add_argument_group(name) for name in GROUPS}
+    actions = {}
+    for setting in (HEADS_SETTING, *SETTINGS):
+        if setting.name == DETECTOR_SETTINGS_FIELD:
+            groups[setting.group].add_argument(
+                "--detector-setting",
+                type=parse_setting,
+                action="append",
+                default=[],
+                metavar="KEY=VALUE",
+                help=_detector_settings_help(),
+            )
+        else:
+            actions[option(setting.name)] = _add_setting(groups[setting.group], setting)
+    for old, new in RENAMED.items():
+        common.add_argument(
+            old,
+            action=_Renamed,
+            new=new,
+            dest=actions[new].dest,
+            type=actions[new].type,
+            default=argparse.SUPPRESS,
+            help=argparse.SUPPRESS,
+        )
     return common
 
 
@@ -185,28 +174,12 @@ def overlay(args: argparse.Namespace, image: np.ndarray, results) -> np.ndarray:
 
 def anonymizer_factory(config: AnalyzerConfig) -> Callable[[], FrameAnonymizer]:
     """New FrameAnonymizers (one per video stream) detecting and tracking as `config` says,
-    without heads: blurring needs no labels."""
-    config = with_heads(config, ())
+    without heads or identity: blurring needs neither."""
+    config = dataclasses.replace(with_heads(config, ()), identity="off")
     return lambda: FrameAnonymizer(FaceAnalyzer(config))
 
 
 def config_from_args(args: argparse.Namespace) -> AnalyzerConfig:
-    config = AnalyzerConfig(
-        emotion_model=args.emotion_model,
-        gender_model=args.gender_model,
-        age_model=args.age_model,
-        detector=args.detector,
-        detector_settings=dict(args.detector_setting),
-        min_detection_score=args.min_score,
-        max_faces=args.max_faces,
-        detect_every=args.detect_every,
-        attribute_every=args.attribute_every,
-        min_attribute_face_size=args.min_attribute_face_size,
-        iou_threshold=args.iou_threshold,
-        smoothing_alpha=args.alpha,
-        max_missed=args.max_missed,
-        camera_fov=args.camera_fov,
-        intra_op_threads=args.threads,
-        providers=list(args.providers),
-    )
+    values = {s.name: getattr(args, s.name) for s in SETTINGS if s.name != DETECTOR_SETTINGS_FIELD}
+    config = AnalyzerConfig(**values, detector_settings=dict(args.detector_setting))
     return with_heads(config, args.heads)

@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime
 from pathlib import Path
 
-from ..core.analyzer import AnalyzerConfig
+from ..core.config import AnalyzerConfig
 from ..core.errors import FaceAnalysisError
 from ..offline.bag_writer import IMAGE_MODES, STORAGES
 from ..offline.frame_sources import MOTIONS

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
                 if not ok:
                     break
                 start = time.perf_counter()
-                results = analyzer.analyze(frame)
+                results = analyzer.analyze(frame, stamp_s=frames / fps)
                 seconds += time.perf_counter() - start
                 for result in results:
                     final[result.track_id] = result

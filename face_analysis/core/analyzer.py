@@ -13,22 +13,34 @@ with the camera's own motion, is the face's box, and the face keeps the labels (
 probabilities) of its last detection frame. The heads are not run on predicted boxes: a predicted
 box has no fresh landmarks to align the crop with, and the labels are smoothed over several frames
 anyway (smoothing_alpha), so a new crop every k frames changes them about as fast; skipping the
-heads too is what makes the in-between frames nearly free (the optical flow, ~1.5 ms).
+heads too is what makes the in-between frames nearly free (only the optical flow runs).
 analyze() does this; the two halves are detect_step() and track_step(), which the ROS pipeline
-runs in two threads."""
+runs in two threads. The settings: config.py.
+
+Small faces (YuNet's refine_below): the detector sees the frame shrunk (yunet.downscale), where a
+far face is a few pixels. So every yunet.search_every-th detection frame, starting with the
+first (a single image gets it), it also looks at the full-resolution frame for small faces; in
+between, the tracker says where its faces are expected on this frame (its Kalman prediction moved
+with the camera's motion), and the detector looks for the small ones there, each on an enlarged
+patch of the full-resolution frame, all patches in one network call. The camera's motion is
+measured once per frame, by whichever step meets the frame first (detect_step(), in frame order,
+in the ROS pipeline's detection thread), and reused by the other, which must be given the same
+array."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+import threading
+import time
+from collections import deque
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..resources import resource_dir
-from .classify import ALIGN, DEFAULT_PROVIDERS, FaceClassifier
-from .detect import Detector, make_detector
+from .classify import FaceClassifier
+from .config import AnalyzerConfig
+from .detect import Detector, SmallFaceDetector, make_detector
 from .errors import ConfigError
 from .global_motion import GlobalMotion
 from .head_pose import CameraModel, estimate_head_pose
@@ -37,94 +49,9 @@ from .preprocess import PreprocessError
 from .track import HEADS, FaceTracker
 from .types import FaceBox, FaceResult
 
-
-def default_model_dir() -> Path:
-    """The shipped models/ of the checkout or the install."""
-    return resource_dir("models")
-
-
-# The AnalyzerConfig field holding each head's model.
-HEAD_MODELS = {head: f"{head}_model" for head in HEADS}
-
-
-def check_heads(heads: Collection[str]) -> None:
-    """ConfigError naming the names in `heads` that are not heads (HEADS)."""
-    unknown = sorted(set(heads) - set(HEADS))
-    if unknown:
-        raise ConfigError(f"unknown head(s) {unknown}: the heads are {list(HEADS)}")
-
-
-def with_heads(config: AnalyzerConfig, heads: Collection[str]) -> AnalyzerConfig:
-    """`config` running only `heads` (any of HEADS; none: detection and tracking only): the
-    other heads' models are neither loaded nor run. Unknown names are refused."""
-    check_heads(heads)
-    unused = {field: None for head, field in HEAD_MODELS.items() if head not in heads}
-    return dataclasses.replace(config, **unused)
-
-
-@dataclass
-class AnalyzerConfig:
-    """Plain settings of a FaceAnalyzer (the ROS parameters map one-to-one onto these).
-
-    A model path or the detector may be None: a detection-only node loads no model, a
-    classification-only node builds no detector.
-    """
-
-    # the head people agree with most (FER+ majority, models/emotion_ferplus.md)
-    emotion_model: str | None = str(default_model_dir() / "emotion_ferplus.onnx")
-    gender_model: str | None = str(default_model_dir() / "gender.onnx")
-    age_model: str | None = str(default_model_dir() / "age.onnx")
-    detector: str | None = "yunet"
-    detector_settings: dict = field(default_factory=dict)
-    min_detection_score: float = 0.0  # boxes below it are dropped at once
-    max_faces: int = 0  # 0: all; else the largest faces only, to bound the time per frame
-    # Boxes scoring at least this are faces and may start a track; lower ones (down to
-    # min_detection_score) are kept only when they continue a track.
-    track_high_score: float = 0.6
-    iou_threshold: float = 0.3
-    camera_motion: bool = True  # measure the camera's own motion and move the tracks with it
-    smoothing_alpha: float = 0.5
-    max_missed: int = 5
-    max_away: int = 30  # frames a face the camera turned away from keeps its track
-    # Run the detector on every k-th frame; the tracker carries the faces in between.
-    detect_every: int = 1
-    # Run the attribute heads (every head but emotion: gender, age) on a tracked face every k-th
-    # frame it is classified; in between it keeps its track's value. Emotion runs every time.
-    # They do not change within a track, and they are about four fifths of the heads'
-    # multiply-adds (age runs twice: its flip average; benchmarks/README.md).
-    attribute_every: int = 5
-    align_faces: bool = ALIGN  # eyes-level crops for faces with landmarks (classify.py)
-    # Pixels: faces whose box is narrower are detected and tracked, but no head runs on them and
-    # their labels are unknown. Below 24 px the default pipeline's gender accuracy falls from
-    # ~90 % to ~77 %, its age error doubles and emotion nears chance (bench_face_size.py).
-    min_attribute_face_size: float = 24.0
-    head_pose: bool = True  # head pose from the landmarks of faces that have them (head_pose.py)
-    # Horizontal field of view, degrees, of the approximate camera model used when classify()
-    # is given none (no calibration, e.g. no camera_info).
-    camera_fov: float = 60.0
-    intra_op_threads: int = 1
-    inter_op_threads: int = 1
-    providers: Sequence[str] = DEFAULT_PROVIDERS
-
-    def validate(self) -> None:
-        if not 0.0 <= self.min_detection_score <= 1.0:
-            raise ConfigError(
-                f"min_detection_score must be in [0, 1], got {self.min_detection_score}"
-            )
-        if self.max_faces < 0:
-            raise ConfigError(f"max_faces must be >= 0, got {self.max_faces}")
-        if not 0.0 <= self.track_high_score <= 1.0:
-            raise ConfigError(f"track_high_score must be in [0, 1], got {self.track_high_score}")
-        if self.detect_every < 1:
-            raise ConfigError(f"detect_every must be >= 1, got {self.detect_every}")
-        if self.attribute_every < 1:
-            raise ConfigError(f"attribute_every must be >= 1, got {self.attribute_every}")
-        if self.min_attribute_face_size < 0:
-            raise ConfigError(
-                f"min_attribute_face_size must be >= 0, got {self.min_attribute_face_size}"
-            )
-        if not 1.0 <= self.camera_fov <= 179.0:
-            raise ConfigError(f"camera_fov must be in [1, 179] degrees, got {self.camera_fov}")
+if TYPE_CHECKING:
+    from .identity.gallery import Consent, Person
+    from .identity.identifier import Identifier
 
 
 class FaceAnalyzer:
@@ -162,7 +89,22 @@ class FaceAnalyzer:
                 models={"age": config.age_model},
             )
         self.classifier = classifier
+        self.identity: Identifier | None = None  # who is this: built only when on (dlib loads)
+        if config.identity != "off":
+            from .identity.identifier import Identifier
+
+            self.identity = Identifier(
+                config.identity,
+                config.identity_memory_s,
+                config.identity_threshold,
+                config.identity_max_per_frame,
+                config.identity_gallery,
+            )
         self._frames = 0  # frames seen by detect_step() since the last reset()
+        self._detections = 0  # detect() calls since the last reset(), for yunet.search_every
+        # (frame, camera motion) measured by detect() for the classify() or carry() of the frame
+        self._motions: deque = deque(maxlen=3)
+        self._motion_lock = threading.Lock()  # the two steps may run in two threads
 
     @property
     def labels(self) -> dict[str, tuple[str, ...]]:
@@ -178,25 +120,60 @@ class FaceAnalyzer:
         classify() decides which low-score ones are kept."""
         if self.detector is None:
             raise ConfigError("this analyzer was built without a detector (config.detector)")
-        boxes = [
-            b for b in self.detector.detect(frame) if b.score >= self.config.min_detection_score
-        ]
+        found = self._detected(frame)
+        boxes = [b for b in found if b.score >= self.config.min_detection_score]
         if self.config.max_faces:
             boxes = sorted(boxes, key=lambda b: b.width * b.height, reverse=True)[
                 : self.config.max_faces
             ]
         return boxes
 
+    def _detected(self, frame: np.ndarray) -> list[FaceBox]:
+        """The detector's faces; a SmallFaceDetector is also told when to search the frame at
+        full resolution and where the tracker expects its faces."""
+        if not (isinstance(self.detector, SmallFaceDetector) and self.detector.refine_below):
+            return self.detector.detect(frame)
+        every = self.detector.search_every
+        search = every > 0 and self._detections % every == 0
+        self._detections += 1
+        expected = []
+        if self.tracker.tracks:
+            height, width = check_image(frame).shape[:2]
+            motion = self._camera_motion(frame, keep=True)
+            expected = self.tracker.predicted(motion, (width, height))
+        return self.detector.detect(frame, search=search, expected=expected)
+
+    def _camera_motion(self, frame: np.ndarray, keep: bool = False) -> np.ndarray | None:
+        """The camera's motion up to `frame`, measured once: kept (for the frame's next step)
+        where `keep`, else taken out of the kept ones, where detect() measured it."""
+        if self.motion is None:
+            return None
+        with self._motion_lock:
+            for index, (seen, motion) in enumerate(self._motions):
+                if seen is frame:
+                    if not keep:
+                        del self._motions[index]
+                    return motion
+            motion = self.motion.transform(frame)
+            if keep:
+                self._motions.append((frame, motion))
+            return motion
+
     def classify(
-        self, frame: np.ndarray, boxes: Sequence[BoxLike], camera: CameraModel | None = None
+        self,
+        frame: np.ndarray,
+        boxes: Sequence[BoxLike],
+        camera: CameraModel | None = None,
+        stamp_s: float | None = None,
     ) -> list[FaceResult]:
         """Track the given candidate boxes of the frame, then classify the kept faces and smooth
         their probabilities per track. Boxes may come from another process; they are clipped to
-        the frame. `camera`: the model the head pose is computed in; None: the camera_fov one."""
+        the frame. `camera`: the model the head pose is computed in; None: the camera_fov one.
+        `stamp_s`: the frame's time in seconds (identity's memory counts in it); None: now."""
         shape = check_image(frame).shape
         camera = self._camera(camera, shape)
         clipped = [clip_box(box, shape) for box in boxes]
-        motion = self.motion.transform(frame) if self.motion is not None else None
+        motion = self._camera_motion(frame)
         kept = self.tracker.track(clipped, motion, (shape[1], shape[0]))
         faces = [clipped[index] for index, _ in kept]
         if self.classifier is not None:
@@ -213,7 +190,21 @@ class FaceAnalyzer:
                 for result, (_, track_id) in zip(results, kept)
             ]
         )
-        return [self._unknown_if_small(result, result.box.width) for result in smoothed]
+        results = [self._unknown_if_small(result, result.box.width) for result in smoothed]
+        return self._identify(frame, results, stamp_s)
+
+    def _identify(
+        self, frame: np.ndarray | None, results: list[FaceResult], stamp_s: float | None
+    ) -> list[FaceResult]:
+        """The results with their person ids (identity on); faces are embedded on detection
+        frames only (`frame` given): a carried box has no fresh landmarks."""
+        if self.identity is None:
+            return results
+        now = time.monotonic() if stamp_s is None else stamp_s
+        alive = [track.track_id for track in self.tracker.tracks + self.tracker.away]
+        if frame is None:
+            return self.identity.label(results, now, alive)
+        return self.identity.identify(frame, results, now, alive)
 
     def _too_small(self, width: float) -> bool:
         return width < self.config.min_attribute_face_size
@@ -260,6 +251,9 @@ class FaceAnalyzer:
         detect_every-th frame, starting with the first), None on the frames in between."""
         due = self._frames % self.config.detect_every == 0
         self._frames += 1
+        # Measured here on every frame, so that with the pipeline's two threads every frame's
+        # motion is measured in order, in this one.
+        self._camera_motion(frame, keep=True)
         return self.detect(frame) if due else None
 
     def track_step(
@@ -267,18 +261,23 @@ class FaceAnalyzer:
         frame: np.ndarray,
         boxes: Sequence[BoxLike] | None,
         camera: CameraModel | None = None,
+        stamp_s: float | None = None,
     ) -> list[FaceResult]:
         """The second half: classify() the boxes of a detection frame, or carry() the faces on
         a frame without detections (boxes None). Frames must come in order."""
-        return self.carry(frame, camera) if boxes is None else self.classify(frame, boxes, camera)
+        if boxes is None:
+            return self.carry(frame, camera, stamp_s)
+        return self.classify(frame, boxes, camera, stamp_s)
 
-    def carry(self, frame: np.ndarray, camera: CameraModel | None = None) -> list[FaceResult]:
+    def carry(
+        self, frame: np.ndarray, camera: CameraModel | None = None, stamp_s: float | None = None
+    ) -> list[FaceResult]:
         """A frame without detections: the faces of the last detection frame at their predicted
         boxes (Kalman filter and camera motion), with their tracks' smoothed labels (and the
         head pose of their moved landmarks)."""
         shape = check_image(frame).shape
         camera = self._camera(camera, shape)
-        motion = self.motion.transform(frame) if self.motion is not None else None
+        motion = self._camera_motion(frame)
         results = []
         for track, box in self.tracker.coast(motion, (shape[1], shape[0])):
             try:
@@ -292,14 +291,56 @@ class FaceAnalyzer:
             # Sized as on its last detection frame, where the heads ran or did not: a predicted
             # box shrinks with a face leaving the image, the face does not.
             results.append(self._unknown_if_small(result, track.box.width))
-        return results
+        return self._identify(None, results, stamp_s)
 
-    def analyze(self, frame: np.ndarray, camera: CameraModel | None = None) -> list[FaceResult]:
-        return self.track_step(frame, self.detect_step(frame), camera)
+    def analyze(
+        self, frame: np.ndarray, camera: CameraModel | None = None, stamp_s: float | None = None
+    ) -> list[FaceResult]:
+        return self.track_step(frame, self.detect_step(frame), camera, stamp_s)
 
     def reset(self) -> None:
         """Forget all tracks, e.g. when the video source changes."""
         self.tracker.reset()
-        self._frames = 0
+        self._frames = self._detections = 0
+        self._motions.clear()
+        if self.identity is not None:
+            self.identity.reset()
         if self.motion is not None:
             self.motion.reset()
+
+    # --- the gallery of known people (identity=gallery; docs/identity.md)
+
+    def _identifier(self) -> Identifier:
+        if self.identity is None:
+            raise ConfigError("identity is off: enrolling and forgetting need identity=gallery")
+        return self.identity
+
+    def enrol(
+        self,
+        name: str,
+        consent: Consent,
+        image: np.ndarray | None = None,
+        face: FaceBox | int | None = None,
+    ) -> Person:
+        """Enrol `name` with their consent (identity.gallery.Consent) from a track (`face`: its
+        id; the embeddings of its best frames), a FaceBox in `image`, or (face None) the one
+        face the detector finds in `image`, or one clearly the largest; EnrolmentError when there
+        is no such face. Returns the gallery's Person."""
+        identity = self._identifier()
+        if face is None:
+            from .identity.identifier import choose_face
+
+            if image is None:
+                raise ConfigError("enrol needs an image, a face in it or a track id")
+            face = choose_face(self.detect(image))
+        return identity.enrol(name, consent, face, image)
+
+    def forget(self, name_or_id: str) -> Person:
+        """Erase one enrolled person from the gallery (no byte of them stays in its file)."""
+        return self._identifier().forget(name_or_id)
+
+    def forget_all(self) -> int:
+        return self._identifier().forget_all()
+
+    def people(self) -> list[Person]:
+        return self._identifier().people()

@@ -4,15 +4,16 @@
 * "blazeface": MediaPipe's BlazeFace, an optional dependency.
 * "yunet": YuNet by onnxruntime (yunet.py), with five landmarks per face; the default.
 
-DETECTORS.md says why each was chosen, how they measure, and what else was checked.
+docs/detectors.md says why each was chosen and what else was checked; benchmarks/README.md
+how they measure.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol, runtime_checkable
 
 import cv2
 import numpy as np
@@ -21,8 +22,9 @@ from .errors import ConfigError, DetectorUnavailableError, ModelError
 from .geometry import suppress_overlaps, tile_origins
 from .image import check_image, clip_box
 from .preprocess import PreprocessError, to_gray
+from .setting import Setting, keyword_settings
 from .types import FaceBox
-from .yunet import YuNetDetector
+from .yunet import YUNET_SETTINGS, YuNetDetector
 
 HAAR_CASCADE = "haarcascade_frontalface_default.xml"
 # Debian's python3-opencv (what a ROS apt install brings) has no cv2.data; it ships them here.
@@ -32,6 +34,21 @@ _SYSTEM_CASCADE_DIRS = ("/usr/share/opencv4/haarcascades", "/usr/share/opencv/ha
 class Detector(Protocol):
     def detect(self, image: np.ndarray) -> list[FaceBox]:
         """Faces in a uint8 gray/BGR/BGRA image, in its pixel coordinates."""
+
+
+@runtime_checkable
+class SmallFaceDetector(Protocol):
+    """A detector that finds faces narrower than `refine_below` (0: none) at full resolution
+    when told (YuNet): `search` looks at the whole image at full resolution (FaceAnalyzer asks
+    every `search_every`-th frame), `expected` boxes (the tracker's predictions) are looked for
+    where they are."""
+
+    refine_below: float
+    search_every: int
+
+    def detect(
+        self, image: np.ndarray, search: bool = False, expected: Sequence[FaceBox] = ()
+    ) -> list[FaceBox]: ...
 
 
 def default_cascade_path() -> str:
@@ -141,7 +158,7 @@ class BlazeFaceDetector:
         except ImportError as exc:
             raise DetectorUnavailableError(
                 "detector 'blazeface' needs the optional package mediapipe "
-                f"(pip install 'mediapipe==0.10.14'; see face_analysis/core/DETECTORS.md): {exc}"
+                f"(pip install 'mediapipe==0.10.14'; see docs/detectors.md): {exc}"
             ) from exc
         # The legacy "solutions" API runs the .tflite models bundled in the wheel; the newer
         # Tasks API would need a model file downloaded at run time.
@@ -188,10 +205,54 @@ class BlazeFaceDetector:
         self._mp.close()
 
 
+HAAR_SETTINGS = keyword_settings(
+    HaarDetector,
+    Setting("scale_factor", "Image pyramid step.", range=(1.01, 2.0)),
+    Setting("min_neighbors", "Overlapping hits needed to accept a face.", range=(0, 50)),
+    Setting("min_size", "Smallest face, pixels of the input image.", unit="px", range=(1, 2000)),
+    Setting(
+        "min_relative_size",
+        "Smallest face as a fraction of the image's shorter side (the larger of the two "
+        "minimums wins).",
+        range=(0.0, 0.99),
+    ),
+    Setting(
+        "downscale",
+        "Shrink the image by this factor before detecting (speed); boxes are mapped back.",
+        range=(1.0, 8.0),
+    ),
+    Setting(
+        "cascade",
+        f"The cascade XML file; none given: OpenCV's {HAAR_CASCADE}, the paper's, as installed.",
+    ),
+)
+BLAZEFACE_SETTINGS = keyword_settings(
+    BlazeFaceDetector,
+    Setting(
+        "model",
+        "'full' range (faces up to ~5 m) or 'short' range (~2 m, faster).",
+        choices=tuple(BlazeFaceDetector.MODELS),
+    ),
+    Setting("min_confidence", "Least detector confidence.", range=(0.0, 1.0)),
+    Setting(
+        "tile_size",
+        "> 0 also runs on overlapping tiles of this size to find small faces (group photos, far "
+        "people) at a few times the cost; 0 = whole image only.",
+        unit="px",
+        range=(0, 4096),
+    ),
+)
+
 DETECTORS: dict[str, Callable[..., Detector]] = {
     "haar": HaarDetector,
     "blazeface": BlazeFaceDetector,
     "yunet": YuNetDetector,
+}
+# The settings a detector is given by name (make_detector's keywords), each described once.
+DETECTOR_SETTINGS: dict[str, tuple[Setting, ...]] = {
+    "haar": HAAR_SETTINGS,
+    "blazeface": BLAZEFACE_SETTINGS,
+    "yunet": YUNET_SETTINGS,
 }
 
 

@@ -39,25 +39,27 @@ def face_colour(result: FaceResult) -> tuple[int, int, int]:
 
 
 def face_caption(result: FaceResult) -> list[str]:
-    """Caption lines, e.g. ['#3 female 0.93 34y', 'happy 0.71'] (34y: the age head's estimate)."""
+    """Caption lines, e.g. ['#3 Ada female 0.93 34y', 'happy 0.71'] (Ada: the name of an enrolled
+    person, when identity recognises them; 34y: the age head's estimate)."""
 
     def text(scores: ClassScores | None) -> str:
         return f"{scores.label} {scores.confidence:.2f}" if scores is not None else ""
 
     track = f"#{result.track_id}" if result.track_id >= 0 else ""
     if result.attributes_unknown:
-        return [" ".join(part for part in (track, "too small") if part)]
+        return [" ".join(part for part in (track, result.name, "too small") if part)]
     age = f"{result.age.value:.0f}y" if result.age is not None else ""
-    first = " ".join(part for part in (track, text(result.gender), age) if part)
+    first = " ".join(part for part in (track, result.name, text(result.gender), age) if part)
     return [line for line in (first, text(result.emotion)) if line]
 
 
 def compact_caption(result: FaceResult) -> list[str]:
-    """One short line for a crowd, e.g. ['M 35 neutral']; ['?'] for a face too small for the
-    heads."""
+    """One short line for a crowd, e.g. ['M 35 neutral'] or ['Ada F 35 happy']; ['?'] for a
+    face too small for the heads (['Ada ?'] when recognised)."""
     if result.attributes_unknown:
-        return ["?"]
+        return [" ".join(part for part in (result.name, "?") if part)]
     parts = (
+        result.name,
         result.gender.label[:1].upper() if result.gender is not None else "",
         f"{result.age.value:.0f}" if result.age is not None else "",
         result.emotion.label if result.emotion is not None else "",

@@ -227,13 +227,3 @@ def estimate_head_pose(
         translation=tvec.reshape(3) / 1000.0,
         reprojection_error=rms / max(interocular, 1e-9),
     )
-
-
-def project(pose: HeadPose, camera: CameraModel, points_mm: np.ndarray) -> np.ndarray:
-    """Pixels of points given in the generic face's frame (millimetres) under `pose`."""
-    rvec = cv2.Rodrigues(pose.rotation)[0]
-    distortion = np.asarray(camera.distortion, float) if camera.distortion else None
-    projected, _ = cv2.projectPoints(
-        np.asarray(points_mm, float), rvec, pose.translation * 1000.0, camera.matrix, distortion
-    )
-    return projected.reshape(-1, 2)

@@ -130,8 +130,8 @@ def normalize(pixels: np.ndarray, spec: PreprocessSpec) -> np.ndarray:
 def square_box(box: Sequence[float]) -> tuple[float, float, float, float]:
     """The box as a square of its width about its centre. The training faces fill square
     frames; YuNet's boxes are ~1.25x taller than wide (they reach over the forehead), and
-    squeezing such a crop into the square input cost 8-13 points of accuracy (DETECTORS.md).
-    Haar's and BlazeFace's boxes are square already."""
+    squeezing such a crop into the square input costs accuracy (benchmarks/README.md, aligned
+    crops). Haar's and BlazeFace's boxes are square already."""
     x0, y0, x1, y1 = (float(v) for v in box[:4])
     half, centre_y = (x1 - x0) / 2, (y0 + y1) / 2
     return x0, centre_y - half, x1, centre_y + half

@@ -49,4 +49,13 @@ def result_to_dict(result: FaceResult) -> dict:
         "pose": pose_to_dict(result.pose),
         # true: narrower than min_attribute_face_size; gender, emotion and age are null
         "attributes_unknown": result.attributes_unknown,
+        **identity_to_dict(result.person_id, result.name, result.identity_confidence),
     }
+
+
+def identity_to_dict(person_id: str | None, name: str, confidence: float) -> dict:
+    """person_id, name ("" unless enrolled) and identity_confidence; nothing when identity is
+    off (person_id None), so the records keep their form then."""
+    if person_id is None:
+        return {}
+    return {"person_id": person_id, "name": name, "identity_confidence": round(confidence, 3)}

@@ -55,6 +55,7 @@ GATE = 9.4877  # chi-square 95% quantile, 4 degrees of freedom (as in DeepSORT)
 _F = np.eye(8)
 _F[:4, 4:] = np.eye(4)  # position += velocity, per frame
 _H = np.eye(4, 8)
+_SIZES = [2, 3]  # width and height in the state; tiled by indexing (np.tile costs more here)
 
 
 def _in_view(box: FaceBox, image_size: tuple[int, int] | None) -> bool:
@@ -69,6 +70,37 @@ def _measurement(box: FaceBox) -> np.ndarray:
     return np.array(
         [(box.x_min + box.x_max) / 2, (box.y_min + box.y_max) / 2, box.width, box.height]
     )
+
+
+def _own_motion(means: np.ndarray) -> np.ndarray:
+    """States (8,) or (n, 8) one frame on by their constant velocity."""
+    means = means @ _F.T
+    # A box cut by the image edge shrinks fast; extrapolated, it would turn inside out.
+    means[..., 2:4] = np.maximum(means[..., 2:4], 1.0)
+    return means
+
+
+def _scene_transform(matrix: np.ndarray) -> np.ndarray:
+    """The 8x8 map of a state under the camera's 2x3 similarity (its shift apart): the centre
+    and the velocities by its linear part, the sizes by its zoom."""
+    linear = matrix[:, :2]
+    zoom = np.sqrt(abs(linear[0, 0] * linear[1, 1] - linear[0, 1] * linear[1, 0]))
+    transform = np.zeros((8, 8))
+    transform[0:2, 0:2] = transform[4:6, 4:6] = linear
+    transform[[2, 3, 6, 7], [2, 3, 6, 7]] = zoom
+    return transform
+
+
+def _camera_moved(means: np.ndarray, matrix: np.ndarray, transform: np.ndarray) -> np.ndarray:
+    """States (8,) or (n, 8) moved with the scene by `matrix` (`transform`: its state map)."""
+    means = means @ transform.T
+    means[..., :2] += matrix[:, 2]
+    return means
+
+
+def _box(mean: np.ndarray) -> FaceBox:
+    cx, cy, w, h = mean[:4].tolist()
+    return FaceBox(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
 
 
 def _advance(tracks: Sequence[Track], camera_motion: np.ndarray | None) -> None:
@@ -108,23 +140,16 @@ class BoxFilter:
         )
 
     def predict(self) -> None:
-        size = np.tile(self.mean[2:4], 4)
+        size = self.mean[_SIZES * 4]
         q = np.diag((ACCELERATION_STD * size * np.repeat([0.5, 1.0], 4)) ** 2)
-        self.mean = _F @ self.mean
-        # A box cut by the image edge shrinks fast; extrapolated, it would turn inside out.
-        self.mean[2:4] = np.maximum(self.mean[2:4], 1.0)
+        self.mean = _own_motion(self.mean)
         self.cov = _F @ self.cov @ _F.T + q
 
     def warp(self, matrix: np.ndarray) -> None:
         """Move the state with the scene: the centre by the 2x3 similarity, sizes by its zoom,
         velocities by its linear part."""
-        linear = matrix[:, :2]
-        zoom = np.sqrt(abs(np.linalg.det(linear)))
-        transform = np.kron(
-            np.eye(2), np.block([[linear, np.zeros((2, 2))], [np.zeros((2, 2)), zoom * np.eye(2)]])
-        )
-        self.mean = transform @ self.mean
-        self.mean[:2] += matrix[:, 2]
+        transform = _scene_transform(matrix)
+        self.mean = _camera_moved(self.mean, matrix, transform)
         self.cov = transform @ self.cov @ transform.T
 
     def stop(self) -> None:
@@ -133,14 +158,13 @@ class BoxFilter:
         self.mean[4:] = 0.0
 
     def _innovation(self) -> np.ndarray:
-        r = np.diag((MEASUREMENT_STD * np.tile(self.mean[2:4], 2)) ** 2)
+        r = np.diag((MEASUREMENT_STD * self.mean[_SIZES * 2]) ** 2)
         return _H @ self.cov @ _H.T + r
 
-    def distance(self, boxes: Sequence[FaceBox]) -> np.ndarray:
-        """Squared Mahalanobis distance of each box from the predicted one."""
-        if not boxes:
-            return np.zeros(0)
-        d = np.array([_measurement(b) for b in boxes]) - self.mean[:4]
+    def distance(self, measured: np.ndarray) -> np.ndarray:
+        """Squared Mahalanobis distance of each box, as (n, 4) measurements, from the predicted
+        one."""
+        d = measured - self.mean[:4]
         return np.einsum("ij,ij->i", d @ np.linalg.inv(self._innovation()), d)
 
     def update(self, box: FaceBox) -> None:
@@ -151,8 +175,7 @@ class BoxFilter:
 
     @property
     def box(self) -> FaceBox:
-        cx, cy, w, h = self.mean[:4]
-        return FaceBox(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        return _box(self.mean)
 
 
 @dataclass
@@ -252,6 +275,23 @@ class FaceTracker:
                 self.tracks.append(assigned[index])
         return [(index, assigned[index].track_id) for index in sorted(assigned)]
 
+    def predicted(
+        self,
+        camera_motion: np.ndarray | None = None,
+        image_size: tuple[int, int] | None = None,
+    ) -> list[FaceBox]:
+        """The boxes where the faces in view are expected on the next frame (what track() and
+        coast() will predict, with the same camera_motion), the tracks left as they are: for a
+        detector to look for them there. Faces predicted out of the image are left out."""
+        tracks = list(self.tracks)  # another thread may be replacing the list
+        if not tracks:
+            return []
+        means = _own_motion(np.array([track.filter.mean for track in tracks]))
+        if camera_motion is not None:
+            means = _camera_moved(means, camera_motion, _scene_transform(camera_motion))
+        boxes = [_box(mean) for mean in means]
+        return [box for box in boxes if _in_view(box, image_size)]
+
     def coast(
         self,
         camera_motion: np.ndarray | None = None,
@@ -292,7 +332,8 @@ class FaceTracker:
         predicted = [track.filter.box for track in tracks]
         allowed = iou_matrix(predicted, boxes) >= self.iou_threshold
         if not strict:
-            allowed |= np.array([track.filter.distance(boxes) for track in tracks]) <= GATE
+            measured = np.array([_measurement(box) for box in boxes])  # once for all tracks
+            allowed |= np.array([track.filter.distance(measured) for track in tracks]) <= GATE
         # Nearest pairs first, in face sizes: ordering by the Mahalanobis distance instead would
         # favour the most uncertain tracks, those unseen the longest.
         near = 1.0 / (1.0 + centre_distance(predicted, boxes))

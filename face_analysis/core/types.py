@@ -94,6 +94,12 @@ class FaceResult:
     pose: HeadPose | None = None  # from the landmarks (head_pose.py); None without them
     # Narrower than AnalyzerConfig.min_attribute_face_size: detected and tracked, heads None.
     attributes_unknown: bool = False
+    # identity (docs/identity.md): None when it is off; the gallery's name of an enrolled person,
+    # "" for anyone else; how sure the match to an earlier sighting or the gallery is (0: a
+    # person first seen on this track)
+    person_id: str | None = None
+    name: str = ""
+    identity_confidence: float = 0.0
     extra: dict = field(default_factory=dict)
 
 

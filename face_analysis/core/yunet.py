@@ -1,11 +1,8 @@
 """YuNet (Wu, Peng, Yu: "YuNet: A Tiny Millisecond-level Face Detector", 2023) run by onnxruntime:
 a box, a score and five landmarks per face, at any input size.
 
-The network is anchor-free: every cell of the stride-8, 16 and 32 feature maps predicts a face
-classification score and an objectness score (score = sqrt(cls * obj)), the face centre as an
-offset from the cell's corner and its size as a log, both in units of the stride, and the five
-landmarks as offsets from the cell's corner. Decoding those, then non-maximum suppression, is what
-OpenCV's cv2.FaceDetectorYN does around the same file; the tests check both agree.
+Its outputs are decoded in yunet_outputs.py, as OpenCV's cv2.FaceDetectorYN decodes them around
+the same file (the tests check both agree); the small faces' patches are tiled by mosaic.py.
 
 The weights are third-party data (Apache-2.0), not part of this repository: scripts/setup_env.sh
 installs them into models/yunet/ with their LICENSE, and models/MANIFEST.json holds their sha256.
@@ -14,6 +11,7 @@ installs them into models/yunet/ with their LICENSE, and models/MANIFEST.json ho
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,20 +23,15 @@ from ..resources import resource_dir
 from .align import eye_angle
 from .classify import DEFAULT_PROVIDERS, session_options
 from .errors import ConfigError, ModelError
-from .image import clip_box, to_bgr
+from .geometry import iou_matrix, suppress_overlaps
+from .image import to_bgr
 from .model_files import MANIFEST, verify_model
-from .preprocess import PreprocessError
+from .mosaic import Mosaic
+from .setting import Setting, keyword_settings
 from .types import FaceBox
+from .yunet_outputs import OUTPUTS, clipped, decode, padded_size
 
 YUNET_FILE = "yunet/yunet_s_dynamic.onnx"
-STRIDES = (8, 16, 32)
-DIVISOR = 32  # the input's height and width must be multiples of the coarsest stride
-OUTPUTS = tuple(f"{kind}_{stride}" for kind in ("cls", "obj", "bbox", "kps") for stride in STRIDES)
-
-
-def padded_size(pixels: int) -> int:
-    """The network's input side for an image side: rounded up to a multiple of DIVISOR."""
-    return -(-pixels // DIVISOR) * DIVISOR
 
 
 def default_model_path() -> Path:
@@ -51,31 +44,31 @@ def default_model_path() -> Path:
 
 
 class YuNetDetector:
-    """score_threshold: least sqrt(cls * obj); nms_threshold: IoU above which the lower-scoring
-    of two boxes is dropped; min_size: faces whose box is narrower or lower than this many pixels
-    are dropped (0 keeps all), measured in the input image; downscale > 1 shrinks the image by
-    that factor before the network, boxes and landmarks are mapped back. The network's cost grows
-    with the pixel count: at 640x480 the default 1.5 costs ~0.8x what BlazeFace full-range does
-    (1.25: ~1.0x, 1.0: ~1.5x), finds 0.97 of the recording's faces (1.25: 0.99, 1.0: 0.998) and
-    drops the full-size test photo's one false face (DETECTORS.md). The shrinking is bilinear
-    below 2x (`interpolation`; area averaging at a fractional factor cost a fifth of the
-    detector for the same faces), area averaging from 2x on. refine_below > 0: faces found narrower
-    than this many pixels are found again on a patch of the full-resolution image around them,
-    enlarged so the face is REFINE_FACE pixels wide (all such patches in one network call): their
-    box and landmarks, which the crop is cut and turned by, come from a face the network sees
-    at a size it is good at, instead of a few pixels of the shrunk image
-    (benchmarks/bench_face_size.py). derotate_above > 0: faces whose eye line is tilted by this
-    many degrees or more get landmarks found again on patches turned upright (_derotated), for
-    the roll and the eyes-level crop of a tilted head. threads: onnxruntime intra-op threads; model: the .onnx file
-    (default: the installed yunet_s_dynamic.onnx, checked against models/MANIFEST.json)."""
+    """A box, a score and five landmarks per face; the settings are described in
+    YUNET_SETTINGS (below the class). downscale > 1 shrinks the image before the network, whose
+    cost grows with the pixel count: faster, at the cost of the smallest faces, and it drops the
+    full-size test photo's one false face (benchmarks/README.md, Detectors). The shrinking is
+    bilinear below 2x (`interpolation`: area averaging at a fractional factor costs more for the
+    same faces), area averaging from 2x on.
 
-    REFINE_FACE = 64  # pixels: the face's width in a refinement patch
-    REFINE_CONTEXT = 3.0  # the patch's side in face widths: the network needs the face's surround
+    refine_below > 0: faces narrower than this are small, found and framed at full resolution
+    where they are (detect(); docs/detectors.md): their box and landmarks, which the crop is cut
+    and turned by, come from a face the network sees at a size it is good at, on an enlarged patch
+    of the full-resolution image, instead of a few pixels of the shrunk image.
+
+    derotate_above > 0: faces whose eye line is tilted by this many degrees or more get landmarks
+    found again on patches turned upright (_derotated), for the roll and the eyes-level crop of a
+    tilted head."""
+
+    # A refinement tile: a face 64 px wide in a 96 px tile is framed as well as in a 192 px one,
+    # at a quarter of the pixels; a 32 px face worse (benchmarks/README.md, small faces).
+    REFINE_FACE = 64
+    REFINE_CONTEXT = 1.5  # the tile's side in face widths
     # Derotation patches: at 60 px the network's eye line barely follows a 30 degree turn, at
-    # 128 px (eyes ~45 px apart) most of it; a 1.6-face patch is context enough on an upright
-    # face (benchmarks/bench_head_pose.py).
+    # 128 px (eyes ~45 px apart) most of it; a 224 px tile (1.75 face widths) is context enough
+    # on an upright face (benchmarks/bench_head_pose.py).
     DEROTATE_FACE = 128
-    DEROTATE_CONTEXT = 1.6
+    DEROTATE_CONTEXT = 1.75
     DEROTATE_PASSES = 3
     DEROTATE_SETTLED = math.radians(1.0)  # a pass that turns the eye line less ends the passes
 
@@ -85,7 +78,8 @@ class YuNetDetector:
         nms_threshold: float = 0.3,
         min_size: float = 0.0,
         downscale: float = 1.5,
-        refine_below: float = 0.0,
+        refine_below: float = 32.0,
+        search_every: int = 20,
         derotate_above: float = 0.0,
         threads: int = 1,
         model: str | None = None,
@@ -100,6 +94,8 @@ class YuNetDetector:
             raise ConfigError(f"yunet: downscale must be >= 1, got {downscale}")
         if refine_below < 0:
             raise ConfigError(f"yunet: refine_below must be >= 0, got {refine_below}")
+        if search_every < 0:
+            raise ConfigError(f"yunet: search_every must be >= 0, got {search_every}")
         if not 0 <= derotate_above < 90:
             raise ConfigError(f"yunet: derotate_above must be in [0, 90), got {derotate_above}")
         self.path = str(model or default_model_path())
@@ -120,51 +116,81 @@ class YuNetDetector:
             )
         self.score_threshold, self.nms_threshold = float(score_threshold), float(nms_threshold)
         self.min_size, self.downscale = float(min_size), float(downscale)
-        self.refine_below = float(refine_below)
+        self.refine_below, self.search_every = float(refine_below), int(search_every)
         self.derotate_above = float(derotate_above)
         self._derotate = math.radians(self.derotate_above)
         self.interpolation = cv2.INTER_LINEAR if self.downscale < 2.0 else cv2.INTER_AREA
         self._blobs: dict[tuple[int, int], np.ndarray] = {}
 
-    def detect(self, image: np.ndarray) -> list[FaceBox]:
+    def detect(
+        self, image: np.ndarray, search: bool = False, expected: Sequence[FaceBox] = ()
+    ) -> list[FaceBox]:
+        """The faces of a uint8 gray/BGR/BGRA image. With refine_below > 0: `search` takes the
+        small faces of the full-resolution image instead of the shrunk one's; `expected` small
+        boxes (the tracker's predictions) that no face found covers are looked for where they
+        are; every small face is framed on its patch."""
         bgr = to_bgr(image)
+        faces = self._faces(bgr, self.downscale)
+        if self.refine_below:
+            if search and self.downscale > 1.0:
+                # Only small ones: at full resolution a shoe of the full-size test photo is one too.
+                small = [face for face in self._faces(bgr, 1.0) if self._small(face)]
+                faces = small + self._uncovered(faces, small)
+            expected = self._uncovered([box for box in expected if self._small(box)], faces)
+            faces = self._refined(bgr, faces, expected)
+        if self.derotate_above:
+            faces = self._derotated(bgr, faces)
+        return faces
+
+    def _faces(self, bgr: np.ndarray, downscale: float) -> list[FaceBox]:
+        """The network's faces on the image shrunk by `downscale`, in the image's pixels."""
         height, width = bgr.shape[:2]
         scale = (1.0, 1.0)
-        if self.downscale > 1.0:
-            size = (max(1, round(width / self.downscale)), max(1, round(height / self.downscale)))
-            # self.interpolation: below 2x, bilinear costs ~0.2 ms at 640x480 where area
-            # averaging at a fractional factor costs ~1.5 ms (a fifth of the detector) and
-            # finds the same faces (bench_detectors.py); from 2x on, bilinear skips pixels.
+        if downscale > 1.0:
+            size = (max(1, round(width / downscale)), max(1, round(height / downscale)))
+            # self.interpolation: below 2x, bilinear is much cheaper than area averaging at a
+            # fractional factor and finds the same faces (bench_detectors.py); from 2x on,
+            # bilinear skips pixels.
             bgr = cv2.resize(bgr, size, interpolation=self.interpolation)
             scale = (width / size[0], height / size[1])
         outputs = self.session.run(OUTPUTS, {"input": self._blob(bgr)})
-        faces = self._decode(outputs, bgr.shape, scale, (height, width))
-        if self.refine_below and any(face.width < self.refine_below for face in faces):
-            faces = self._refined(to_bgr(image), faces)
-        if self.derotate_above:
-            faces = self._derotated(to_bgr(image), faces)
-        return faces
+        return self._decoded(outputs, bgr.shape, scale, (height, width))
 
-    def _refined(self, bgr: np.ndarray, faces: list[FaceBox]) -> list[FaceBox]:
-        """`faces` with the box and landmarks of each one narrower than refine_below replaced by
-        those found on its enlarged patch (when the network finds a face at the patch centre)."""
-        small = [i for i, face in enumerate(faces) if face.width < self.refine_below]
+    def _small(self, face: FaceBox) -> bool:
+        return face.width < self.refine_below
+
+    def _uncovered(self, faces: Sequence[FaceBox], others: Sequence[FaceBox]) -> list[FaceBox]:
+        """The faces that overlap none of `others` as much as non-maximum suppression allows."""
+        if not faces or not others:
+            return list(faces)
+        overlap = iou_matrix(faces, others).max(axis=1)
+        return [face for face, iou in zip(faces, overlap) if iou < self.nms_threshold]
+
+    def _refined(
+        self, bgr: np.ndarray, faces: list[FaceBox], expected: Sequence[FaceBox]
+    ) -> list[FaceBox]:
+        """`faces` with each small one found again on its enlarged patch (box and landmarks from
+        there, score kept) and the `expected` boxes found on theirs, all in one call. A small
+        face its patch does not confirm is dropped: on the bundled recording those were boxes
+        of the shrunk frame between two faces or on none (benchmarks/README.md, small faces)."""
+        small = [face for face in faces if self._small(face)]
         found = self._found_again(
             bgr,
-            [faces[i] for i in small],
-            [0.0] * len(small),
+            small + list(expected),
+            [0.0] * (len(small) + len(expected)),
             self.REFINE_FACE,
             self.REFINE_CONTEXT,
         )
-        refined = list(faces)
-        for i, again in zip(small, found):
-            if again is not None:
-                box, landmarks = again
-                try:
-                    refined[i] = clip_box(FaceBox(*box, faces[i].score, landmarks), bgr.shape)
-                except PreprocessError:
-                    continue
-        return refined
+        again = [
+            replace(hit, score=face.score) for face, hit in zip(small, found) if hit is not None
+        ] + [hit for hit in found[len(small) :] if hit is not None]
+        framed = [clipped(face, bgr.shape) for face in again]
+        # Two patches may find one face (a box between two faces, a prediction off by some).
+        return suppress_overlaps(
+            [face for face in faces if not self._small(face)]
+            + [face for face in framed if face is not None],
+            self.nms_threshold,
+        )
 
     def _found_again(
         self,
@@ -173,48 +199,22 @@ class YuNetDetector:
         angles: list[float],
         face_pixels: int,
         context: float,
-    ) -> list[tuple[tuple[float, ...], tuple] | None]:
-        """Each face found again (all in one network call) on a patch of `bgr` around it, scaled
-        so the face is `face_pixels` wide in a patch `context` face widths wide, and turned
-        counter-clockwise by its angle (radians): the box corners (x0, y0, x1, y1; exact only for
-        an unturned patch) and the five landmarks in image pixels, or None where the network
-        finds no face at the patch centre."""
-        side = padded_size(round(face_pixels * context))
-        blob = np.empty((len(faces), 3, side, side), np.float32)
-        maps = []
-        for row, (face, angle) in enumerate(zip(faces, angles)):
-            centre = ((face.x_min + face.x_max) / 2, (face.y_min + face.y_max) / 2)
-            to_patch = cv2.getRotationMatrix2D(
-                centre, math.degrees(angle), face_pixels / face.width
-            )
-            to_patch[:, 2] += np.array([side / 2, side / 2]) - np.array(centre)
-            patch = cv2.warpAffine(
-                bgr, to_patch, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-            )
-            blob[row] = patch.transpose(2, 0, 1)
-            maps.append(cv2.invertAffineTransform(to_patch))
-        outputs = self.session.run(OUTPUTS, {"input": blob})
-        result = []
-        for row, back in enumerate(maps):
-            found = self._decode(outputs, (side, side), (1.0, 1.0), (side, side), row)
-            near = [f for f in found if _centre_distance(f, side / 2) < face_pixels / 2]
-            if not near:
-                result.append(None)  # not confirmed on the patch: keep what was found first
-                continue
-            best = min(near, key=lambda f: _centre_distance(f, side / 2))
-            corners = [(best.x_min, best.y_min), (best.x_max, best.y_max), *best.landmarks]
-            points = np.hstack([np.array(corners), np.ones((len(corners), 1))]) @ back.T
-            (x0, y0), (x1, y1) = points[:2].tolist()
-            result.append(((x0, y0, x1, y1), tuple(map(tuple, points[2:].tolist()))))
-        return result
+    ) -> list[FaceBox | None]:
+        """Each face found again on its tile of one Mosaic (one network call): the face nearest
+        the tile's centre, within half a face width, in image pixels; or None."""
+        if not faces:
+            return []
+        mosaic = Mosaic.around(bgr, faces, angles, face_pixels, context)
+        shape = mosaic.image.shape
+        outputs = self.session.run(OUTPUTS, {"input": self._blob(mosaic.image)})
+        return mosaic.nearest(self._decoded(outputs, shape, (1.0, 1.0), shape[:2]), face_pixels / 2)
 
     def _derotated(self, bgr: np.ndarray, faces: list[FaceBox]) -> list[FaceBox]:
         """`faces` whose eye line is tilted by derotate_above degrees or more, with landmarks
         found again on a patch turned upright by that tilt, DEROTATE_PASSES times at most: the
-        network's landmarks follow only about half of a face's in-plane turn (its training faces
-        are mostly upright), on an upright face they follow all of it, so each pass finds the
-        rest of the turn (as in progressive calibration, Shi et al. 2018). The box stays the
-        first one (the axis-aligned box of the tilted face, which the crop expects)."""
+        network's landmarks follow about half of an in-plane turn (its training faces are mostly
+        upright), so each pass finds the rest (as progressive calibration does, Shi et al.
+        2018). The box stays the first one (the axis-aligned box the crop expects)."""
         out = list(faces)
         todo = [i for i, f in enumerate(faces) if abs(eye_angle(f.landmarks)) >= self._derotate]
         for _ in range(self.DEROTATE_PASSES):
@@ -228,11 +228,22 @@ class YuNetDetector:
             for i, angle, hit in zip(todo, angles, found):
                 if hit is None:
                     continue
-                out[i] = replace(out[i], landmarks=hit[1])
-                if abs(eye_angle(hit[1]) - angle) >= self.DEROTATE_SETTLED:
+                out[i] = replace(out[i], landmarks=hit.landmarks)
+                if abs(eye_angle(hit.landmarks) - angle) >= self.DEROTATE_SETTLED:
                     again.append(i)
             todo = again
         return out
+
+    def _decoded(self, outputs, shape, scale, image_shape) -> list[FaceBox]:
+        return decode(
+            outputs,
+            shape,
+            scale,
+            image_shape,
+            self.score_threshold,
+            self.nms_threshold,
+            self.min_size,
+        )
 
     def _blob(self, bgr: np.ndarray) -> np.ndarray:
         """The network input: float32 1x3xHxW, BGR 0-255, zero-padded on the right and bottom to
@@ -246,69 +257,76 @@ class YuNetDetector:
         blob[0, :, :height, :width] = bgr.transpose(2, 0, 1)
         return blob
 
-    def _decode(
-        self,
-        outputs: list[np.ndarray],
-        shape: tuple[int, ...],
-        scale: tuple[float, float],
-        image_shape: tuple[int, int],
-        item: int = 0,
-    ) -> list[FaceBox]:
-        """Faces in the image of `image_shape`, from the network's outputs (batch row `item`) on
-        an image of `shape` that was shrunk by `scale` (x, y)."""
-        padded_width = padded_size(shape[1])
-        scores, boxes, points = [], [], []
-        for i, stride in enumerate(STRIDES):
-            cls, obj, bbox, kps = (outputs[i + k * len(STRIDES)][item] for k in range(4))
-            # cls and obj leave sigmoids, so sqrt(cls * obj) >= t is cls * obj >= t * t: the
-            # square root is taken for the few anchors kept only.
-            product = cls[:, 0] * obj[:, 0]
-            cells = np.flatnonzero(product >= self.score_threshold**2)
-            if not len(cells):
-                continue
-            # Cell (row, col) of each kept anchor, as the corner the offsets are measured from.
-            corner = np.stack(
-                [cells % (padded_width // stride), cells // (padded_width // stride)], axis=1
-            ).astype(np.float32)
-            centre = (corner + bbox[cells, :2]) * stride
-            size = np.exp(bbox[cells, 2:]) * stride
-            boxes.append(np.concatenate([centre - size / 2, size], axis=1))
-            points.append((kps[cells].reshape(-1, 5, 2) + corner[:, None, :]) * stride)
-            scores.append(np.sqrt(np.clip(product[cells], 0, 1)))
-        if not scores:
-            return []
-        scores, boxes, points = (
-            np.concatenate(scores),
-            np.concatenate(boxes),
-            np.concatenate(points),
-        )
-        if scale != (1.0, 1.0):
-            boxes *= np.tile(np.float32(scale), 2)
-            points *= np.float32(scale)
-        if self.min_size:
-            large = boxes[:, 2:].min(axis=1) >= self.min_size
-            scores, boxes, points = scores[large], boxes[large], points[large]
-        keep = cv2.dnn.NMSBoxes(
-            boxes.tolist(), scores.tolist(), self.score_threshold, self.nms_threshold
-        )
-        faces = []
-        for k in np.asarray(keep, dtype=int).reshape(-1).tolist():
-            x, y, w, h = boxes[k].tolist()
-            landmarks = tuple(map(tuple, points[k].tolist()))
-            try:
-                faces.append(
-                    clip_box(FaceBox(x, y, x + w, y + h, float(scores[k]), landmarks), image_shape)
-                )
-            except PreprocessError:
-                continue  # wholly in the padding or off the frame: nothing to classify
-        return faces
 
-
-def _centre_distance(face: FaceBox, centre: float) -> float:
-    """Distance of the box centre from (centre, centre)."""
-    return float(
-        np.hypot((face.x_min + face.x_max) / 2 - centre, (face.y_min + face.y_max) / 2 - centre)
-    )
+YUNET_SETTINGS = keyword_settings(
+    YuNetDetector,
+    Setting(
+        "score_threshold",
+        "Least face score (the square root of its class and objectness outputs); weaker faces "
+        "are not reported.",
+        range=(0.0, 1.0),
+    ),
+    Setting(
+        "nms_threshold",
+        "Box overlap (IoU) above which the lower-scoring of two boxes is dropped (non-maximum "
+        "suppression).",
+        range=(0.01, 1.0),
+    ),
+    Setting(
+        "min_size",
+        "Smallest face reported, pixels of the input image (box width and height); 0 = all.",
+        unit="px",
+        range=(0.0, 2000.0),
+    ),
+    Setting(
+        "downscale",
+        "Shrink the image by this factor before the network (bilinear below 2, area averaging "
+        "from 2): faster, but the smallest faces are lost (benchmarks/README.md, Detectors). "
+        "Boxes and landmarks are mapped back.",
+        range=(1.0, 8.0),
+    ),
+    Setting(
+        "refine_below",
+        "Faces narrower than this are small: each is found again on an enlarged patch of the "
+        "full-resolution image, for a finer box and landmarks (the crop's), all patches tiled in "
+        "one network call, and dropped if its patch shows no face. The analyzer also searches "
+        "the full-resolution frame for them (search_every) and looks for the tracker's small "
+        "faces where it predicts them (docs/detectors.md). 0 = off.",
+        unit="px",
+        range=(0.0, 2000.0),
+    ),
+    Setting(
+        "search_every",
+        "Every k-th detection frame (the first, then every k-th) the full-resolution frame is "
+        "searched too, for the faces narrower than refine_below that the shrunk one loses; in "
+        "between, the tracker carries them and they are looked for where it predicts them. "
+        "0 = no search: only the small faces the shrunk frame shows.",
+        unit="frames",
+        range=(0, 300),
+    ),
+    Setting(
+        "derotate_above",
+        "Faces whose eye line is tilted by this much or more get their landmarks found again on "
+        f"patches turned upright (up to {YuNetDetector.DEROTATE_PASSES} passes), since the "
+        "network's landmarks follow only part of an in-plane head tilt: the head roll and the "
+        "eyes-level crop of a tilted head then follow it. Adds to the detector's time "
+        "(benchmarks/README.md, head pose); 0 = off.",
+        unit="degrees",
+        range=(0.0, 45.0),
+    ),
+    Setting(
+        "threads",
+        "onnxruntime threads of the network; 0 lets onnxruntime choose (all cores).",
+        unit="threads",
+        range=(0, 64),
+    ),
+    Setting(
+        "model",
+        "The .onnx weights; none given: the installed models/yunet/yunet_s_dynamic.onnx. A file "
+        "listed in the nearest models/MANIFEST.json must match its sha256, else loading fails "
+        "naming the file and where to get it.",
+    ),
+)
 
 
 def fixed_shape_model(path: str, width: int, height: int) -> bytes:

@@ -89,6 +89,9 @@ def evaluate_bag(
         summary["detection"] = scorer.detection()
         summary["classification"] = scorer.classification()
         summary["tracking"] = scorer.tracking()
+        identity = scorer.person_ids()
+        if identity is not None:
+            summary["identity"] = identity
     try:
         plot = plot_emotions(
             builder.emotion_series, out_dir / PLOT_FILE, start_ns=builder.first_stamp_ns
@@ -113,7 +116,8 @@ def _analyze(analyzer: FaceAnalyzer, frame):
     try:
         image = frame.image()
         begin = time.perf_counter()
-        results = analyzer.analyze(image)
+        # The header stamp: identity's memory counts in it, so a rerun gives the same ids.
+        results = analyzer.analyze(image, stamp_s=frame.stamp_ns / 1e9)
         latency_ms = (time.perf_counter() - begin) * 1000
     except FaceAnalysisError as exc:  # ImageEncodingError, PreprocessError: this frame only
         return skipped_record(frame.index, frame.stamp_ns, frame.frame_id, str(exc)), None

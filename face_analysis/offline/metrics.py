@@ -13,6 +13,7 @@ identity metrics of the track ids against the person ids (its own optimal matchi
 same IoU >= 0.5 candidates, so its counts can differ from the greedy ones above by a pair or
 two): IDF1 (the share of faces given the identity their person holds longest), ID switches,
 MOTA, and tracks per person (distinct track ids on the annotated frames / distinct people).
+With identity on, the person ids too (person_metrics.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import numpy as np
 from ..core.geometry import greedy_match, iou_matrix
 from ..core.types import FaceBox
 from .ground_truth import LABEL_HEADS, FrameTruth, TrueFace
+from .person_metrics import PersonIdScorer
 
 MATCH_IOU = 0.5
 MOT_METRICS = {
@@ -71,6 +73,7 @@ class GroundTruthScorer:
     labels: dict = field(default_factory=lambda: {head: Counter() for head in LABEL_HEADS})
     seen: set = field(default_factory=set)
     identities: IdentityScorer | None = None
+    persons: PersonIdScorer | None = None  # when the faces carry person ids (identity on)
 
     def __post_init__(self):
         if self.truth and all(face.person for frame in self.truth.values() for face in frame.faces):
@@ -95,6 +98,10 @@ class GroundTruthScorer:
             self._score_labels(frame.faces[t], faces[d])
         if self.identities is not None:
             self.identities.add(stamp_ns, frame, detected, [face["track_id"] for face in faces])
+            if self.persons is None and any("person_id" in face for face in faces):
+                self.persons = PersonIdScorer(IdentityScorer(self.threshold))
+            if self.persons is not None:
+                self.persons.add(stamp_ns, frame, detected, faces, pairs)
         return result
 
     def _score_labels(self, truth: TrueFace, face: dict) -> None:
@@ -123,6 +130,10 @@ class GroundTruthScorer:
         if self.identities is None or not self.identities.accumulators:
             return None
         return self.identities.scores()
+
+    def person_ids(self) -> dict | None:
+        """Person ids against the true people (person_metrics.py); None when identity was off."""
+        return self.persons.scores() if self.persons is not None else None
 
     def classification(self) -> dict:
         return {

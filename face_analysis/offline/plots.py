@@ -46,3 +46,27 @@ def plot_emotions(
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return Path(path)
+
+
+def plot_roc(far, tar, path: str | Path, title: str) -> Path:
+    """The ROC curve of a verification run: TAR against FAR (log scale), FAR 1 % marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    ax.plot(far, tar, linewidth=1.5)
+    ax.axvline(0.01, color="gray", linestyle=":", linewidth=1, label="FAR 1 %")
+    ax.set_xscale("symlog", linthresh=1e-3)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.set_xlabel("false accept rate (different people called one)")
+    ax.set_ylabel("true accept rate (one person called one)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return Path(path)

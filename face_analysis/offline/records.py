@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..core.serialize import estimate_to_dict, result_to_dict
+from ..core.serialize import estimate_to_dict, identity_to_dict, result_to_dict
 from ..core.types import Estimate, FaceResult
 
 
@@ -73,6 +73,9 @@ def analysis_msg_record(frame: int, msg) -> dict:
                     face.emotion_probabilities,
                 ),
                 "age": estimate_to_dict(Estimate.from_fields(face.age, face.age_std)),
+                **identity_to_dict(
+                    str(face.person_id) or None, str(face.name), float(face.identity_confidence)
+                ),
             }
         )
     return {

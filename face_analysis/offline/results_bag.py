@@ -67,6 +67,9 @@ class ResultsBagWriter:
                     age_std=age_std,
                     attributes_unknown=result.attributes_unknown,
                     **pose_fields(result.pose),
+                    person_id=result.person_id or "",
+                    name=result.name,
+                    identity_confidence=result.identity_confidence,
                 )
             )
         msg = types[FACE_ANALYSIS_ARRAY](

@@ -168,6 +168,8 @@ def format_table(summary: dict, max_tracks: int = 12) -> str:
             )
     if "tracking" in summary:
         lines += _tracking_lines(summary["tracking"])
+    if summary.get("identity"):
+        lines.append(_identity_line(summary["identity"]))
     for head, score in (summary.get("classification") or {}).items():
         lines.append(
             f"{head + ' acc.':<13} {_ratio(score['accuracy'])} "
@@ -194,6 +196,17 @@ def _tracking_lines(tracking: dict | None) -> list[str]:
         f"tracking      {scores(tracking)} ({tracking['library']}, IoU >= "
         f"{tracking['iou_threshold']})"
     ] + [f"  {source}: {scores(t)}" for source, t in tracking["by_source"].items()]
+
+
+def _identity_line(identity: dict) -> str:
+    merged = ", ".join(f"{pid}: {' + '.join(who)}" for pid, who in identity["merged"].items())
+    return (
+        f"person ids    {identity['person_ids']} for {identity['people']} people: "
+        f"{_ratio(identity['person_ids_per_person'])} per person (track ids "
+        f"{_ratio(identity['track_ids_per_person'])}), IDF1 {_ratio(identity['idf1'])}, "
+        f"ID switches {identity['id_switches']}, {identity['merged_ids']} merging people"
+        + (f" ({merged})" if merged else "")
+    )
 
 
 def _ratio(value: float | None) -> str:

@@ -14,7 +14,7 @@ import re
 import sys
 from pathlib import Path
 
-from .params import markdown_table
+from .params import markdown_table, renamed_table
 
 LAUNCH_FILE = Path(__file__).resolve().parents[2] / "launch" / "robot.launch.py"
 
@@ -31,7 +31,11 @@ def launch_arguments_table(launch_file: Path = LAUNCH_FILE) -> str:
     return "\n".join(rows)
 
 
-BLOCKS = {"parameters": markdown_table, "launch-arguments": launch_arguments_table}
+BLOCKS = {
+    "parameters": markdown_table,
+    "renamed-parameters": renamed_table,
+    "launch-arguments": launch_arguments_table,
+}
 
 
 def render(text: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from paths import DEMO
+from paths import DEMO, require_data
 
 from face_analysis.core.preprocess import PreprocessSpec
 
@@ -55,10 +55,7 @@ def make_head(
 
 
 def demo_image(name: str) -> np.ndarray:
-    path = DEMO / name
-    if not path.is_file():
-        pytest.skip(f"demo data not found: {path} (set FACE_ANALYSIS_DATA)")
-    return cv2.imread(str(path), cv2.IMREAD_COLOR)
+    return cv2.imread(str(require_data(DEMO / name)), cv2.IMREAD_COLOR)
 
 
 def faces_hit(boxes, centres) -> int:

@@ -44,7 +44,7 @@ def test_level_eyes_give_the_axis_aligned_crop(portrait):
 @pytest.mark.parametrize("degrees", [-18, 12])
 def test_turned_face_is_turned_back(portrait, degrees):
     """The portrait turned about the face centre; box and landmarks turned with it exactly (YuNet's
-    own landmarks follow only part of an in-plane turn, see DETECTORS.md)."""
+    own landmarks follow only part of an in-plane turn, see docs/detectors.md)."""
     image, face = portrait
     centre = ((face.x_min + face.x_max) / 2, (face.y_min + face.y_max) / 2)
     turn = cv2.getRotationMatrix2D(centre, degrees, 1.0)

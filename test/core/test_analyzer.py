@@ -5,8 +5,11 @@ import numpy as np
 import pytest
 from face_data import HAS_MEDIAPIPE, TEST_IMAGE_FACES, demo_image, faces_hit
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer, with_heads
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig, with_heads
+from face_analysis.core.detect import make_detector
 from face_analysis.core.errors import ConfigError, DetectorUnavailableError, ModelError
+from face_analysis.core.global_motion import GlobalMotion
 from face_analysis.core.types import FaceBox
 
 
@@ -32,7 +35,7 @@ def test_split_steps_equal_analyze(standin_models):
     assert detector_side.classifier is None and classifier_side.detector is None
     boxes = detector_side.detect(image)
     # Boxes cross the process boundary with their landmarks (the detection message carries them,
-    # ros/nodes/conversions.py rebuilds the FaceBox), so both sides align the crops alike.
+    # ros/outputs/conversions.py rebuilds the FaceBox), so both sides align the crops alike.
     assert all(b.landmarks is not None for b in boxes)
     split = classifier_side.classify(image, boxes)
     assert [r.box for r in split] == [r.box for r in whole]
@@ -128,7 +131,7 @@ def test_configuration_errors(standin_models, tmp_path):
         FaceAnalyzer(config(standin_models, track_high_score=1.5))
     with pytest.raises(ConfigError, match="smoothing_alpha"):
         FaceAnalyzer(config(standin_models, smoothing_alpha=0))
-    with pytest.raises(ConfigError, match="unknown detector"):
+    with pytest.raises(ConfigError, match="detector='dlib' is not one of"):
         FaceAnalyzer(config(standin_models, detector="dlib"))
     with pytest.raises(ConfigError, match="accepted settings"):
         FaceAnalyzer(config(standin_models, detector_settings={"scalefactor": 1.2}))
@@ -155,11 +158,13 @@ def test_detect_every_k_carries_faces_and_labels_between_detections(standin_mode
     in between report the same faces (ids, labels) at their predicted boxes, near where the
     detector finds them."""
     photo = cv2.resize(demo_image("oarriaga_test_image.jpg"), (1024, 768))
-    every = FaceAnalyzer(config(standin_models, detect_every=3))
+    # Every face labelled: the face cut by the window's right edge is narrower than 24 px.
+    labelled = dict(min_attribute_face_size=0)
+    every = FaceAnalyzer(config(standin_models, detect_every=3, **labelled))
     calls = []
     detect = every.detector.detect
-    every.detector.detect = lambda image: calls.append(1) or detect(image)
-    reference = FaceAnalyzer(config(standin_models))
+    every.detector.detect = lambda image, **small: calls.append(1) or detect(image, **small)
+    reference = FaceAnalyzer(config(standin_models, **labelled))
     last = {}
     for step in range(9):
         x = 150 + 8 * step
@@ -265,5 +270,64 @@ def test_with_heads_loads_only_the_listed_heads(standin_models):
 
 
 def test_with_heads_refuses_an_unknown_head(standin_models):
-    with pytest.raises(ConfigError, match=r"unknown head\(s\) \['mood'\]"):
+    with pytest.raises(ConfigError, match=r"heads: \['mood'\] not among"):
         with_heads(config(standin_models), ["gender", "mood"])
+
+
+def test_small_faces_searched_every_kth_detection_frame_and_found_where_tracked(standin_models):
+    """yunet.search_every=3 on the 640 px Solvay photo (faces 15-24 px, of which the shrunk
+    frame shows 22): the detector searches the full-resolution frame on detection frames 0, 3,
+    ... (and again first after reset()); in between it is told where the tracker expects its
+    faces, and each of the 29 faces is reported on every frame, with the same id."""
+    photo = demo_image("solvay_conference_1927_1280.png")
+    small = cv2.resize(photo, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    truth = [  # face centres at 640 px, from the 1280 px photo
+        ((f.x_min + f.x_max) / 4, (f.y_min + f.y_max) / 4)
+        for f in make_detector("yunet", downscale=1.0).detect(photo)
+    ]
+    analyzer = FaceAnalyzer(config(standin_models, detector_settings={"search_every": 3}))
+    calls = []
+    detect = analyzer.detector.detect
+    analyzer.detector.detect = lambda image, search, expected: (
+        calls.append((search, len(expected))) or detect(image, search=search, expected=expected)
+    )
+    ids = []  # per frame, the id of the face on each true face
+    for step in range(7):
+        x = 2 * step  # a slow pan
+        frame = np.ascontiguousarray(small[20:460, x : x + 600])
+        results = analyzer.analyze(frame)
+        ids.append(
+            [
+                [r.track_id for r in results if faces_hit([r.box], [(cx - x, cy - 20)])]
+                for cx, cy in truth
+            ]
+        )
+    assert [search for search, _ in calls] == [True, False, False, True, False, False, True]
+    assert calls[0][1] == 0 and all(expected >= 28 for _, expected in calls[1:])
+    assert len(truth) == 29 and sum(len(found) == 1 for found in ids[0]) >= 28
+    assert all(found == ids[0] for found in ids)
+    analyzer.reset()
+    analyzer.analyze(small)
+    assert calls[-1] == (True, 0)
+    plain = FaceAnalyzer(config(standin_models, detector_settings={"search_every": 0}))
+    assert len(plain.analyze(small)) <= 24  # no search: only what the shrunk frame shows
+
+
+def test_camera_motion_is_measured_once_per_frame(standin_models, monkeypatch):
+    """detect() measures the frame's camera motion to predict the tracked faces; classify() and
+    carry() of the same frame reuse it, also with the two halves run apart."""
+    photo = cv2.resize(demo_image("oarriaga_test_image.jpg"), (1024, 768))
+    frames = [np.ascontiguousarray(photo[100:580, x : x + 640]) for x in range(150, 230, 8)]
+    measured = []
+    transform = GlobalMotion.transform
+    monkeypatch.setattr(
+        GlobalMotion, "transform", lambda self, frame: measured.append(1) or transform(self, frame)
+    )
+    for settings in ({}, {"detect_every": 2}):
+        analyzer = FaceAnalyzer(config(standin_models, **settings))
+        for frame in frames:
+            analyzer.analyze(frame)
+        split = FaceAnalyzer(config(standin_models, **settings))
+        for frame in frames:
+            split.classify(frame, split.detect(frame))
+    assert len(measured) == 4 * len(frames)

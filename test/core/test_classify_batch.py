@@ -1,10 +1,10 @@
-"""The per-frame classify path of issue 16 against the path it replaced (frozen in
-benchmarks/baseline/today_path.py): the same crops bit for bit, the same probabilities on the test
-photo's faces, any set of heads, and the adaptive flip of the shipped emotion model."""
+"""The per-frame classify path against the path it replaced, the code of commit 2798e4a itself
+(imported from the git history by benchmarks/old_commit.py; a clone without that commit fails
+here, saying so): the same crops bit for bit, the same probabilities on the test photo's faces,
+any set of heads, and the adaptive flip of the shipped emotion model."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import threading
@@ -12,8 +12,15 @@ import threading
 import numpy as np
 import pytest
 from face_data import EMOTIONS, GENDERS, demo_image, make_head
-from paths import MODELS, REPO
+from paths import MODELS
 
+from benchmarks.old_commit import (
+    BASELINE_COMMIT,
+    BASELINE_MODELS,
+    baseline_classifier,
+    boxes_at,
+    module_at,
+)
 from face_analysis.core.align import aligned_matrix, eye_angle, upright_size
 from face_analysis.core.classify import FaceClassifier, OnnxHead
 from face_analysis.core.detect import make_detector
@@ -26,21 +33,16 @@ from face_analysis.core.preprocess import (
 )
 from face_analysis.core.types import FaceBox
 
-BASELINE = REPO / "benchmarks" / "baseline"
 SPECS = [
     PreprocessSpec("emotion", EMOTIONS, 48, crop_margin_x=0.1, crop_margin_y=0.1),
     PreprocessSpec("gender", GENDERS, 64, crop_margin_x=0.12, crop_margin_y=0.12),
 ]
 
 
-def _today():
-    spec = importlib.util.spec_from_file_location("today_path", BASELINE / "today_path.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-today = _today()
+@pytest.fixture(scope="module")
+def today():
+    """Commit 2798e4a's preprocess module (its to_gray, face_pixels, prepare_batch)."""
+    return module_at(BASELINE_COMMIT, "core.preprocess")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def photo_faces():
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.task)
 @pytest.mark.parametrize("aligned", [True, False], ids=["aligned", "axis-aligned"])
-def test_crop_written_into_the_batch_equals_the_old_crop(photo_faces, spec, aligned):
+def test_crop_written_into_the_batch_equals_the_old_crop(photo_faces, today, spec, aligned):
     image, faces = photo_faces
     old_gray = today.to_gray(image)
     plans = [
@@ -79,7 +81,7 @@ def test_crop_written_into_the_batch_equals_the_old_crop(photo_faces, spec, alig
         np.testing.assert_array_equal(face_pixels(old_gray, face.as_tuple(), spec, points), old)
 
 
-def test_prepare_batch_equals_the_old_one(photo_faces):
+def test_prepare_batch_equals_the_old_one(photo_faces, today):
     image, faces = photo_faces
     gray = today.to_gray(image)
     boxes, points = [f.as_tuple() for f in faces], [f.landmarks for f in faces]
@@ -90,12 +92,12 @@ def test_prepare_batch_equals_the_old_one(photo_faces):
 
 
 @pytest.mark.parametrize("channels", [1, 3, 4])
-def test_gray_frame_converts_only_the_regions_and_exactly(channels):
+def test_gray_frame_converts_only_the_regions_and_exactly(today, channels):
     rng = np.random.default_rng(channels)
     image = rng.integers(0, 256, (120, 160, channels), dtype=np.uint8)
     regions = [(10, 5, 40, 30), (100, 60, 160, 120)]
     gray = GrayFrame()(image, regions)
-    full = today.to_gray(image if channels > 1 else image)
+    full = today.to_gray(image)
     for x0, y0, x1, y1 in regions:
         np.testing.assert_array_equal(gray[y0:y1, x0:x1], full[y0:y1, x0:x1])
     whole = GrayFrame()(image, [(0, 0, 160, 120)])  # large regions: the whole frame at once
@@ -104,6 +106,7 @@ def test_gray_frame_converts_only_the_regions_and_exactly(channels):
 
 def test_aligned_matrix_is_bit_identical_to_the_old_formula():
     """Floats instead of numpy for the 2x2 part; any rounding change would move crops."""
+    max_angle = module_at(BASELINE_COMMIT, "core.align").MAX_ANGLE
     rng = np.random.default_rng(0)
     for _ in range(3000):
         x0, y0 = rng.uniform(-50, 600, 2)
@@ -116,7 +119,7 @@ def test_aligned_matrix_is_bit_identical_to_the_old_formula():
             (cx + d * math.cos(a), cy + d * math.sin(a)),
         )
         size, margin = int(rng.choice([48, 64])), float(rng.choice([0.1, 0.12]))
-        angle = max(-today.MAX_ANGLE, min(today.MAX_ANGLE, eye_angle(eyes)))
+        angle = max(-max_angle, min(max_angle, eye_angle(eyes)))
         side = upright_size(box[2] - box[0], box[3] - box[1], angle)[0]
         sw = side * (1 + 2 * margin)
         c, s = math.cos(angle), math.sin(angle)
@@ -131,13 +134,12 @@ def test_new_path_gives_the_old_per_face_probabilities(photo_faces, align):
     """Today's float pair through both paths: the same probabilities on the test photo's faces,
     all faces in one frame or one at a time."""
     image, faces = photo_faces
-    models = {"emotion": str(BASELINE / "emotion.onnx"), "gender": str(BASELINE / "gender.onnx")}
-    old = today.TodayClassifier(models, align=align)
-    new = FaceClassifier(models["emotion"], models["gender"], align=align)
+    old = baseline_classifier(align=align)
+    new = FaceClassifier(BASELINE_MODELS["emotion"], BASELINE_MODELS["gender"], align=align)
     together = new.classify(image, faces)
-    for face, result in zip(faces, together):
+    for face, result in zip(boxes_at(BASELINE_COMMIT, faces), together):
         (reference,) = old.classify(image, [face])
-        for task in models:
+        for task in BASELINE_MODELS:
             np.testing.assert_allclose(
                 getattr(result, task).probs, getattr(reference, task).probs, atol=1e-5
             )
@@ -154,10 +156,12 @@ def test_any_set_of_heads(standin_models, tmp_path):
     graph.node.extend(
         [
             onnx.helper.make_node("ReduceSum", ["p", "axis1"], ["age"], keepdims=0),
-            onnx.helper.make_node("ReduceMax", ["p"], ["age_std"], keepdims=0, axes=[1]),
+            # a spread other than the value, so that the two cannot be swapped unseen
+            onnx.helper.make_node("Mul", ["age", "spread"], ["age_std"]),
         ]
     )
     graph.initializer.append(onnx.numpy_helper.from_array(np.array([1], np.int64), "axis1"))
+    graph.initializer.append(onnx.numpy_helper.from_array(np.array(2.5, np.float32), "spread"))
     del graph.output[:]
     for name in ("age", "age_std"):
         graph.output.append(onnx.helper.make_tensor_value_info(name, 1, ["N"]))
@@ -174,7 +178,9 @@ def test_any_set_of_heads(standin_models, tmp_path):
     assert set(classifier.heads) == {"emotion", "age", "gender"}
     image = demo_image("astronaut_eileen_collins.png")
     (result,) = classifier.classify(image, [FaceBox(180, 60, 320, 220)])
-    assert result.age.value == pytest.approx(1.0, abs=1e-5) and result.age.std >= 0
+    # age: the sum of a softmax; its spread 2.5 times that
+    assert result.age.value == pytest.approx(1.0, abs=1e-5)
+    assert result.age.std == pytest.approx(2.5, abs=1e-5)
     assert result.emotion.labels == EMOTIONS and result.gender.labels == GENDERS
 
 
@@ -198,7 +204,7 @@ def test_threads_do_not_share_batches(standin_models, photo_faces):
     assert not errors
 
 
-def test_shipped_emotion_flips_only_unsure_faces(photo_faces):
+def test_shipped_emotion_flips_only_unsure_faces(photo_faces, today):
     """models/emotion.onnx (adaptive flip, margin in its metadata) = the old flip-for-every-face
     file on unsure faces, its own unflipped network on confident ones; batches of 0 and of only
     confident faces work."""
@@ -212,9 +218,9 @@ def test_shipped_emotion_flips_only_unsure_faces(photo_faces):
     meta = shipped.session.get_modelmeta().custom_metadata_map
     assert json.loads(meta["face_analysis.flip"]) == "adaptive"
     margin = json.loads(meta["face_analysis.flip_margin"])
-    everyone = OnnxHead(str(BASELINE / "emotion.onnx"))
+    everyone = OnnxHead(BASELINE_MODELS["emotion"])
     plain = ort.InferenceSession(
-        plain_network(onnx.load(str(BASELINE / "emotion.onnx"))).SerializeToString()
+        plain_network(onnx.load(BASELINE_MODELS["emotion"])).SerializeToString()
     )
     image, faces = photo_faces
     gray = today.to_gray(image)

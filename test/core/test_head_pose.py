@@ -1,6 +1,6 @@
-"""Head pose from five landmarks: exact on synthetic projections of the generic face, and the
-issue's checks on a real face through YuNet (in-plane rotation -> that roll, mirror -> opposite
-yaw, twice the size -> half the distance)."""
+"""Head pose from five landmarks: exact on synthetic projections of the generic face, and checks
+on a real face through YuNet (in-plane rotation -> that roll, mirror -> opposite yaw, twice the
+size -> half the distance)."""
 
 import math
 
@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 from paths import TEST_PHOTO
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig
 from face_analysis.core.detect import make_detector
 from face_analysis.core.head_pose import (
     FACE_MODEL_MM,
     CameraModel,
     HeadPose,
     estimate_head_pose,
-    project,
 )
 
 CAMERA = CameraModel.from_fov(1280, 960, 60.0)
@@ -24,8 +24,13 @@ CENTRE = (CAMERA.cx, CAMERA.cy)
 
 
 def synthetic(yaw, pitch, roll, translation=(0.1, -0.05, 1.2)):
+    """A pose and the pixels of the generic face under it, projected by OpenCV itself."""
     truth = HeadPose.from_angles(yaw, pitch, roll, translation)
-    return truth, project(truth, CAMERA, FACE_MODEL_MM)
+    rvec = cv2.Rodrigues(truth.rotation)[0]
+    pixels, _ = cv2.projectPoints(
+        FACE_MODEL_MM, rvec, truth.translation * 1000.0, CAMERA.matrix, None
+    )
+    return truth, pixels.reshape(-1, 2)
 
 
 def mirrored(points: np.ndarray) -> np.ndarray:
@@ -92,7 +97,7 @@ def test_camera_model_from_fov_and_scaled():
     assert (half.fx, half.fy, half.cx, half.cy) == pytest.approx((300, 300, 159.5, 119.5))
 
 
-# --- the issue's checks on a real face: the largest face of the test photo, YuNet's landmarks
+# --- checks on a real face: the largest face of the test photo, YuNet's landmarks
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,16 @@
 """The package's modules import each other without cycles (every import statement counts, lazy
-ones inside functions too: a cycle means code sits in the wrong module), and the ROS-free core
-imports nothing from ros/."""
+ones inside functions too: a cycle means code sits in the wrong module), the ROS-free core
+imports nothing from ros/, and ros/'s node folders depend one way: nodes/ on outputs/ and
+runtime/, outputs/ on runtime/."""
 
 import ast
 
 from paths import REPO
 
 PACKAGE = REPO / "face_analysis"
+# Each may import the ones before it, never one after: what every node runs on, what they publish,
+# and the executables, which no module imports.
+ROS_LAYERS = ("face_analysis.ros.runtime", "face_analysis.ros.outputs", "face_analysis.ros.nodes")
 
 
 def module_name(path) -> str:
@@ -78,5 +82,25 @@ def test_core_imports_nothing_from_ros():
         name: sorted(dep for dep in deps if dep.startswith("face_analysis.ros"))
         for name, deps in graph.items()
         if name.startswith("face_analysis.core")
+    }
+    assert {name: deps for name, deps in offenders.items() if deps} == {}
+
+
+def ros_layer(module: str) -> int:
+    """The module's index in ROS_LAYERS; -1 outside them."""
+    for index, folder in enumerate(ROS_LAYERS):
+        if module == folder or module.startswith(folder + "."):
+            return index
+    return -1
+
+
+def test_ros_folders_import_only_the_ones_before():
+    graph = import_graph()
+    nodes = len(ROS_LAYERS) - 1
+    offenders = {
+        name: sorted(
+            dep for dep in deps if ros_layer(dep) == nodes or ros_layer(dep) > ros_layer(name) >= 0
+        )
+        for name, deps in graph.items()
     }
     assert {name: deps for name, deps in offenders.items() if deps} == {}

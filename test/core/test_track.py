@@ -245,3 +245,23 @@ def test_coasting_sends_a_face_out_of_view_away():
     tracker.coast(back, (640, 480))
     kept = tracker.track([FaceBox(600, 10, 630, 40)], np.eye(2, 3), (640, 480))
     assert [track_id for _, track_id in kept] == [1]
+
+
+def test_predicted_boxes_are_the_next_frames_without_advancing_the_tracks():
+    """predicted() says where track() and coast() will predict each face on the next frame, with
+    the same camera motion, and leaves the tracks as they are; faces predicted out of the image
+    are left out."""
+    tracker = FaceTracker()
+    for step in range(3):
+        tracker.track(
+            [FaceBox(100 + 10 * step, 50, 140 + 10 * step, 90), FaceBox(600, 300, 630, 330)]
+        )
+    pan = np.array([[1.0, 0.0, 25.0], [0.0, 1.0, -5.0]])  # the scene moves 25 px right
+    before = [track.filter.mean.copy() for track in tracker.tracks]
+    assert tracker.predicted(pan) == tracker.predicted(pan)
+    np.testing.assert_array_equal([track.filter.mean for track in tracker.tracks], before)
+    expected = tracker.predicted(pan, image_size=(640, 480))
+    carried = [box for _, box in tracker.coast(pan, image_size=(640, 480))]
+    assert len(expected) == len(carried) == 1  # the second face is panned out of view
+    assert expected[0].as_tuple() == pytest.approx(carried[0].as_tuple())
+    assert expected[0].x_min == pytest.approx(120 + 10 + 25, abs=1.0)

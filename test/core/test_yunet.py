@@ -13,6 +13,7 @@ from paths import REPO
 from face_analysis.core.align import eye_angle
 from face_analysis.core.detect import make_detector
 from face_analysis.core.errors import ConfigError, ModelError
+from face_analysis.core.types import FaceBox
 from face_analysis.core.yunet import YUNET_FILE, default_model_path, fixed_shape_model
 
 DEMO_PHOTOS = [
@@ -25,8 +26,9 @@ DEMO_PHOTOS = [
 
 @pytest.fixture(scope="module")
 def yunet():
-    """At the network's full resolution, as cv2.FaceDetectorYN runs it."""
-    return make_detector("yunet", downscale=1.0)
+    """At the network's full resolution, as cv2.FaceDetectorYN runs it (no small face found
+    again on its patch)."""
+    return make_detector("yunet", downscale=1.0, refine_below=0)
 
 
 def opencv_faces(path: str, image: np.ndarray) -> np.ndarray:
@@ -195,3 +197,55 @@ def test_derotation_turns_only_tilted_faces_and_follows_the_tilt():
     assert abs(np.median(derotated) - 25) < abs(np.median(plain) - 25)
     with pytest.raises(ConfigError, match="derotate_above"):
         make_detector("yunet", derotate_above=90)
+
+
+def small_solvay() -> np.ndarray:
+    """The Solvay photo at 640 px wide: its 29 faces are 15-24 px."""
+    photo = demo_image("solvay_conference_1927_1280.png")
+    return cv2.resize(photo, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+
+
+def test_search_finds_the_small_faces_the_shrunk_frame_loses(yunet):
+    """search: the small faces of the full-resolution image (all of the 640 px Solvay photo's,
+    which the shrunk one partly loses), but no large face of it: on the full-size test photo the
+    full resolution alone also finds a shoe."""
+    small = small_solvay()
+    truth = [
+        ((f.x_min + f.x_max) / 4, (f.y_min + f.y_max) / 4)
+        for f in yunet.detect(demo_image("solvay_conference_1927_1280.png"))
+    ]
+    assert len(truth) == 29
+    detector = make_detector("yunet")
+    plain, searched = detector.detect(small), detector.detect(small, search=True)
+    assert faces_hit(plain, truth) <= 24 and faces_hit(searched, truth) >= 28
+    photo = demo_image("oarriaga_test_image.jpg")
+    assert len(yunet.detect(photo)) == 7  # the shoe, 75 px wide
+    assert detector.detect(photo, search=True) == detector.detect(photo)  # 6 faces
+    off = make_detector("yunet", refine_below=0)  # no face is small: nothing to search
+    assert off.detect(small, search=True) == off.detect(small)
+
+
+def test_expected_small_faces_are_found_where_they_are():
+    """expected boxes (the tracker's predictions), off by a third of a face: each small face is
+    found again on its patch, framed as the search frames it; an expected box without a face is
+    dropped."""
+    small = small_solvay()
+    detector = make_detector("yunet")
+    searched = detector.detect(small, search=True)
+    plain = detector.detect(small)
+    shifted = [
+        FaceBox(f.x_min + f.width / 3, f.y_min, f.x_max + f.width / 3, f.y_max, f.score)
+        for f in searched
+    ]
+    empty = FaceBox(5, 5, 25, 25)  # the photo's dark corner
+    again = detector.detect(small, expected=[*shifted, empty])
+    assert len(plain) <= 24 and len(again) >= len(searched) - 1 >= 28
+    # The same faces as the search's, framed alike (each in another place on its tile).
+    distance = [
+        min(np.hypot(a.x_min - s.x_min, a.y_min - s.y_min) for s in searched) / a.width
+        for a in again
+    ]
+    assert max(distance) < 0.25 and np.median(distance) < 0.1
+    assert make_detector("yunet", refine_below=0).detect(small, expected=shifted) == (
+        make_detector("yunet", refine_below=0).detect(small)
+    )

@@ -7,7 +7,8 @@ from pathlib import Path
 import cv2
 from paths import TEST_PHOTO, model_path, write_params
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig
 
 TMP = Path(os.environ.get("TMPDIR", "/tmp"))
 

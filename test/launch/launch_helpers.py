@@ -1,10 +1,8 @@
 """Shared by the launch tests: one builder for their LaunchDescription (robot.launch.py with the
-given arguments, optionally a camera process publishing still images), robot.launch.py as a
-module, the face count the nodes
+given arguments, optionally a camera process publishing still images), the face count the nodes
 should find in a camera frame, the check that frames without analysis are few and were counted
 as dropped by the nodes, and one exit-code check."""
 
-import importlib.util
 import sys
 import unittest
 from pathlib import Path
@@ -24,16 +22,6 @@ from face_analysis.ros.params import PARAMS, analyzer_config
 from launch import LaunchDescription
 
 SHARE = Path(get_package_share_directory("face_analysis"))
-
-
-def robot_launch_module():
-    """The installed robot.launch.py as a module, for tests of its functions."""
-    spec = importlib.util.spec_from_file_location(
-        "robot_launch", SHARE / "launch" / "robot.launch.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def robot_launch_description(

@@ -1,8 +1,9 @@
-"""robot.launch.py's `cameras:=` argument: the forms it reads and the names it gives each camera's
-namespace."""
+"""robot.launch.py's `cameras:=` argument (launch_support.camera_list): the forms it reads and
+the names it gives each camera's namespace."""
 
 import pytest
-from launch_helpers import robot_launch_module
+
+from face_analysis.ros.launch_support import camera_list
 
 
 @pytest.mark.parametrize(
@@ -25,9 +26,9 @@ from launch_helpers import robot_launch_module
     ],
 )
 def test_camera_list_forms(text, cameras):
-    assert robot_launch_module().camera_list(text) == cameras
+    assert camera_list(text) == cameras
 
 
 def test_camera_names_must_be_unique():
     with pytest.raises(ValueError, match="not unique"):
-        robot_launch_module().camera_list("[/a/x/image_raw, /a/x/image_raw]")
+        camera_list("[/a/x/image_raw, /a/x/image_raw]")

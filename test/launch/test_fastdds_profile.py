@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from launch_helpers import SHARE, robot_launch_module
+from launch_helpers import SHARE
 
 from face_analysis.ros.compat import fastdds_profile_variables
+from face_analysis.ros.launch_support import fastdds_profile
 from face_analysis.ros.tools import bag_player
 from launch import LaunchContext
 
@@ -22,7 +23,10 @@ EXPECTED = {"kilted": NAMES[:1], "rolling": NAMES[:1], "jazzy": NAMES[1:], "humb
 
 def clear(monkeypatch, distribution: str | None):
     for name in NAMES:
-        monkeypatch.delenv(name, raising=False)
+        # setenv first: monkeypatch then also restores a variable's absence, which the launch
+        # actions below would otherwise leave set for the later tests' processes.
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
     if distribution is None:
         monkeypatch.delenv("ROS_DISTRO", raising=False)
     else:
@@ -30,12 +34,13 @@ def clear(monkeypatch, distribution: str | None):
 
 
 def environment_after_launch(monkeypatch, profile: str, distribution: str | None) -> dict:
-    """The environment robot.launch.py's actions give the processes it starts afterwards (the
-    launch context's environment is the process's own, restored by monkeypatch)."""
+    """The environment robot.launch.py's fastdds_profile actions (launch_support.py) give the
+    processes it starts afterwards (the launch context's environment is the process's own,
+    restored by monkeypatch)."""
     clear(monkeypatch, distribution)
     context = LaunchContext()
     context.launch_configurations["fastdds_profile"] = profile
-    for action in robot_launch_module().fastdds_profile(context):
+    for action in fastdds_profile(context):
         action.visit(context)
     return {name: context.environment.get(name) for name in NAMES}
 

@@ -19,7 +19,8 @@ from paths import TEST_PHOTO, write_params
 from ros_probe import RosProbe
 from sensor_msgs.msg import Image
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer, with_heads
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig, with_heads
 from face_analysis.core.image_codec import decode_image
 from face_analysis.msg import FaceAnalysisArray
 

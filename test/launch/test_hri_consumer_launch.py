@@ -19,7 +19,7 @@ from sensor_msgs.msg import Image
 
 from face_analysis.core.hri import EXPRESSIONS, GENDERS, cropped_face, softbiometrics_age
 from face_analysis.core.image_codec import encode_image
-from face_analysis.ros.nodes.hri_faces import HRI_QOS
+from face_analysis.ros.outputs.hri_faces import HRI_QOS
 
 
 @pytest.mark.launch_test

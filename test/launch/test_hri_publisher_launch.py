@@ -18,7 +18,7 @@ from face_analysis.core.hri import valid_face_id
 CAMERA_TOPIC = "/hri_test/image_raw"
 BOXES, MASKED = faces_and_masked_photo()
 REPEAT = 40  # frames (10 s) of each picture: time to subscribe per id, and far more than
-# max_missed_frames (5), so the masked face expires
+# max_missed (5), so the masked face expires
 
 
 @pytest.mark.launch_test

@@ -11,7 +11,8 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig
 from face_analysis.core.image import clip_box
 from face_analysis.core.preprocess import to_gray
 from face_analysis.core.types import ClassScores, FaceBox, FaceResult

@@ -1,6 +1,8 @@
 """Replay over real DDS: the player runs as its own process (as `face-analysis play` would), an
 rclpy probe in the test process subscribes reliably, and every frame arrives in order with its
-recorded stamp and frame_id."""
+recorded stamp and frame_id, spaced as recorded over --rate."""
+
+import time
 
 import cv2
 import numpy as np
@@ -19,6 +21,15 @@ RELIABLE = QoSProfile(depth=100, reliability=ReliabilityPolicy.RELIABLE)
 N = 12
 # Not the usual /camera/image_raw: other test runs' publishers must not land in the probe.
 TOPIC = "/replay_test/image_raw"
+# The pacing test's recorded gaps, seconds: uneven, and long enough that at PACED_RATE a stall
+# of this shared machine stays well within the tolerance of each gap. A first frame leads in
+# LEAD_IN_S before them: the first sample on a new DDS connection can arrive a heartbeat late
+# (0.08-0.13 s measured here), which is transport, not pacing, so its gap is not judged.
+LEAD_IN_S = 1.0
+PACED_GAPS_S = (0.5, 1.0, 0.5, 1.5, 0.5, 1.0)
+PACED_RATE = 2.0
+GAP_TOLERANCE = 0.5  # of each gap's length at the rate
+DURATION_TOLERANCE = 0.2  # of the replay's length at the rate
 
 
 def write_bag(path, images="raw"):
@@ -62,6 +73,47 @@ def test_replay_keeps_stamps_frame_ids_order_and_pixels(tmp_path, ros_processes,
     for msg, frame in zip(received, frames):
         np.testing.assert_array_equal(decode_image(msg), frame)
     assert f"published {N} frames on /replay_test/remapped" in ros_processes.log("player")
+
+
+def stamp_ns(msg) -> int:
+    return msg.header.stamp.sec * 10**9 + msg.header.stamp.nanosec
+
+
+def test_rate_scales_the_recorded_spacing(tmp_path, ros_processes, ros_probe):
+    """At --rate 2 the frames arrive in the recorded order, each gap between arrivals after the
+    lead-in the recorded gap over the rate (within 50 %), all of them together the recording's
+    length over the rate (within 20 %): the pace relative to the stamps, not the machine's
+    speed."""
+    stamps = [START_NS + int(s * 1e9) for s in np.cumsum((0.0, LEAD_IN_S, *PACED_GAPS_S))]
+    image = np.zeros((48, 64, 3), np.uint8)
+    with ImageBagWriter(tmp_path / "bag", "mcap", TOPIC) as writer:
+        for stamp in stamps:
+            writer.write(image, stamp, "camera")
+    arrivals = []
+    ros_probe.node.create_subscription(
+        Image,
+        "/replay_test/paced",
+        lambda msg: arrivals.append((time.monotonic(), stamp_ns(msg))),
+        RELIABLE,
+    )
+    proc = player(
+        ros_processes,
+        str(tmp_path / "bag"),
+        "--topic",
+        "/replay_test/paced",
+        "--rate",
+        str(PACED_RATE),
+    )
+    ros_probe.spin_until(lambda: len(arrivals) >= len(stamps), 60, "every paced frame")
+    assert proc.wait(timeout=30) == 0, ros_processes.log("player")
+
+    assert [stamp for _, stamp in arrivals] == stamps
+    gaps = np.diff([t for t, _ in arrivals[1:]])
+    expected = np.array(PACED_GAPS_S) / PACED_RATE
+    pairs = [f"{g:.2f} s for {e:.2f} s" for g, e in zip(gaps, expected)]
+    assert (np.abs(gaps - expected) <= GAP_TOLERANCE * expected).all(), pairs
+    total, recorded = gaps.sum(), sum(PACED_GAPS_S) / PACED_RATE
+    assert abs(total - recorded) <= DURATION_TOLERANCE * recorded, (total, recorded)
 
 
 def test_decoded_loop_republishes_raw_frames_and_stops_cleanly_on_sigint(

@@ -7,8 +7,7 @@ import shlex
 from pathlib import Path
 
 import numpy as np
-import pytest
-from paths import DATA, REPO
+from paths import DATA, REPO, require_data
 
 from face_analysis.cli import main
 from face_analysis.offline.bag_reader import ImageBag
@@ -46,8 +45,7 @@ def test_readme_command_rebuilds_the_sample(tmp_path, monkeypatch):
     readme = (SAMPLES / "README.md").read_text()
     command = re.search(r"```bash\n(face-analysis record .*?)\n```", readme, re.S).group(1)
     argv = shlex.split(command.replace("\\\n", " "))[1:]
-    if not (DATA / "demo").is_dir():
-        pytest.skip(f"demo data not found: {DATA / 'demo'} (set FACE_ANALYSIS_DATA)")
+    require_data(DATA / "demo")
     argv[argv.index("-o") + 1] = str(tmp_path / "faces_demo")
     # The README's inputs are ../shared/data/demo/...: take them from DATA wherever it is.
     argv = [

@@ -4,7 +4,7 @@ CameraInfo (K zero) refused, an unknown distortion model's coefficients not misr
 import pytest
 from sensor_msgs.msg import CameraInfo
 
-from face_analysis.ros.nodes.camera_info_input import camera_model
+from face_analysis.ros.runtime.camera_info_input import camera_model
 from face_analysis.ros.tools.image_publisher import camera_info
 
 

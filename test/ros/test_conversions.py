@@ -8,7 +8,7 @@ from std_msgs.msg import Header
 from face_analysis.core.head_pose import HeadPose
 from face_analysis.core.hri import softbiometrics_age
 from face_analysis.core.types import Estimate, FaceBox, FaceResult
-from face_analysis.ros.nodes.conversions import (
+from face_analysis.ros.outputs.conversions import (
     box_to_msg,
     detections_2d_to_msg,
     msg_to_box,

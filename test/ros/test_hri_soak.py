@@ -8,7 +8,8 @@ from hri_msgs.msg import IdsList
 from paths import TEST_PHOTO
 from sensor_msgs.msg import Image
 
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig
 from face_analysis.core.image_codec import encode_image
 
 APPEARANCES = 100
@@ -39,7 +40,7 @@ def test_face_ids_come_and_go_with_bounded_publishers_and_memory(
         "-p",
         "hri_publish:=true",
         "-p",
-        "max_missed_frames:=0",
+        "max_missed:=0",
         "-p",
         "image_qos:=reliable",
         "-r",

@@ -1,9 +1,13 @@
 """Parameters outside their range are rejected with the reason: from the parameters file at
 configure (the node stays up, unconfigured, and configures once fixed) and by `ros2 param set`.
-A missing model file fails configure with a message naming the file."""
+A missing model file fails configure with a message naming the file. Renamed parameters still
+work for one release, with a deprecation warning."""
 
 from lifecycle_msgs.msg import Transition
 from paths import model_path
+from rcl_interfaces.msg import Parameter as ParameterMsg
+from rcl_interfaces.srv import GetParameters
+from rclpy.parameter import Parameter
 
 
 def wait_for_node(probe, name):
@@ -93,5 +97,39 @@ def test_empty_heads_from_the_command_line_run_no_head(ros_processes, ros_probe)
         "emotion_model:=/nonexistent/dir/emotion_missing.onnx",
         "gender_model:=/nonexistent/dir/gender_missing.onnx",
     )
+    assert ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
+    assert ros_processes.stop("classifier") == 0
+
+
+def parameter_values(ros_probe, node: str, *names: str) -> list:
+    reply = ros_probe.call(
+        GetParameters, f"/{node}/get_parameters", GetParameters.Request(names=names)
+    )
+    return [
+        Parameter.from_parameter_msg(ParameterMsg(name=n, value=v)).value
+        for n, v in zip(names, reply.values)
+    ]
+
+
+def test_renamed_parameters_warn_and_set_the_new_ones(ros_processes, ros_probe):
+    """An old name from the command line (or a parameters file) wins over the new name's value
+    from the same start, as a user who set it means; `ros2 param set` of an old name sets the new
+    one; both log a deprecation warning naming the new parameter."""
+    start_classifier(ros_processes, ros_probe, "max_missed_frames:=0", "max_missed:=7")
+    assert parameter_values(ros_probe, "face_classifier", "max_missed") == [0]
+    log = ros_processes.log("classifier")
+    assert "parameter max_missed_frames is deprecated and will be removed: use max_missed" in log
+
+    (moved,) = ros_probe.set_parameters("face_classifier", onnx_inter_op_threads=3)
+    assert moved.successful, moved.reason
+    assert parameter_values(ros_probe, "face_classifier", "inter_op_threads") == [3]
+    ros_probe.spin_until(
+        lambda: "onnx_inter_op_threads is deprecated" in ros_processes.log("classifier"),
+        10,
+        "the deprecation warning",
+    )
+    (too_big,) = ros_probe.set_parameters("face_classifier", onnx_intra_op_threads=100)
+    assert not too_big.successful
+    assert parameter_values(ros_probe, "face_classifier", "intra_op_threads") == [1]
     assert ros_probe.change_state("face_classifier", Transition.TRANSITION_CONFIGURE)
     assert ros_processes.stop("classifier") == 0

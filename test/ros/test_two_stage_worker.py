@@ -6,8 +6,8 @@ import threading
 import time
 
 from face_analysis.core.errors import FaceAnalysisError
-from face_analysis.ros.nodes.diagnostics import StageStats
-from face_analysis.ros.nodes.latest_worker import LatestWorker, TwoStageWorker
+from face_analysis.ros.runtime.diagnostics import StageStats
+from face_analysis.ros.runtime.latest_worker import LatestWorker, TwoStageWorker
 
 
 class Logger:

@@ -11,14 +11,15 @@ from pathlib import Path
 from paths import REPO
 
 PROBE = """
-from face_analysis.core.analyzer import default_model_dir
+from face_analysis.core.config import default_model_dir
 from face_analysis.offline.typestore import msg_dir, typestore
 import face_analysis
 print(face_analysis.__file__)
 print(default_model_dir())
 print(msg_dir())
 print("face_analysis/msg/FaceAnalysisArray" in typestore().fielddefs)
-from face_analysis.core.analyzer import AnalyzerConfig, FaceAnalyzer
+from face_analysis.core.analyzer import FaceAnalyzer
+from face_analysis.core.config import AnalyzerConfig
 analyzer = FaceAnalyzer(AnalyzerConfig())  # YuNet and both heads, each checked by sha256
 print(type(analyzer.detector).__name__, sorted(analyzer.classifier.heads))
 """

@@ -75,16 +75,16 @@ def constant_age_onnx(tmp_path):
     from face_analysis.core.preprocess import PreprocessSpec
     from training import age as A
     from training import export
-    from training.models import build_task_model
+    from training.tasks import TASKS
 
-    centres = A.bin_centres({"age_bin_min": 1.0, "age_bin_max": 117.0, "age_bin_width": 2.0})
-    model = build_task_model("mini_xception", "age", len(centres)).eval()
+    centres = A.bin_centres(A.DEFAULT_BINS)
+    model = TASKS["age"].build_model("mini_xception", len(centres)).eval()
     with torch.no_grad():
         model.classifier.weight.zero_()
         model.classifier.bias.zero_()
         model.classifier.bias[int(np.flatnonzero(centres == 31)[0])] = 60.0
     spec = PreprocessSpec(task="age", labels=A.AGE_OUTPUTS, input_size=32)
-    return export.export_onnx(model, spec, tmp_path / "age_31.onnx", centres=centres)
+    return export.export_onnx(model, spec, tmp_path / "age_31.onnx", train_args=A.DEFAULT_BINS)
 
 
 @pytest.fixture
@@ -108,10 +108,10 @@ def constant_emotion_onnx_fixture():
     from face_analysis.core.preprocess import PreprocessSpec
     from training import data as D
     from training import export
-    from training.models import build_task_model
+    from training.tasks import TASKS
 
     def make(path, probs, labels=D.EMOTION_LABELS):
-        model = build_task_model("mini_xception", "emotion", len(labels)).eval()
+        model = TASKS["emotion"].build_model("mini_xception", len(labels)).eval()
         with torch.no_grad():
             model.classifier.weight.zero_()
             model.classifier.bias.copy_(torch.log(torch.tensor(probs, dtype=torch.float32)))

@@ -4,8 +4,8 @@ the scores of 7- and 8-class heads against the annotators."""
 import numpy as np
 import pytest
 
+from training import classifiers, onnx_head, robustness
 from training import data as D
-from training import evaluate, robustness
 
 #                neutral happy surprise sad angry disgust fear contempt unknown NF
 VOTES = np.array(
@@ -56,12 +56,13 @@ def test_load_ferplus_without_votes_is_refused(tmp_path, synthetic_faces):
 
 def test_training_on_ferplus_labels_writes_an_8_class_spec(ferplus_npz, tmp_path, tiny_run_args):
     from training import train
+    from training.tasks import TASKS
 
     args = tiny_run_args("emotion", ferplus_npz, tmp_path / "run", "--label-source", "ferplus")
     args.epochs, args.batch_size = 1, 4
-    splits, _ = train.load_data(args, 32)
+    splits, _ = train.load_data(args, TASKS["emotion"], 32)
     assert splits["train"].targets.shape == (6, 8)  # the vote distribution
-    assert train.make_spec(args).labels == D.FERPLUS_LABELS
+    assert train.make_spec(args, TASKS["emotion"]).labels == D.FERPLUS_LABELS
     train.main(args)
     ck = train.checkpoint.load(tmp_path / "run" / "best.pth")
     assert ck["model"]["classifier.weight"].shape[0] == 8
@@ -80,10 +81,10 @@ def test_a_contempt_answer_is_a_miss_in_the_7_class_agreement(
 ):
     probs = says("contempt", D.FERPLUS_LABELS)
     path = constant_emotion_onnx(tmp_path / "c.onnx", probs, D.FERPLUS_LABELS)
-    sess, spec = evaluate.load_onnx(path)
-    res, _, _ = evaluate.emotion_report(sess, spec, ferplus_npz, None, "c")
+    head = onnx_head.load(path)
+    res, _, _ = classifiers.emotion_report(head, ferplus_npz, None, "c")
     assert res["PrivateTest"]["n"] == 6 and res["PrivateTest"]["acc"] == pytest.approx(1 / 3)
-    agree, _ = evaluate.ferplus_agreement_report(sess, spec, ferplus_npz)
+    agree, _ = classifiers.ferplus_agreement_report(head, ferplus_npz)
     assert agree["PrivateTest"]["n"] == 4 and agree["PrivateTest"]["acc"] == 0
 
 
@@ -95,11 +96,11 @@ def test_7_and_8_class_heads_are_scored_on_the_same_images(
         tmp_path / "8.onnx", says("surprise", D.FERPLUS_LABELS), D.FERPLUS_LABELS
     )
     for path, hits in ((seven, "neutral"), (eight, "surprise")):
-        sess, spec = evaluate.load_onnx(path)
-        agree, _ = evaluate.ferplus_agreement_report(sess, spec, ferplus_npz)
+        head = onnx_head.load(path)
+        agree, _ = classifiers.ferplus_agreement_report(head, ferplus_npz)
         per_class = {"neutral": float(hits == "neutral"), "surprise": float(hits == "surprise")}
         assert agree["PublicTest"] == {"n": 4, "acc": 0.5, "per_class": per_class}
-        test, truth = robustness.load_test_images(spec, ferplus_npz, truth="ferplus7")
+        test, truth = robustness.load_test_images(head.spec, ferplus_npz, truth="ferplus7")
         assert len(test) == 4 and sorted(truth) == ["neutral"] * 2 + ["surprise"] * 2
-        rows = robustness.measure(sess, spec, test, truth)
+        rows = robustness.measure(head, test, truth)
         assert rows[0]["perturbation"] == "clean" and rows[0]["ours"] == 0.5

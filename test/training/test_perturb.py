@@ -1,5 +1,5 @@
-"""The camera perturbations of training.perturb: seeded, size- and type-preserving, and each one
-doing what its name says."""
+"""The camera perturbations of training.perturb: seeded, size- and type-preserving, each one doing
+what its name says, and each one degrading the image more the stronger its level."""
 
 import numpy as np
 import pytest
@@ -26,6 +26,28 @@ STRONG = {
 }
 
 
+# Each effect's levels, mildest first: its table levels (EVAL_LEVELS) with milder and stronger
+# ones around them; gamma darkens above 1 and brightens below, so it has a ladder each way.
+LADDERS = {
+    "gaussian_noise": (2, 5, 10, 20, 40),
+    "poisson_noise": (1000, 500, 200, 50, 20),
+    "jpeg": (95, 80, 60, 40, 20, 5),
+    "low_resolution": (40, 32, 24, 20, 16, 8),
+    "motion_blur": (3, 5, 7, 9, 15),
+    "gamma": (1.25, 1.5, 2.0, 3.0),
+    "box_jitter": (0.02, 0.05, 0.1, 0.2, 0.3),
+}
+BRIGHTENING = (0.8, 0.65, 0.5, 0.35)
+# PSNR steps between neighbouring levels are 0.3 dB and more on 32 synthetic faces; a level read
+# the wrong way round turns a step negative.
+LEAST_STEP_DB = 0.1
+
+
+def psnr(clean: np.ndarray, degraded: np.ndarray) -> float:
+    mse = np.mean((degraded.astype(float) - clean) ** 2)
+    return float(10 * np.log10(255**2 / mse))
+
+
 @pytest.fixture
 def faces(synthetic_faces):
     return synthetic_faces(6, size=48)[0]
@@ -46,6 +68,33 @@ def test_keeps_shape_and_type_is_seeded_and_changes_the_image(name, faces):
     np.testing.assert_array_equal(a, b)
     assert np.abs(a.astype(int) - img).mean() > 1.0
     np.testing.assert_array_equal(img, before)  # the input is left alone
+
+
+@pytest.mark.parametrize(
+    "name, levels",
+    [*LADDERS.items(), ("gamma", BRIGHTENING)],
+    ids=[*LADDERS, "gamma_brightening"],
+)
+def test_stronger_levels_degrade_more(name, levels, synthetic_faces):
+    """PSNR against the clean faces, over 32 faces and two seeds (random draws of the noise,
+    blur angle, jitter), falls at every step of the effect's levels."""
+    faces = synthetic_faces(32, size=48)[0]
+    quality = [
+        np.mean([psnr(faces, perturb_all(faces, name, level, seed)) for seed in (0, 1)])
+        for level in levels
+    ]
+    steps = np.diff(quality)
+    assert (steps <= -LEAST_STEP_DB).all(), list(zip(levels, np.round(quality, 2).tolist()))
+
+
+@pytest.mark.parametrize("name", sorted(set(EVAL_LEVELS) - {"gamma"}))
+def test_table_levels_are_listed_mildest_first(name):
+    """The robustness tables' levels appear in the ladder above in the same order, so the
+    ladder's ordering is theirs (gamma's two levels go opposite ways: neither is milder)."""
+    ladder = LADDERS[name]
+    assert all(level in ladder for level in EVAL_LEVELS[name])
+    positions = [ladder.index(level) for level in EVAL_LEVELS[name]]
+    assert positions == sorted(positions)
 
 
 @pytest.mark.parametrize("name", ["gaussian_noise", "poisson_noise", "box_jitter"])

@@ -12,7 +12,7 @@ pytest.importorskip("onnxruntime")
 
 from training import anchor_compare as AC  # noqa: E402
 from training import data as D  # noqa: E402
-from training import evaluate, export, model_card, robustness, train  # noqa: E402
+from training import export, model_card, onnx_head, robustness, train  # noqa: E402
 from training.perturb import EVAL_LEVELS, perturb_all  # noqa: E402
 
 ANCHOR_DIR = DATA.parent / "anchors"  # the paper's weights, beside the data in ../shared
@@ -65,10 +65,10 @@ def test_rows_score_the_same_images_as_evaluate_and_the_paper(
     test = D.load_task(task, data)
     test = test.subset(test.split == 2)
     x = perturb_all(test.images, "jpeg", 20, seed=0)
-    sess, spec = evaluate.load_onnx(onnx)
+    head = onnx_head.load(onnx)
     anchor = AC.load_keras_mini_xception(anchor_file(task))
     row = next(r for r in res["rows"] if (r["perturbation"], r["level"]) == ("jpeg", 20))
-    assert row["ours"] == (evaluate.onnx_predict(sess, spec, x).argmax(1) == test.labels).mean()
+    assert row["ours"] == (onnx_head.predict(head, x).argmax(1) == test.labels).mean()
     assert row["paper"] == (AC.anchor_probs(anchor, task, x).argmax(1) == test.labels).mean()
     # the effects do reach the models: not every row scores the same (the synthetic gender
     # classes are mirror images, which the flip augmentation keeps a tiny model from learning)
@@ -157,9 +157,7 @@ def test_card_has_the_robustness_table_and_hand_written_sections(
         "--json", tmp_path / "robust.json",
     )  # fmt: skip
     speed = tmp_path / "speed.md"
-    speed.write_text(
-        "## Speed (issue 16)\n\n- **Adaptive flip (shipped).** measured\n\n  | a | b |\n"
-    )
+    speed.write_text("## Speed\n\n- **Adaptive flip (shipped).** measured\n\n  | a | b |\n")
     notes = tmp_path / "notes.md"
     notes.write_text("## Notes and limitations\n\nhand-written\n")
     commands = tmp_path / "commands.txt"
@@ -180,7 +178,7 @@ def test_card_has_the_robustness_table_and_hand_written_sections(
     order = [
         "## Measured accuracy",
         "## Robustness to robot cameras",
-        "## Speed (issue 16)",
+        "## Speed",
         "## Training curves",
         "## Notes and limitations",
         "## Exact commands",

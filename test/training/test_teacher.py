@@ -8,6 +8,7 @@ torch = pytest.importorskip("torch")
 
 from training import data as D  # noqa: E402
 from training import teacher, train  # noqa: E402
+from training.tasks import TASKS  # noqa: E402
 
 P1 = [0.05, 0.05, 0.05, 0.6, 0.1, 0.05, 0.1]  # says happy (class 3)
 P2 = [0.5, 0.05, 0.05, 0.2, 0.1, 0.05, 0.05]  # says angry (class 0)
@@ -77,7 +78,7 @@ def test_training_uses_the_teacher_targets(teacher_file, fer_npz, tmp_path, tiny
         "emotion", fer_npz, tmp_path / "kd", "--teacher-probs", teacher_file,
         "--teacher-alpha", "0.4", "--epochs", "1", "--no-plot",
     )  # fmt: skip
-    splits, _ = train.load_data(args, 32)
+    splits, _ = train.load_data(args, TASKS["emotion"], 32)
     labels = splits["train"].labels.numpy()
     expected = 0.6 * np.eye(7)[labels] + 0.4 * np.mean([P1, P2], 0)
     np.testing.assert_allclose(splits["train"].targets.numpy(), expected, atol=1e-5)

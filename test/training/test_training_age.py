@@ -13,7 +13,8 @@ from face_analysis.core.preprocess import METADATA_PREFIX, PreprocessSpec, norma
 from training import age as A  # noqa: E402
 from training import data as D  # noqa: E402
 from training import evaluate, export, model_card, train  # noqa: E402
-from training.models import build_task_model, count_parameters  # noqa: E402
+from training.models import count_parameters  # noqa: E402
+from training.tasks import TASKS  # noqa: E402
 
 DEFAULT_BINS = {"age_bin_min": 1.0, "age_bin_max": 117.0, "age_bin_width": 2.0}
 
@@ -40,7 +41,8 @@ def test_bins_targets_and_expectation():
 
 
 def test_parameter_budget():
-    model = build_task_model("mini_xception", "age", 59)
+    assert TASKS["age"].default_outputs == 59 and A.DEFAULT_BINS == DEFAULT_BINS
+    model = TASKS["age"].build_model("mini_xception", 59)
     assert count_parameters(model) == 56491 <= 60_000
     assert model(torch.zeros(2, 1, 64, 64)).shape == (2, 59)
 
@@ -75,14 +77,14 @@ def test_train_export_evaluate_card(utk_npz, tmp_path, tiny_run_args):
     scores = train.main(
         tiny_run_args("age", utk_npz, run, "--test-only", "--resume", str(run / "best.pth"))
     )
-    assert scores["test"]["n"] == 20 and scores["test"]["mae"] >= 0
+    assert scores["test"]["n"] == 20
 
     onnx_path = tmp_path / "age.onnx"
     export_argv = ["--checkpoint", str(run / "best.pth"), "--output", str(onnx_path)]
     diff = export.main(
         export.get_args_parser().parse_args([*export_argv, "--data-path", str(utk_npz)])
     )
-    assert diff <= export.PARITY_TOL_AGE
+    assert diff <= TASKS["age"].parity_tol
 
     import onnxruntime as ort
 
@@ -107,6 +109,14 @@ def test_train_export_evaluate_card(utk_npz, tmp_path, tiny_run_args):
         assert age.dtype == np.float32 and std.dtype == np.float32
         assert np.all((age >= centres[0]) & (age <= centres[-1]))
         assert np.all((std >= 0) & (std <= (centres[-1] - centres[0]) / 2))
+    # --test-only's MAE is the mean |age - label| of the exported (same, unflipped) network's
+    # answers on the 20 test images, computed here
+    with np.load(utk_npz) as z:
+        test = z["split"] == 2
+        x = normalize(D.to_model_pixels(z["images"][test], 32), spec)[:, None]
+        ages = z["age"][test].astype(np.float64)
+    mae = np.abs(sess.run(["age"], {"input": x})[0] - ages).mean()
+    assert scores["test"]["mae"] == pytest.approx(mae, abs=1e-3)
 
     ev_json = tmp_path / "eval.json"
     eval_argv = ["--model", str(onnx_path), "--data-path", str(utk_npz)]
@@ -115,7 +125,8 @@ def test_train_export_evaluate_card(utk_npz, tmp_path, tiny_run_args):
             [*eval_argv, "--task", "age", "--out-dir", str(tmp_path), "--json", str(ev_json)]
         )
     )
-    assert ev["test"]["n"] == 20 and (tmp_path / "age_error_by_age.png").exists()
+    assert ev["test"]["n"] == 20 and ev["test"]["mae"] == pytest.approx(mae, abs=1e-3)
+    assert (tmp_path / "age_error_by_age.png").exists()
     assert sum(g["n"] for g in ev["per_age_group"].values()) == 20
     assert sum(g["n"] for g in ev["per_gender"].values()) == 20 and "per_race" in ev
     with pytest.raises(SystemExit, match="not 'gender'"):
@@ -152,9 +163,7 @@ def test_mae_tables_on_a_hand_made_case():
     pred = np.array([10.0, 20.0, 35.0, 70.0])
     true = np.array([12.0, 20.0, 30.0, 80.0])
     std = np.array([1.0, 1.0, 10.0, 5.0])
-    res = evaluate.age_results(
-        pred, std, true, race=np.array([0, 0, 1, 1]), gender=np.array([0, 1, 1, 1])
-    )
+    res = A.age_results(pred, std, true, race=np.array([0, 0, 1, 1]), gender=np.array([0, 1, 1, 1]))
     t = res["test"]
     assert t["n"] == 4 and t["mae"] == pytest.approx(4.25) and t["bias"] == pytest.approx(-1.75)
     assert t["within_1std"] == 0.5 and t["cs5"] == 0.75 and t["median_ae"] == pytest.approx(3.5)
@@ -163,7 +172,7 @@ def test_mae_tables_on_a_hand_made_case():
     assert [groups[k]["mae"] for k in groups] == [2.0, 0.0, 5.0, 10.0]
     assert res["per_race"]["white"]["mae"] == 1.0 and res["per_race"]["black"]["mae"] == 7.5
     assert res["per_gender"]["male"]["mae"] == 2.0 and res["per_gender"]["female"]["mae"] == 5.0
-    assert "| 70+ | 1 | 10.00 |" in "\n".join(evaluate.age_table_lines(res))
+    assert "| 70+ | 1 | 10.00 |" in "\n".join(A.age_table_lines(res))
     assert A.age_group_index(np.array([0, 2, 3, 12, 13, 69, 70, 116])).tolist() == [
         0,
         0,

@@ -8,6 +8,7 @@ pytest.importorskip("onnxruntime")
 
 from face_analysis.core.preprocess import PreprocessSpec, normalize  # noqa: E402
 from training.models import MiniXception, SequentialFCN, TFSameMaxPool2d, count_parameters  # noqa: E402
+from training.tasks import TASKS  # noqa: E402
 
 
 def test_parameter_counts():
@@ -19,15 +20,24 @@ def test_parameter_counts():
 
 
 @pytest.mark.parametrize("size", [48, 64])
-def test_output_shapes(size):
-    for model in (
-        MiniXception(7).eval(),
-        MiniXception(2, tf_pool=True, bn_eps=1e-3).eval(),
-        SequentialFCN(7).eval(),
-    ):
-        with torch.no_grad():
-            out = model(torch.zeros(3, 1, size, size))
-        assert out.shape == (3, model(torch.zeros(1, 1, size, size)).shape[1])
+@pytest.mark.parametrize(
+    "build, width",
+    [
+        (lambda: MiniXception(7), 7),  # FER-2013's classes
+        (lambda: MiniXception(8), 8),  # FER+'s, with contempt
+        (lambda: MiniXception(2, tf_pool=True, bn_eps=1e-3), 2),  # the paper's gender network
+        (lambda: SequentialFCN(7), 7),
+        (lambda: TASKS["emotion"].build_model("mini_xception", 7), 7),
+        (lambda: TASKS["gender"].build_model("mini_xception", 2), 2),
+        (lambda: TASKS["age"].build_model("mini_xception", 59), 59),  # 1..117 years by 2
+    ],
+    ids=["mini_xception7", "ferplus8", "paper_gender2", "sequential7", "emotion", "gender", "age"],
+)
+def test_output_shapes(size, build, width):
+    model = build().eval()
+    with torch.no_grad():
+        out = model(torch.zeros(3, 1, size, size))
+    assert out.shape == (3, width)
 
 
 def test_tf_same_pool_pads_bottom_right():
@@ -54,7 +64,8 @@ def test_onnx_export_parity_and_contract(tmp_path, flip, synthetic_faces):
     import onnx
     import onnxruntime as ort
 
-    from training.export import ProbsModel, export_onnx, parity_check
+    from training.export import export_onnx, parity_check
+    from training.tasks import ProbsModel
 
     spec = PreprocessSpec(
         task="emotion",

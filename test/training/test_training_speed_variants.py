@@ -1,4 +1,4 @@
-"""Issue 16's model rewrites: int8 calibration on training images only with the metadata kept,
+"""The speed rewrites of the heads: int8 calibration on training images only with the metadata kept,
 the flip rewrites computing what the flip-TTA export computes, and the cards recording which file
 ships and the measured int8 accuracy."""
 
@@ -90,6 +90,6 @@ def test_cards_name_the_shipped_files_and_record_int8_accuracy():
     margin = json.loads({p.key: p.value for p in meta}["face_analysis.flip_margin"])
     assert f"margin is < {margin}" in emotion or f"margin < {margin}" in emotion
     for card in (emotion, gender):
-        section = card[card.index("## Speed (issue 16)") :]
+        section = card[card.index("## Speed") :]
         assert "int8 static QDQ" in section and "Not shipped" in section
         assert section.count(" %") >= 3  # the quantized file's accuracy figures

@@ -54,6 +54,8 @@ def test_tiny_training_lowers_loss(fer_npz, tmp_path, emotion_args):
 
 
 def test_augmented_soft_target_run(fer_npz, tmp_path, emotion_args):
+    """Soft targets and label smoothing through the augmented training path; the targets and the
+    loss these options give are checked by hand in test_training_targets.py."""
     res = train.main(
         emotion_args(
             fer_npz,

@@ -4,26 +4,27 @@ three separate nodes."""
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
 from face_analysis.msg import FaceAnalysisArray
 
-from ...core.analyzer import FaceAnalyzer
+from ..outputs.conversions import results_to_msg
+from ..outputs.detection_output import DetectionOutput
+from ..outputs.hri_option import alive_tracks, hri_publisher
+from ..outputs.overlay_output import OverlayOutput
 from ..params import PIPELINE, analyzer_config
-from .base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
-from .conversions import results_to_msg
-from .detection_output import DetectionOutput
-from .hri_option import alive_tracks, hri_publisher
-from .latest_worker import TwoStageWorker
-from .overlay_output import OverlayOutput
+from ..runtime.base_node import OUTPUT_QOS, FaceAnalysisNode, run_nodes
+from ..runtime.latest_worker import TwoStageWorker, WorkItem
 
 
 class FaceAnalysisPipelineNode(FaceAnalysisNode):
     KIND = PIPELINE
     USES_CAMERA_INFO = True
+    IDENTIFIES = True
 
     def setup(self, values):
-        self.analyzer = FaceAnalyzer(analyzer_config(values, detect=True, classify=True))
+        config = analyzer_config(values, detect=True, classify=True)
+        self.analyzer = self.identity.make_analyzer(config)
         self.detections = DetectionOutput(self)
         self.analysis_pub = self.create_lifecycle_publisher(
             FaceAnalysisArray, "faces/analysis", OUTPUT_QOS
@@ -39,6 +40,7 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
             self.detections.destroy()
             self.destroy_lifecycle_publisher(self.analysis_pub)
             self.output.destroy()
+        self.identity.teardown()
         self.output = self.detections = self.analyzer = None
 
     def make_worker(self, values):
@@ -55,35 +57,38 @@ class FaceAnalysisPipelineNode(FaceAnalysisNode):
         )
 
     def process(self, item):
-        staged = self.detect_stage(item)
-        if staged is not None:
-            self.publish_stage(staged)
+        detected = self.detect_stage(item)
+        if detected is not None:
+            self.publish_stage(detected)
 
-    def detect_stage(self, item):
+    def detect_stage(self, item: WorkItem) -> WorkItem | None:
         """Decode and detect (None for a frame that is skipped); with detect_every > 1, boxes
         is None on the frames in between."""
-        msg, receipt = item
-        frame = self.camera.decode(msg)
+        frame = self.camera.decode(item.msg)
         if frame is None:
             return None
-        return msg, receipt, frame, self.analyzer.detect_step(frame)
+        return replace(item, frame=frame, boxes=self.analyzer.detect_step(frame))
 
-    def publish_stage(self, staged):
+    def publish_stage(self, item: WorkItem) -> None:
         """Track, classify (or carry the tracks on a frame without detections) and publish."""
-        msg, receipt, frame, boxes = staged
-        results = self.analyzer.track_step(frame, boxes, self.camera_model(msg.header))
+        header, frame, boxes = item.msg.header, item.frame, item.boxes
+        results = self.analyzer.track_step(
+            frame, boxes, self.camera_model(header), self.stamp_seconds(header)
+        )
+        if boxes is not None:  # a detection frame: its faces have fresh landmarks
+            self.identity.remember(frame, results)
         if boxes is None:  # the tracker's predicted boxes stand in for the detections
             boxes = [result.box for result in results]
         self.detections.publish(
-            msg.header, boxes, frame.shape, {result.box: result.track_id for result in results}
+            header, boxes, frame.shape, {result.box: result.track_id for result in results}
         )
-        self.analysis_pub.publish(results_to_msg(msg.header, results, self.analyzer.labels))
+        self.analysis_pub.publish(results_to_msg(header, results, self.analyzer.labels))
         if self.hri is not None:
-            self.hri.publish(msg.header, frame, results, alive_tracks(self.analyzer))
-        self.stats.frame_done(time.monotonic() - receipt)
+            self.hri.publish(header, frame, results, alive_tracks(self.analyzer))
+        self.frame_done(item)
         markers = self.values["publish_markers"]
         if self.output.wanted(markers):
-            self.output.publish(msg.header, frame, results, markers)
+            self.output.publish(header, frame, results, markers)
 
 
 def main(args=None):

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from face_analysis.msg import FaceAnalysisArray, FaceDetectionArray
 
-from ...core.analyzer import FaceAnalyzer
+from ..outputs.conversions import msg_to_box, results_to_msg
+from ..outputs.hri_option import alive_tracks, hri_publisher
 from ..params import CLASSIFIER, analyzer_config
-from .base_node import OUTPUT_QOS, run_nodes
-from .conversions import msg_to_box, results_to_msg
-from .hri_option import alive_tracks, hri_publisher
-from .paired_node import PairedInputNode
+from ..runtime.base_node import OUTPUT_QOS, run_nodes
+from ..runtime.paired_node import PairedInputNode
 
 
 class FaceClassifierNode(PairedInputNode):
@@ -18,10 +17,12 @@ class FaceClassifierNode(PairedInputNode):
     USES_CAMERA_INFO = True
     SECOND_TYPE = FaceDetectionArray
     SECOND_TOPIC = "faces/detections"
+    IDENTIFIES = True
 
     def setup(self, values):
         super().setup(values)
-        self.analyzer = FaceAnalyzer(analyzer_config(values, detect=False, classify=True))
+        config = analyzer_config(values, detect=False, classify=True)
+        self.analyzer = self.identity.make_analyzer(config)
         self.publisher = self.create_lifecycle_publisher(
             FaceAnalysisArray, "faces/analysis", OUTPUT_QOS
         )
@@ -33,19 +34,23 @@ class FaceClassifierNode(PairedInputNode):
         self.hri = None
         if getattr(self, "publisher", None) is not None:
             self.destroy_lifecycle_publisher(self.publisher)
+        self.identity.teardown()
         self.publisher = self.analyzer = None
 
     def process(self, item):
-        image_msg, receipt, detections = item
-        frame = self.camera.decode(image_msg)
+        frame = self.camera.decode(item.msg)
         if frame is None:
             return
-        boxes = [msg_to_box(d) for d in detections.detections]
-        results = self.analyzer.classify(frame, boxes, self.camera_model(image_msg.header))
-        self.publisher.publish(results_to_msg(image_msg.header, results, self.analyzer.labels))
+        header = item.msg.header
+        boxes = [msg_to_box(d) for d in item.paired.detections]
+        results = self.analyzer.classify(
+            frame, boxes, self.camera_model(header), self.stamp_seconds(header)
+        )
+        self.identity.remember(frame, results)
+        self.publisher.publish(results_to_msg(header, results, self.analyzer.labels))
         if self.hri is not None:
-            self.hri.publish(image_msg.header, frame, results, alive_tracks(self.analyzer))
-        self.frame_done(receipt)
+            self.hri.publish(header, frame, results, alive_tracks(self.analyzer))
+        self.frame_done(item)
 
 
 def main(args=None):

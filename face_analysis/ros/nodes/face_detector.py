@@ -3,12 +3,10 @@ landmarks and image size face_classifier needs) and faces/detections_2d (vision_
 
 from __future__ import annotations
 
-import time
-
 from ...core.analyzer import FaceAnalyzer
+from ..outputs.detection_output import DetectionOutput
 from ..params import DETECTOR, analyzer_config
-from .base_node import FaceAnalysisNode, run_nodes
-from .detection_output import DetectionOutput
+from ..runtime.base_node import FaceAnalysisNode, run_nodes
 
 
 class FaceDetectorNode(FaceAnalysisNode):
@@ -24,13 +22,12 @@ class FaceDetectorNode(FaceAnalysisNode):
         self.detections = self.analyzer = None
 
     def process(self, item):
-        msg, receipt = item
-        frame = self.camera.decode(msg)
+        frame = self.camera.decode(item.msg)
         if frame is None:
             return
         boxes = self.analyzer.detect(frame)
-        self.detections.publish(msg.header, boxes, frame.shape)
-        self.stats.frame_done(time.monotonic() - receipt)
+        self.detections.publish(item.msg.header, boxes, frame.shape)
+        self.frame_done(item)
 
 
 def main(args=None):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from face_analysis.msg import FaceAnalysisArray
 
+from ..outputs.conversions import msg_to_results
+from ..outputs.overlay_output import OverlayOutput
 from ..params import OVERLAY
-from .base_node import run_nodes
-from .conversions import msg_to_results
-from .overlay_output import OverlayOutput
-from .paired_node import PairedInputNode
+from ..runtime.base_node import run_nodes
+from ..runtime.paired_node import PairedInputNode
 
 
 class FaceOverlayNode(PairedInputNode):
@@ -30,14 +30,13 @@ class FaceOverlayNode(PairedInputNode):
         return self.output.wanted(self.values["publish_markers"])
 
     def process(self, item):
-        image_msg, receipt, analysis = item
-        frame = self.camera.decode(image_msg)
+        frame = self.camera.decode(item.msg)
         if frame is None:
             return
         self.output.publish(
-            image_msg.header, frame, msg_to_results(analysis), self.values["publish_markers"]
+            item.msg.header, frame, msg_to_results(item.paired), self.values["publish_markers"]
         )
-        self.frame_done(receipt)
+        self.frame_done(item)
 
 
 def main(args=None):

@@ -14,10 +14,7 @@ from ...core.analyzer import FaceAnalyzer
 from ...core.errors import ConfigError, FaceAnalysisError
 from ...core.image_codec import decode_image
 from ...core.track import FaceTracker
-from ..params import HRI_CLASSIFIER, analyzer_config
-from .base_node import FaceAnalysisNode, run_nodes
-from .diagnostics import KeyedThrottle
-from .hri_faces import (
+from ..outputs.hri_faces import (
     FACES,
     HRI_QOS,
     PerFacePublishers,
@@ -25,6 +22,9 @@ from .hri_faces import (
     head_topics,
     softbiometrics_msg,
 )
+from ..params import HRI_CLASSIFIER, analyzer_config
+from ..runtime.base_node import FaceAnalysisNode, run_nodes
+from ..runtime.diagnostics import KeyedThrottle
 
 
 class HriFaceClassifierNode(FaceAnalysisNode):

@@ -46,6 +46,17 @@ def set_live(probe: RosProbe, **values) -> None:
     probe.spin_for(0.5)  # a frame in flight was detected with the old value
 
 
+def frames_once_changed(probe: RosProbe, received: list, changed, seconds: float) -> list:
+    """The detections of the `seconds` after the first one that shows the change (`changed`):
+    under load a frame detected before the change can be published well after it. A node that
+    never takes the change fails here."""
+    start = len(received)
+    probe.spin_until(
+        lambda: any(changed(frame) for frame in received[start:]), 10, "the change to show"
+    )
+    return frames_in(probe, received, seconds)
+
+
 def test_max_rate_throttles_the_running_node(detector, ros_probe):
     unthrottled = frames_in(ros_probe, detector, 4.0)
     # A 10 Hz camera: most frames are processed (a slow machine may drop a few).
@@ -63,21 +74,25 @@ def test_max_rate_throttles_the_running_node(detector, ros_probe):
 def test_detection_thresholds_apply_to_the_next_frames(detector, ros_probe):
     before = frames_in(ros_probe, detector, 1.5)
     scores = sorted(d.score for d in before[-1].detections)
-    assert len(scores) >= 2, "the test photo has two faces"
+    assert len(scores) >= 2, "the test photo has several faces"
 
-    # Between the weaker and the stronger face: the weaker is no longer published.
+    # Between the weaker and the stronger face: the weaker ones are no longer published. (The
+    # count is not fixed: on the detector's full-resolution search frames the small faces score
+    # higher.)
     threshold = (scores[0] + scores[-1]) / 2
     set_live(ros_probe, min_detection_score=threshold)
-    after = frames_in(ros_probe, detector, 1.5)
+    after = frames_once_changed(
+        ros_probe, detector, lambda frame: len(frame.detections) < len(scores), 1.5
+    )
     assert after
-    kept = sum(score >= threshold for score in scores)
     for frame in after:
-        assert len(frame.detections) == kept
         assert all(d.score >= threshold for d in frame.detections)
 
     set_live(ros_probe, min_detection_score=0.0, max_faces=1)
     largest = max(before[-1].detections, key=lambda d: (d.x_max - d.x_min) * (d.y_max - d.y_min))
-    for frame in frames_in(ros_probe, detector, 1.5):
+    for frame in frames_once_changed(
+        ros_probe, detector, lambda frame: len(frame.detections) == 1, 1.5
+    ):
         (only,) = frame.detections
         assert only.x_min == pytest.approx(largest.x_min, abs=2.0)
 

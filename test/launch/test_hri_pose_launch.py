@@ -30,7 +30,10 @@ FRAME_ID = "hri_pose_test_optical_frame"
 CAMERA_FOV = 40.0  # the camera_info's; the nodes' camera_fov fallback stays at its 60
 _, MASKED = faces_and_masked_photo()
 PHOTO = cv2.imread(str(TEST_PHOTO))
-LANDMARKED = make_detector("yunet").detect(PHOTO)
+# Without the small-face path (refine_below 0), here and in the graph: face_detector in its own
+# process has no tracker, so a small face it finds only on its full-resolution search frames comes
+# and goes, and the set of ids would change from frame to frame.
+LANDMARKED = make_detector("yunet", refine_below=0).detect(PHOTO)
 REPEAT = 40  # frames (10 s) of each picture, as test_hri_publisher_launch
 
 
@@ -40,7 +43,11 @@ def core_distances(fov: float) -> list[float]:
 
 
 def pose_launch_description(single_process: bool):
-    params = write_params(TMP / f"face_analysis_pose_params_{os.getpid()}.yaml", detector="yunet")
+    params = write_params(
+        TMP / f"face_analysis_pose_params_{os.getpid()}.yaml",
+        detector="yunet",
+        **{"yunet.refine_below": 0.0},
+    )
     return robot_launch_description(
         {
             "hri": "publish",

@@ -5,6 +5,7 @@ hands in the loss (`criterion`) and the scores, so nothing here asks which head 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -12,6 +13,25 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from training import data as D
+
+
+def native_bf16(device: str) -> bool:
+    """Whether `device` computes bfloat16 in hardware, where autocast pays: on a CPU without
+    avx512_bf16/amx_bf16 it is emulated and slower than fp32."""
+    if device.startswith("cuda"):
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:  # not Linux: no cheap way to ask, stay with fp32
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(precision: str, device: str) -> str:
+    """--precision auto -> bf16 or fp32 for this device; an explicit choice is kept."""
+    if precision != "auto":
+        return precision
+    return "bf16" if native_bf16(device) else "fp32"
 
 
 class Split:
@@ -63,7 +83,8 @@ def train_one_epoch(
         x = D.normalize_tensor(x, spec)
         y = split.labels[idx].to(device)
         targets = split.targets[idx].to(device) if split.targets is not None else None
-        loss, batch_metric = criterion(model(x), y, targets)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.precision == "bf16"):
+            loss, batch_metric = criterion(model(x), y, targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -54,9 +54,13 @@ def repo_relative(path) -> str:
 
 def where_trained(a) -> str:
     device = a.get("device", "cpu")
+    # runs from before --precision trained in fp32
+    precision = "bf16 autocast" if a.get("precision") == "bf16" else "fp32"
     if device == "cpu":
-        return f"CPU, {a['threads']} thread(s) on a 2-core machine shared with other jobs"
-    return f"`--device {device}` (one GPU), {a['threads']} CPU thread(s)"
+        return (
+            f"CPU, {a['threads']} thread(s) on a 2-core machine shared with other jobs, {precision}"
+        )
+    return f"`--device {device}` (one GPU), {a['threads']} CPU thread(s), {precision}"
 
 
 def schedule(a) -> str:

@@ -35,7 +35,13 @@ import torch
 from face_analysis.core.preprocess import PreprocessSpec
 from training import checkpoint
 from training import data as D
-from training.engine import Split, score_split, score_val_and_test, train_one_epoch
+from training.engine import (
+    Split,
+    resolve_precision,
+    score_split,
+    score_val_and_test,
+    train_one_epoch,
+)
 from training.models import count_parameters
 from training.perturb import CameraAugment
 from training.run_files import load_stage, write_epoch_outputs
@@ -262,6 +268,7 @@ def fit(model, task, spec, splits, data_path: str, stages: list, resumed: dict |
 def main(args):
     torch.set_num_threads(args.threads)
     set_seed(args.seed)
+    args.precision = resolve_precision(args.precision, args.device)
     Path(args.output_dir).mkdir(parents=True, exist_ok=True)
     resumed = checkpoint.load(args.resume) if args.resume else None
     if resumed is not None and args.init_weights:
@@ -274,7 +281,10 @@ def main(args):
     if resumed is not None:
         task.keep_trained_outputs(args, resumed["args"])
     model = task.build_model(args.arch, task.num_outputs(args, spec)).to(args.device)
-    print(f"{args.arch}: {count_parameters(model):,d} parameters; spec {spec}", flush=True)
+    print(
+        f"{args.arch}: {count_parameters(model):,d} parameters; {args.precision}; spec {spec}",
+        flush=True,
+    )
     t0 = time.time()
     splits, data_path = load_data(args, task, spec.input_size)
     print(

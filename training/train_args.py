@@ -147,6 +147,14 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help="torch device for the network and the augmentation (cpu, cuda); data, random "
         "numbers and checkpoints stay on the CPU",
     )
+    p.add_argument(
+        "--precision",
+        default="auto",
+        choices=["auto", "bf16", "fp32"],
+        help="training arithmetic: bf16 autocast (forward and loss; weights, optimizer and "
+        "validation stay fp32) or fp32; auto: bf16 where the device computes it natively (a CPU "
+        "with avx512_bf16 or amx_bf16, a CUDA GPU that supports it), else fp32",
+    )
     p.add_argument("--output-dir", default="runs/default")
     p.add_argument(
         "--resume", default="", help="checkpoint to resume from (or to test with --test-only)"

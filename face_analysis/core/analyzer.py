@@ -128,10 +128,25 @@ class FaceAnalyzer:
             ]
         return boxes
 
+    def detect_and_track(self, frame: np.ndarray) -> list[FaceBox]:
+        """detect() for an analyzer that only detects (the ROS face_detector, in its own
+        process): the boxes also go to the tracker, so that the small faces of a search frame
+        are looked for where it expects them on the frames after it, rather than found only on
+        every search_every-th frame. Nothing is classified; the caller's tracks are its own."""
+        boxes = self.detect(frame)
+        if self._refines_small_faces():
+            shape = check_image(frame).shape
+            clipped = [clip_box(box, shape) for box in boxes]
+            self.tracker.track(clipped, self._camera_motion(frame), (shape[1], shape[0]))
+        return boxes
+
+    def _refines_small_faces(self) -> bool:
+        return isinstance(self.detector, SmallFaceDetector) and bool(self.detector.refine_below)
+
     def _detected(self, frame: np.ndarray) -> list[FaceBox]:
         """The detector's faces; a SmallFaceDetector is also told when to search the frame at
         full resolution and where the tracker expects its faces."""
-        if not (isinstance(self.detector, SmallFaceDetector) and self.detector.refine_below):
+        if not self._refines_small_faces():
             return self.detector.detect(frame)
         every = self.detector.search_every
         search = every > 0 and self._detections % every == 0

@@ -313,6 +313,33 @@ def test_small_faces_searched_every_kth_detection_frame_and_found_where_tracked(
     assert len(plain.analyze(small)) <= 24  # no search: only what the shrunk frame shows
 
 
+def test_detection_side_alone_keeps_small_faces_between_searches(standin_models):
+    """The ROS face_detector in its own process (detect_and_track, no classifier): the 640 px
+    Solvay photo's small faces, found on the search frame, are found on every frame after it,
+    where its own tracker expects them, not only on every search_every-th frame."""
+    small = cv2.resize(
+        demo_image("solvay_conference_1927_1280.png"),
+        None,
+        fx=0.5,
+        fy=0.5,
+        interpolation=cv2.INTER_AREA,
+    )
+    side = FaceAnalyzer(
+        config(
+            standin_models,
+            emotion_model=None,
+            gender_model=None,
+            age_model=None,
+            detector_settings={"search_every": 4},
+        )
+    )
+    counts = [
+        len(side.detect_and_track(np.ascontiguousarray(small[20:460, x : x + 600])))
+        for x in range(0, 12, 2)  # a slow pan
+    ]
+    assert counts[0] >= 28 and min(counts) >= counts[0] - 1, counts
+
+
 def test_camera_motion_is_measured_once_per_frame(standin_models, monkeypatch):
     """detect() measures the frame's camera motion to predict the tracked faces; classify() and
     carry() of the same frame reuse it, also with the two halves run apart."""

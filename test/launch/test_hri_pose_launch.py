@@ -30,9 +30,9 @@ FRAME_ID = "hri_pose_test_optical_frame"
 CAMERA_FOV = 40.0  # the camera_info's; the nodes' camera_fov fallback stays at its 60
 _, MASKED = faces_and_masked_photo()
 PHOTO = cv2.imread(str(TEST_PHOTO))
-# Without the small-face path (refine_below 0), here and in the graph: face_detector in its own
-# process has no tracker, so a small face it finds only on its full-resolution search frames comes
-# and goes, and the set of ids would change from frame to frame.
+# Without the small-face path (refine_below 0), here and in the graph: the expected faces are one
+# detect() of the photo, which does not search its full-resolution frame, and the graph must see
+# the same set of faces (the small-face path of a separate face_detector: test_analyzer.py).
 LANDMARKED = make_detector("yunet", refine_below=0).detect(PHOTO)
 REPEAT = 40  # frames (10 s) of each picture, as test_hri_publisher_launch
 

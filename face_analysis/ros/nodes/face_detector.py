@@ -25,7 +25,7 @@ class FaceDetectorNode(FaceAnalysisNode):
         frame = self.camera.decode(item.msg)
         if frame is None:
             return
-        boxes = self.analyzer.detect(frame)
+        boxes = self.analyzer.detect_and_track(frame)
         self.detections.publish(item.msg.header, boxes, frame.shape)
         self.frame_done(item)
 

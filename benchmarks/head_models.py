@@ -27,12 +27,15 @@ def torch_mini_xception(task: str):
     return torch.nn.Sequential(MiniXception(len(LABELS[task])), torch.nn.Softmax(dim=1)).eval()
 
 
-def export_onnx(model, path: Path, task: str) -> Path:
-    """`model` as an ONNX head honouring the face_analysis contract (dynamic batch, metadata)."""
+def export_onnx(
+    model, path: Path, task: str, labels: tuple[str, ...] = (), input_size: int = INPUT_SIZE
+) -> Path:
+    """`model` as an ONNX head honouring the face_analysis contract (dynamic batch, metadata);
+    `labels`: the task's LABELS unless given."""
     import onnx
     import torch
 
-    dummy = torch.zeros(1, 1, INPUT_SIZE, INPUT_SIZE)
+    dummy = torch.zeros(1, 1, input_size, input_size)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the legacy exporter's deprecation notice
         torch.onnx.export(
@@ -46,7 +49,8 @@ def export_onnx(model, path: Path, task: str) -> Path:
             dynamic_axes={"input": {0: "N"}, "probs": {0: "N"}},
         )
     proto = onnx.load(str(path))
-    spec = PreprocessSpec(task, LABELS[task], INPUT_SIZE, crop_margin_x=0.1, crop_margin_y=0.1)
+    labels = labels or LABELS[task]
+    spec = PreprocessSpec(task, labels, input_size, crop_margin_x=0.1, crop_margin_y=0.1)
     onnx.helper.set_model_props(proto, spec.to_metadata())
     onnx.save(proto, str(path))
     return path

@@ -13,7 +13,9 @@ hri_face_classifier, which adds expression and softbiometrics to the faces of an
 face detector. The nodes are managed (lifecycle) nodes; autostart:=true configures and activates
 them (each node does so itself at start), also when a crashed process is respawned
 (respawn:=true: after a failure only, not after a clean exit). heads:="[gender, age]" runs only
-those heads ('[]' none); privacy:=true lets no image of a face out (docs/privacy.md).
+those heads ('[]' none); privacy:=true lets no image of a face out (docs/privacy.md);
+identity:=session|gallery (with identity_gallery:=FILE) gives each face a person id and the
+names of consented, enrolled people (docs/identity.md).
 """
 
 import os
@@ -39,10 +41,12 @@ from face_analysis.ros.launch_support import (
     fastdds_profile,
     list_items,
 )
+from face_analysis.ros.params import NODES
 from launch import LaunchDescription
 
 SHARE = get_package_share_directory("face_analysis")
 RESPAWN_DELAY_S = 1.0  # after a crash; keeps a node that fails at start from spinning hot
+IDENTITY_ARGUMENTS = ("identity", "identity_gallery")  # node parameters of the same names
 
 ARGUMENTS = [
     (
@@ -115,6 +119,19 @@ ARGUMENTS = [
         "cropped or aligned)",
     ),
     (
+        "identity",
+        "",
+        "Who is in front of the robot: off, session (a person id that survives the track) or "
+        "gallery (also the consented people of identity_gallery; docs/identity.md); empty: the "
+        "params_file's value (off as shipped)",
+    ),
+    (
+        "identity_gallery",
+        "",
+        "The gallery file of identity:=gallery, on private persistent storage (not /tmp); "
+        "empty: the params_file's value",
+    ),
+    (
         "fastdds_profile",
         os.path.join(SHARE, "config", "fastdds_large_data.xml"),
         "Fast DDS profile for our processes (large images between processes); empty: none",
@@ -158,6 +175,12 @@ def camera_groups(context, nodes):
             )
     # launch_ros cannot pass an empty list; the nodes read [''] as none (ros/runtime/node_params.py).
     heads = list_items(LaunchConfiguration("heads").perform(context)) or [""]
+    # Set, they override the parameters file, on the nodes that identify.
+    identity = {
+        name: value
+        for name in IDENTITY_ARGUMENTS
+        if (value := LaunchConfiguration(name).perform(context))
+    }
     groups = []
     for name, topic in cameras:
         namespaces = [LaunchConfiguration("namespace")] + ([name] if name is not None else [])
@@ -165,7 +188,11 @@ def camera_groups(context, nodes):
             restarted_on_failure(
                 namespaces,
                 lambda executable=executable, condition=condition, topic=topic: managed_node(
-                    executable, condition, topic, heads
+                    executable,
+                    condition,
+                    topic,
+                    heads,
+                    identity if executable in NODES["identity"] else {},
                 ),
             )
             for executable, condition in nodes
@@ -204,7 +231,9 @@ def restarted_on_failure(namespaces: list, make_node) -> GroupAction:
     )
 
 
-def managed_node(executable: str, condition, camera: str, heads: list[str]) -> LifecycleNode:
+def managed_node(
+    executable: str, condition, camera: str, heads: list[str], overrides: dict
+) -> LifecycleNode:
     """A lifecycle node (restarted_on_failure restarts its process if it fails).
 
     With autostart the node configures and activates itself (its `autostart` parameter) rather
@@ -231,6 +260,7 @@ def managed_node(executable: str, condition, camera: str, heads: list[str]) -> L
                 ),
                 "heads": heads,
                 "privacy": is_true("privacy"),
+                **overrides,
             },
         ],
         remappings=[

@@ -171,6 +171,20 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def multiply_adds(model: nn.Module, input_size: int) -> int:
+    """Multiply-accumulates of one forward pass on one gray input_size x input_size face: torch's
+    own FLOP counter (convolutions and matrix products, 2 FLOPs per multiply-add; BatchNorm,
+    activations and pooling, which it leaves out, are a few percent here)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    was_training = model.training
+    model.eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros(1, 1, input_size, input_size))
+    model.train(was_training)
+    return counter.get_total_flops() // 2
+
+
 def last_conv(model: nn.Module) -> nn.Conv2d:
     """The last conv layer (the one whose units guided back-propagation visualises)."""
     convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
@@ -182,6 +196,10 @@ if __name__ == "__main__":
 
     for arch in ARCHITECTURES:
         for task in TASKS.values():
-            n = task.default_outputs
-            params = count_parameters(task.build_model(arch, n))
-            print(f"{arch:15s} {task.name:8s} {params:>9,d} parameters ({n} {task.output_kind})")
+            n, size = task.default_outputs, task.image_sets[2]
+            model = task.build_model(arch, n)
+            print(
+                f"{arch:15s} {task.name:8s} {count_parameters(model):>9,d} parameters, "
+                f"{multiply_adds(model, size) / 1e6:6.1f} M multiply-adds at {size}x{size} "
+                f"({n} {task.output_kind})"
+            )

@@ -55,8 +55,9 @@ if TYPE_CHECKING:
 
 
 class FaceAnalyzer:
-    """Detector + classifier + tracker. `detector` / `classifier` may be passed in ready-made
-    (tests, or sharing one detector); otherwise they are built from the config."""
+    """Detector + classifier + tracker (+ identity). `detector` / `classifier` / `identity` may be
+    passed in ready-made (tests, sharing one detector, a node's Identifier that embeds on a
+    worker); otherwise they are built from the config."""
 
     def __init__(
         self,
@@ -64,6 +65,7 @@ class FaceAnalyzer:
         *,
         detector: Detector | None = None,
         classifier: FaceClassifier | None = None,
+        identity: Identifier | None = None,
     ):
         self.config = config = config or AnalyzerConfig()
         config.validate()
@@ -89,17 +91,17 @@ class FaceAnalyzer:
                 models={"age": config.age_model},
             )
         self.classifier = classifier
-        self.identity: Identifier | None = None  # who is this: built only when on (dlib loads)
-        if config.identity != "off":
+        if identity is None and config.identity != "off":  # built only when on (dlib loads)
             from .identity.identifier import Identifier
 
-            self.identity = Identifier(
+            identity = Identifier(
                 config.identity,
                 config.identity_memory_s,
                 config.identity_threshold,
                 config.identity_max_per_frame,
                 config.identity_gallery,
             )
+        self.identity = identity
         self._frames = 0  # frames seen by detect_step() since the last reset()
         self._detections = 0  # detect() calls since the last reset(), for yunet.search_every
         # (frame, camera motion) measured by detect() for the classify() or carry() of the frame

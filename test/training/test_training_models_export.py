@@ -7,7 +7,13 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("onnxruntime")
 
 from face_analysis.core.preprocess import PreprocessSpec, normalize  # noqa: E402
-from training.models import MiniXception, SequentialFCN, TFSameMaxPool2d, count_parameters  # noqa: E402
+from training.models import (  # noqa: E402
+    MiniXception,
+    SequentialFCN,
+    TFSameMaxPool2d,
+    count_parameters,
+    multiply_adds,
+)
 from training.tasks import TASKS  # noqa: E402
 
 
@@ -38,6 +44,21 @@ def test_output_shapes(size, build, width):
     with torch.no_grad():
         out = model(torch.zeros(3, 1, size, size))
     assert out.shape == (3, width)
+
+
+def test_multiply_adds_by_hand():
+    """A 3x3 conv from 1 to 2 maps on a 4x4 face ('same' padding): 4*4 outputs x 2 maps x 9
+    taps; then a 2 -> 3 linear layer on the pooled maps: 6 more."""
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 2, 3, padding=1, bias=False),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(2, 3),
+    )
+    assert multiply_adds(net, 4) == 4 * 4 * 2 * 9 + 2 * 3
+    # the paper's small net does an order of magnitude less work than its baseline
+    ratio = multiply_adds(SequentialFCN(7), 48) / multiply_adds(MiniXception(7), 48)
+    assert 10 < ratio < 15
 
 
 def test_tf_same_pool_pads_bottom_right():

@@ -31,7 +31,7 @@ def choose_face(faces: Sequence[FaceBox]) -> FaceBox:
 
 
 class Identifier:
-    """mode 'session' or 'gallery' (then `gallery_path` is required)."""
+    """mode 'session' or 'gallery' (then `gallery_path` is required: Gallery says so)."""
 
     def __init__(
         self,
@@ -45,8 +45,6 @@ class Identifier:
     ):
         if mode not in ("session", "gallery"):
             raise ConfigError(f"identity={mode!r}: an Identifier runs 'session' or 'gallery'")
-        if mode == "gallery" and not gallery_path:
-            raise ConfigError("identity=gallery needs the gallery file: identity_gallery")
         self.embedder = embedder or FaceEmbedder()
         self.gallery = Gallery(gallery_path, threshold) if mode == "gallery" else None
         self.reid = Reidentifier(memory_s, threshold, max_per_frame, self.gallery, token)

@@ -8,7 +8,6 @@ identity off, the node not configured) is the reply's message, and nothing is wr
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
@@ -50,13 +49,9 @@ class NodeIdentity:
     def make_analyzer(self, config: AnalyzerConfig) -> FaceAnalyzer:
         """The node's analyzer; with identity on, its Identifier embeds on the worker."""
         config.validate()
-        # Built without identity (whose Identifier would run dlib in this process), which is
-        # added below; the analyzer keeps the whole config, as every node's does.
-        analyzer = FaceAnalyzer(dataclasses.replace(config, identity="off"))
-        analyzer.config = config
         self.configured, self.mode = True, config.identity
         if config.identity == "off":
-            return analyzer
+            return FaceAnalyzer(config)
         try:
             self.embedder = ProcessEmbedder()
             self.identifier = Identifier(
@@ -76,8 +71,9 @@ class NodeIdentity:
         )
         self.identifier.embed_faces = self.worker.embed  # the hook: queue, never wait
         self.worker.start()
-        analyzer.identity = self.identifier
-        self.analyzer = analyzer
+        # Given this Identifier, whose network runs in the child process, the analyzer builds
+        # none of its own (which would load dlib in this one).
+        self.analyzer = analyzer = FaceAnalyzer(config, identity=self.identifier)
         self._count_people()
         where = f", gallery {config.identity_gallery}: {self.enrolled} people enrolled"
         self.node.get_logger().info(

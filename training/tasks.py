@@ -5,7 +5,7 @@ head it handles (as in torchvision's reference scripts, whose `train_one_epoch(m
 - `Classification`: a softmax over classes, trained with cross-entropy (label smoothing, soft
   targets), selected by the highest validation accuracy, exported as `probs` (N, C). Its heads:
   `Emotion` (FER-2013's 7 classes, or FER+'s 8 with the vote distribution as target; FER+ soft
-  targets and a distillation teacher for the 7) and `Gender` (UTKFace).
+  targets for the 7, a distillation teacher for either) and `Gender` (UTKFace).
 - `AgeBins`: regression over bins: a softmax over age-bin centres trained towards a Gaussian
   label distribution plus an L1 term on its expected value (training/age.py), selected by the
   lowest validation MAE, exported as `age` and `age_std` (N,) in years.
@@ -28,7 +28,7 @@ from face_analysis.core.preprocess import PreprocessSpec
 from training import age as A
 from training import classifiers as C
 from training import data as D
-from training import onnx_head, teacher
+from training import emotion_targets, onnx_head
 from training.models import build_model
 
 
@@ -232,25 +232,8 @@ class Emotion(Classification):
         return D.load_ferplus(path) if self.uses_ferplus(args) else super().load(args, path)
 
     def train_targets(self, args, train: D.FaceArrays) -> np.ndarray | None:
-        """FER+ votes (`--ferplus-target`, `--ferplus-alpha`) and/or a distillation teacher
-        (`--teacher-probs`); None for plain labels."""
-        if self.uses_ferplus(args):
-            if args.ferplus_alpha > 0 or args.teacher_probs:
-                raise SystemExit(
-                    "--label-source ferplus: --ferplus-alpha/--teacher-probs mix into "
-                    "FER-2013 labels; use --ferplus-target instead"
-                )
-            return train.extras["ferplus_dist"] if args.ferplus_target == "distribution" else None
-        if args.ferplus_alpha <= 0 and not args.teacher_probs:
-            return None
-        votes = train.extras.get("ferplus_votes")
-        targets = D.soft_targets(train.labels, votes, args.ferplus_alpha)
-        if args.teacher_probs:
-            probs = teacher.load(args.teacher_probs, train.images)
-            targets = teacher.distill_targets(
-                targets, probs, args.teacher_alpha, args.teacher_temperature
-            )
-        return targets
+        """FER+ votes and/or a distillation teacher (training/emotion_targets.py)."""
+        return emotion_targets.train_targets(args, train, self.labels(args))
 
     def report(self, head, data_path, out_dir, stem):
         return C.emotion_report(head, data_path, out_dir, stem)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 import stat
+import threading
 
 import numpy as np
 import pytest
@@ -141,3 +142,38 @@ def test_a_change_by_another_process_is_seen(tmp_path):
         assert robot.match(embeddings(1)[0]).person.name == "Ada"
         command_line.forget("Ada")
         assert robot.match(embeddings(1)[0]) is None
+
+
+def test_the_frame_path_never_waits_for_a_writer(tmp_path, monkeypatch):
+    """While another process holds the write lock (and this Gallery's own writer waits for it
+    in another thread, as a node's service does), match() and seen() return at once; the time
+    seen() could not write is written by its next call once the gallery is free."""
+    monkeypatch.setattr("face_analysis.core.identity.gallery.LOCK_TIMEOUT_S", 60.0)
+    path = tmp_path / "gallery.db"
+    with Gallery(path) as gallery:
+        ada = gallery.enrol("Ada", embeddings(1), CONSENT)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        waiting = threading.Thread(
+            target=gallery.enrol, args=("Grace", embeddings(2), CONSENT), daemon=True
+        )
+        waiting.start()  # holds the writer, waiting up to 60 s for the lock
+        frame_path = threading.Thread(
+            target=lambda: (
+                gallery.match(embeddings(1)[0]),
+                gallery.seen(ada.id, "2026-12-06T10:00:00+00:00"),
+            ),
+            daemon=True,
+        )
+        frame_path.start()
+        frame_path.join(20)  # far below the writer's 60 s
+        assert not frame_path.is_alive()
+        assert gallery.match(embeddings(1)[0]).person.name == "Ada"
+        other.execute("ROLLBACK")
+        other.close()
+        waiting.join(60)
+        assert gallery.find("Ada").last_seen is None  # not written yet
+        gallery.seen(ada.id, "2026-12-06T10:05:00+00:00")
+        assert gallery.find("Ada").last_seen == "2026-12-06T10:05:00+00:00"
+    with Gallery(path) as reopened:
+        assert [p.name for p in reopened.people()] == ["Ada", "Grace"]

@@ -4,7 +4,9 @@ probabilities: `--ferplus-alpha` mixes the vote distribution into the one-hot FE
 `--teacher-alpha`/`--teacher-temperature` mix a softened teacher into that, and
 `--label-smoothing` eps smooths whatever the target is to (1 - eps) * target + eps / 7
 (torch's cross-entropy). The loss is the one an epoch of train.py reports, with a network whose
-outputs are a known constant and a learning rate of 0."""
+outputs are a known constant and a learning rate of 0. With `--label-source ferplus` the teacher,
+of FER+'s 8 classes, mixes into the vote distribution or the one-hot majority of the two training
+images with a FER+ majority; a teacher of the other label set or of other images is refused."""
 
 import numpy as np
 import pytest
@@ -59,17 +61,18 @@ def voted_npz(tmp_path, synthetic_faces):
     return path
 
 
+def write_teacher(path, probs, images, labels=None):
+    """A teacher file of `probs` for `images`; without `labels`, as written before teacher files
+    recorded their label set (read as FER-2013's)."""
+    arrays = {"probs": np.array(probs, np.float32), "fingerprints": teacher.fingerprints(images)}
+    np.savez(path, **arrays, **({} if labels is None else {"labels": np.array(labels)}))
+    return path
+
+
 @pytest.fixture
 def teacher_npz(tmp_path, voted_npz):
     """A teacher file for the six training images: TEACHER's rows, alternating."""
-    train_images = np.load(voted_npz)["images"][:6]
-    path = tmp_path / "teacher.npz"
-    np.savez(
-        path,
-        probs=np.array(TEACHER * 3, np.float32),
-        fingerprints=teacher.fingerprints(train_images),
-    )
-    return path
+    return write_teacher(tmp_path / "teacher.npz", TEACHER * 3, np.load(voted_npz)["images"][:6])
 
 
 def epoch_loss(args) -> tuple[float, np.ndarray | None]:
@@ -146,3 +149,68 @@ def test_the_teacher_mix_and_temperature_set_targets_and_loss(
     loss, targets = epoch_loss(args)
     np.testing.assert_allclose(targets, expected, atol=1e-6)
     assert loss == pytest.approx(cross_entropy_by_hand(expected, 0.1), abs=1e-5)
+
+
+# FER+ labels: of the six training images only rows 3 (majority fear, 6 of 10 votes) and 5
+# (surprise) have a FER+ majority; a FER+ teacher's rows for them, and to the power 1/2 (sums 2.4)
+TEACHER8 = [
+    [0.04, 0.01, 0.04, 0.49, 0.09, 0.04, 0.25, 0.04],
+    [0.01, 0.04, 0.49, 0.16, 0.09, 0.04, 0.16, 0.01],
+]
+# --teacher-alpha 0.4 --teacher-temperature 2 for row 3, in 60ths: 0.4 * the square roots
+# [2, 1, 2, 7, 3, 2, 5, 2] / 2.4, plus 0.6 * the label target: the vote distribution (surprise
+# 0.1, sad 0.3, fear 0.6) or the one-hot majority (fear)
+ROW3_DISTRIBUTION = np.array([2, 1, 2 + 3.6, 7 + 10.8, 3, 2, 5 + 21.6, 2]) / 60
+ROW3_MAJORITY = np.array([2, 1, 2, 7, 3, 2, 5 + 36, 2]) / 60
+
+
+@pytest.fixture
+def ferplus_teacher_npz(tmp_path, voted_npz):
+    images = np.load(voted_npz)["images"]
+    return write_teacher(tmp_path / "t8.npz", TEACHER8, images[[3, 5]], D.FERPLUS_LABELS)
+
+
+def ferplus_targets(args) -> np.ndarray:
+    splits, _ = train.load_data(args, TASKS["emotion"], args.input_size)
+    return splits["train"].targets.numpy()
+
+
+@pytest.mark.parametrize(
+    "target, row3", [("distribution", ROW3_DISTRIBUTION), ("majority", ROW3_MAJORITY)]
+)
+def test_a_ferplus_teacher_mixes_into_the_ferplus_target(
+    voted_npz, ferplus_teacher_npz, tmp_path, tiny_run_args, target, row3
+):
+    args = tiny_run_args(
+        "emotion", voted_npz, tmp_path / "kd8", "--label-source", "ferplus",
+        "--ferplus-target", target, "--teacher-probs", ferplus_teacher_npz,
+        "--teacher-alpha", "0.4", "--teacher-temperature", "2",
+    )  # fmt: skip
+    targets = ferplus_targets(args)
+    assert targets.shape == (2, 8)
+    np.testing.assert_allclose(targets[0], row3, atol=1e-6)
+    # row 5: all ten votes surprise, so both targets are one-hot surprise
+    np.testing.assert_allclose(targets[1], np.array([1, 2, 36 + 7, 4, 3, 2, 4, 1]) / 60, atol=1e-6)
+
+
+def test_a_teacher_of_the_other_label_set_or_images_is_refused(
+    voted_npz, teacher_npz, ferplus_teacher_npz, tmp_path, tiny_run_args
+):
+    def run(*options):
+        return tiny_run_args("emotion", voted_npz, tmp_path / "r", *options)
+
+    ferplus = ["--label-source", "ferplus"]
+    with pytest.raises(
+        teacher.TeacherError, match="FER-2013 .7 classes. heads, but this run trains FER\\+"
+    ):
+        ferplus_targets(run(*ferplus, "--teacher-probs", teacher_npz))
+    with pytest.raises(
+        teacher.TeacherError, match="FER\\+ .8 classes. heads, but this run trains FER-2013"
+    ):
+        ferplus_targets(run("--teacher-probs", ferplus_teacher_npz))
+    images = np.load(voted_npz)["images"]
+    other = write_teacher(tmp_path / "other.npz", TEACHER8, images[[3, 4]], D.FERPLUS_LABELS)
+    with pytest.raises(teacher.TeacherError, match="another training split"):
+        ferplus_targets(run(*ferplus, "--teacher-probs", other))
+    with pytest.raises(SystemExit, match="--ferplus-alpha mixes FER\\+ votes into FER-2013"):
+        ferplus_targets(run(*ferplus, "--ferplus-alpha", "0.3"))

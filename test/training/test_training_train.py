@@ -163,4 +163,3 @@ def test_bf16_precision_trains_in_bfloat16_and_is_recorded(fer_npz, tmp_path, em
         assert ckpt["args"]["precision"] == precision
     assert losses["bf16"] != losses["fp32"]
     assert losses["bf16"] == pytest.approx(losses["fp32"], rel=0.05)
-

@@ -10,6 +10,10 @@ one file (a robot's node matching while `face-analysis people forget` runs): SQL
 the writers, and a process that cannot get the write lock within LOCK_TIMEOUT_S gets a
 GalleryLockedError; each Gallery re-reads the people when another process changed them.
 
+What a frame's path calls never waits for a writer: match() reads on a connection of its own
+(in WAL mode a reader does not wait for writers), and seen() writes only when the gallery is
+free at once, else keeps the time for its next call (or close()).
+
 The file is created readable by its owner only (0600), and tightened to that when opened.
 """
 
@@ -103,8 +107,10 @@ class Gallery:
             raise ConfigError("the gallery needs a file path (identity_gallery)")
         self.path = Path(path).expanduser()
         self.threshold = threshold
-        self._lock = threading.Lock()  # one connection, shared by a node's threads
+        self._lock = threading.Lock()  # the writing connection, shared by a node's threads
+        self._read_lock = threading.RLock()  # the reading one (_templates reads in turn)
         self._cache: tuple[int, list[Person], np.ndarray, list[int]] | None = None
+        self._seen: dict[str, str] = {}  # last_seen times not written yet (seen())
         fresh = not self.path.exists()
         if fresh and not create:
             raise GalleryError(f"{self.path}: no gallery there (enrol someone to create it)")
@@ -120,6 +126,9 @@ class Gallery:
             if fresh:
                 self._write(self._init_schema)
             self._check_schema()
+            self._reader = sqlite3.connect(
+                self.path, timeout=LOCK_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
         except sqlite3.DatabaseError as exc:
             self.close()
             raise self._error(exc) from exc
@@ -185,7 +194,6 @@ class Gallery:
     def _write(self, change):
         """change(connection) in one transaction, taken with the write lock at once."""
         with self._lock:
-            self._cache = None  # data_version does not count this connection's own changes
             try:
                 self._db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -201,9 +209,9 @@ class Gallery:
             return result
 
     def _read(self, query: str, args=()) -> list:
-        with self._lock:
+        with self._read_lock:
             try:
-                return self._db.execute(query, args).fetchall()
+                return self._reader.execute(query, args).fetchall()
             except sqlite3.Error as exc:
                 raise self._error(exc) from exc
 
@@ -260,11 +268,35 @@ class Gallery:
         raise UnknownPersonError(f"{self.path}: nobody named or numbered {name_or_id!r}")
 
     def seen(self, person_id: str, when: str | None = None) -> None:
-        """Record that the person was recognised (last_seen)."""
-        self._write(
-            lambda db: db.execute(
-                "UPDATE people SET last_seen = ? WHERE id = ?", (when or now_utc(), person_id)
-            )
+        """Record that the person was recognised (last_seen). Called on a frame's path, so it
+        never waits: while another thread or process writes, the time is kept and written by a
+        later call that finds the gallery free, or by close()."""
+        self._seen[person_id] = when or now_utc()
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._db.execute("PRAGMA busy_timeout = 0")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:  # another process writes: next time
+                return
+            finally:
+                self._db.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_S * 1000)}")
+            pending, self._seen = self._seen, {}
+            try:
+                self._write_seen(self._db, pending)
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._db.execute("ROLLBACK")
+                raise self._error(exc) from exc
+        finally:
+            self._lock.release()
+
+    @staticmethod
+    def _write_seen(db: sqlite3.Connection, pending: dict[str, str]) -> None:
+        db.executemany(
+            "UPDATE people SET last_seen = ? WHERE id = ?",
+            [(when, person_id) for person_id, when in pending.items()],
         )
 
     def forget(self, name_or_id: str) -> Person:
@@ -299,9 +331,13 @@ class Gallery:
     def _templates(self) -> tuple[list[Person], np.ndarray, list[int]]:
         """Every person, all embeddings (n, 128) and the person index of each; re-read only when
         the file changed (also by another process: PRAGMA data_version)."""
+        with self._read_lock:
+            return self._read_templates()
+
+    def _read_templates(self) -> tuple[list[Person], np.ndarray, list[int]]:
+        # data_version counts every other connection's commits, this Gallery's writer's too
         version = self._read("PRAGMA data_version")[0][0]
-        people_changed = self._cache is None or self._cache[0] != version
-        if people_changed:
+        if self._cache is None or self._cache[0] != version:
             people = self.people()
             index = {person.id: k for k, person in enumerate(people)}
             rows = self._read("SELECT person_id, vector FROM embeddings")
@@ -325,8 +361,14 @@ class Gallery:
         return Match(people[owners[nearest]], distance, confidence(distance, self.threshold))
 
     def close(self) -> None:
-        with contextlib.suppress(AttributeError, sqlite3.Error):
-            self._db.close()
+        if self._seen:
+            pending, self._seen = self._seen, {}
+            # last_seen is a record of convenience: a gallery locked now keeps the older one
+            with contextlib.suppress(GalleryError):
+                self._write(lambda db: self._write_seen(db, pending))
+        for connection in ("_reader", "_db"):
+            with contextlib.suppress(AttributeError, sqlite3.Error):
+                getattr(self, connection).close()
 
     def __enter__(self) -> Gallery:
         return self

@@ -109,6 +109,24 @@ def test_enrolled_people_are_named_until_forgotten(tmp_path):
     gallery.close()
 
 
+def test_people_forgotten_by_another_process_lose_their_names_at_once(tmp_path):
+    """`face-analysis people forget` while the robot's node has the person in view: the next
+    frame names them no more, without the node's own forget service."""
+    path = tmp_path / "gallery.db"
+    robot, command_line = Gallery(path, THRESHOLD), Gallery(path, THRESHOLD)
+    ada = command_line.enrol("Ada", embeddings(10), CONSENT)
+    grace = command_line.enrol("Grace", embeddings(20), CONSENT)
+    reid = Reidentifier(memory_s=30.0, threshold=THRESHOLD, max_per_frame=4, gallery=robot)
+    seen = step(reid, [face(1), face(2, x=300)], {1: 10, 2: 20}, now=0.0)
+    assert [r.name for r in seen] == ["Ada", "Grace"]
+    command_line.forget("Ada")
+    after = reid.label([face(1), face(2, x=300)], 1.0)
+    assert after[0].name == "" and after[0].person_id != ada.id
+    assert (after[1].name, after[1].person_id) == ("Grace", grace.id)
+    robot.close()
+    command_line.close()
+
+
 def test_samples_are_the_best_views():
     reid = Reidentifier(memory_s=30.0, threshold=THRESHOLD, max_per_frame=1)
     assert reid.samples(1).shape == (0, 128)  # none yet

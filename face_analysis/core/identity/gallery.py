@@ -347,6 +347,10 @@ class Gallery:
             self._cache = (version, people, vectors, [index[pid] for pid, _ in rows])
         return self._cache[1:]
 
+    def person_ids(self) -> set[str]:
+        """The ids of the people enrolled now (another process may have changed them)."""
+        return {person.id for person in self._templates()[0]}
+
     def match(self, embedding: np.ndarray) -> Match | None:
         """The enrolled person nearest to the embedding (to the nearest of their embeddings), if
         nearer than the threshold; None otherwise."""

@@ -167,6 +167,7 @@ class Reidentifier:
         with self._lock:
             self._frame += 1
             self._expire(now)
+            self._drop_forgotten()
             tracks = [self._track(result.track_id) for result in results]
             for track in tracks:
                 track.last_seen = now
@@ -195,14 +196,27 @@ class Reidentifier:
         """An enrolled person (None: everyone) was forgotten: their tracks become anonymous
         again under their own ids, and nothing of them stays in memory."""
         with self._lock:
-            for track in self.tracks.values():
-                if track.name and person_id in (None, track.person_id):
-                    track.person_id, track.name, track.confidence = track.own_id, "", 0.0
-            for pid in [p for p, m in self.people.items() if m.name]:
-                if person_id in (None, pid):
-                    del self.people[pid]
+            self._forget(person_id)
 
     # --- internals (called with the lock held)
+
+    def _forget(self, person_id: str | None) -> None:
+        for track in self.tracks.values():
+            if track.name and person_id in (None, track.person_id):
+                track.person_id, track.name, track.confidence = track.own_id, "", 0.0
+        for pid in [p for p, m in self.people.items() if m.name]:
+            if person_id in (None, pid):
+                del self.people[pid]
+
+    def _drop_forgotten(self) -> None:
+        """forget() for the enrolled people that another process (`face-analysis people
+        forget`) erased from the gallery: named on no face after that."""
+        if self.gallery is None:
+            return
+        named = {t.person_id for t in self.tracks.values() if t.name}
+        named |= {person_id for person_id, memory in self.people.items() if memory.name}
+        for person_id in named - self.gallery.person_ids() if named else ():
+            self._forget(person_id)
 
     def _moved(self, track: TrackIdentity, vector: np.ndarray) -> bool:
         """Whether this embedding shows another face than the track's samples so far."""

@@ -33,8 +33,8 @@ from face_analysis.core.preprocess import crop_plan, face_pixels, resize_face, w
 from training import data as D
 from training import onnx_head
 from training.age import mae_summary, predict_ages
+from training.fgnet_report import DECADES, card_lines, plot, report_lines
 
-DECADES = tuple((f"{lo}-{lo + 9}", lo, lo + 9) for lo in range(0, 70, 10)) + (("70+", 70, 999),)
 NAME = re.compile(r"(\d{3})[Aa](\d{2})[ab]?(?i:\.jpe?g)")  # PPPAaa[x].jpg
 MARGIN_STEP = 0.06  # framing rows: the model's crop margins minus and plus this, per side
 # Blurs (sigma, pixels of the 64 px chip) tried, least first, to make UTKFace's validation chips
@@ -89,14 +89,11 @@ def pipeline_faces(photos, model: str) -> list:
         analyzer.reset()
         centre = np.array(photo.image.shape[1::-1]) / 2
         faces = analyzer.analyze(photo.image)
-        offsets = [
-            np.hypot(*(np.reshape(f.box.as_tuple(), (2, 2)).mean(0) - centre)) for f in faces
-        ]
-        out.append(faces[int(np.argmin(offsets))] if faces else None)
+        dist = [np.hypot(*(np.reshape(f.box.as_tuple(), (2, 2)).mean(0) - centre)) for f in faces]
+        out.append(faces[int(np.argmin(dist))] if faces else None)
     return out
 
 
-# ------------------------------------------------------------------------ framing (the head alone)
 def chip_template(chips: np.ndarray, n: int = TEMPLATE_CHIPS) -> np.ndarray:
     """(5, 2) median positions of YuNet's landmarks on UTKFace chips, as fractions of the chip
     side (pixel centres at (i + 0.5) / side); chips in a mid-grey canvas, as measure_margins."""
@@ -120,8 +117,7 @@ def template_matrix(landmarks, template: np.ndarray, size: int) -> np.ndarray:
     u, v = (template * size - 0.5).T
     one, zero = np.ones_like(u), np.zeros_like(u)
     rows = np.concatenate([np.stack([u, -v, one, zero], 1), np.stack([v, u, zero, one], 1)])
-    image = np.asarray(landmarks, np.float64)
-    a, b, tx, ty = np.linalg.lstsq(rows, np.concatenate([image[:, 0], image[:, 1]]), rcond=None)[0]
+    a, b, tx, ty = np.linalg.lstsq(rows, np.asarray(landmarks, float).T.ravel(), rcond=None)[0]
     return np.array([[a, -b, tx], [b, a, ty]])
 
 
@@ -151,7 +147,6 @@ def framing_crops(grays, boxes, spec, template) -> dict[str, np.ndarray]:
     return crops
 
 
-# ------------------------------------------------------------------------------- image quality
 def sharpness(crops: np.ndarray) -> np.ndarray:
     """Variance of the Laplacian of each crop: low for blurred or faded prints."""
     return np.array([cv2.Laplacian(c, cv2.CV_64F).var() for c in crops])
@@ -164,12 +159,13 @@ def degraded_like(chips: np.ndarray, crops: np.ndarray) -> tuple[np.ndarray, dic
     factor = float(spread[0] / spread[1])  # contrast: the pixels' standard deviation
     mean = chips.mean(axis=(1, 2), keepdims=True)
     low = np.rint(np.clip((chips - mean) * factor + mean, 0, 255)).astype(np.uint8)
-    target = np.median(sharpness(crops))
+    target, before = (float(np.median(sharpness(a))) for a in (crops, chips))
     for sigma in SIGMAS:
         out = np.stack([cv2.GaussianBlur(c, (0, 0), sigma) for c in low]) if sigma else low
         if np.median(sharpness(out)) <= target:
             break
-    return out, {"contrast_factor": round(factor, 3), "blur_sigma": float(sigma)}
+    how = {"contrast_factor": round(factor, 3), "blur_sigma": float(sigma)}
+    return out, dict(how, sharpness_target=target, sharpness_before=before)
 
 
 def quality_masks(grey, true, sharp, per_decade) -> dict[str, np.ndarray]:
@@ -190,12 +186,9 @@ def quality_masks(grey, true, sharp, per_decade) -> dict[str, np.ndarray]:
     }
 
 
-# ------------------------------------------------------------------------------------- statistics
 def decade_index(ages: np.ndarray) -> np.ndarray:
-    idx = np.full(len(ages), -1, np.int64)
-    for i, (_, lo, hi) in enumerate(DECADES):
-        idx[(ages >= lo) & (ages <= hi)] = i
-    return idx
+    """Index into DECADES of each age (they tile the ages from 0 up; -1 below)."""
+    return np.searchsorted([lo for _, lo, _ in DECADES], ages, side="right") - 1
 
 
 def summary(pred, std, true, person) -> dict:
@@ -242,8 +235,8 @@ def evaluate(photos, model: str, utk: D.FaceArrays, template_chips: int = TEMPLA
         "people": len({p.person for p in photos}),
         "no_face": [p.name for p, f in zip(photos, faces) if f is None],
         "grey_photos": sum(p.grey for p in photos),
-        "pipeline": {"overall": diagnosis["(a) pipeline as shipped"]},
-        "per_decade": rows(pred, std, per_decade),
+        # the pipeline's error over all photos ("all") and per decade
+        "pipeline": {"all": diagnosis["(a) pipeline as shipped"], **rows(pred, std, per_decade)},
         "diagnosis": diagnosis,
         "utkface": utk_per_decade(head, utk, crops[MODEL_FRAMING]),
         "framing": {
@@ -270,8 +263,7 @@ def utk_per_decade(head, utk: D.FaceArrays, fgnet_crops: np.ndarray) -> dict:
     degraded, how = degraded_like(val.images, fgnet_crops)
     error = predict_ages(head, val.images)[0] - true
     error_degraded = predict_ages(head, degraded)[0] - true
-    sharp = {"fgnet": np.median(sharpness(fgnet_crops)), "val": np.median(sharpness(val.images))}
-    out = {"degradation": dict(how, **{f"sharpness_{k}": float(v) for k, v in sharp.items()})}
+    out = {"degradation": how}
     decade = decade_index(true)
     for i, (name, _, _) in enumerate(DECADES):
         m = decade == i
@@ -286,114 +278,17 @@ def utk_per_decade(head, utk: D.FaceArrays, fgnet_crops: np.ndarray) -> dict:
     return out
 
 
-# ----------------------------------------------------------------------------------------- report
-HEAD = (
-    "| {} | N | people | MAE (years) | MAE per person | median abs. error | bias (pred - true) | "
-    "mean age_std | error <= age_std | error <= 5 years |"
-)
-
-
-def table_lines(title: str, rows: dict) -> list[str]:
-    lines = [HEAD.format(title), "|---" * 10 + "|"]
-    for name, r in rows.items():
-        lines.append(
-            f"| {name} | {r['n']} | {r['people']} | {r['mae']:.2f} | {r['person_mae']:.2f} | "
-            f"{r['median_ae']:.2f} | {r['bias']:+.2f} | {r['mean_std']:.2f} | "
-            f"{100 * r['within_1std']:.1f} % | {100 * r['cs5']:.1f} % |"
-        )
-    return lines
-
-
-def pipeline_rows(result) -> dict:
-    return {"all": result["pipeline"]["overall"], **result["per_decade"]}
-
-
-def utk_lines(result) -> list[str]:
-    how = result["utkface"]["degradation"]
-    lines = [
-        "| age | UTKFace train N | share | UTKFace val N | val MAE | val bias | val bias, degraded "
-        f"(contrast x{how['contrast_factor']:.2f}, blur {how['blur_sigma']:g} px) | FG-NET N | "
-        "FG-NET MAE | FG-NET bias |",
-        "|---" * 10 + "|",
-    ]
-    for name, _, _ in DECADES:
-        u = result["utkface"][name]
-        f = result["per_decade"].get(name, {"n": 0, "mae": float("nan"), "bias": float("nan")})
-        lines.append(
-            f"| {name} | {u['train_n']} | {100 * u['train_share']:.1f} % | {u['val_n']} | "
-            f"{u['val_mae']:.2f} | {u['val_bias']:+.2f} | {u['val_bias_degraded']:+.2f} | "
-            f"{f['n']} | {f['mae']:.2f} | {f['bias']:+.2f} |"
-        )
-    return lines
-
-
-def report_lines(result) -> list[str]:
-    frame, how = result["framing"], result["utkface"]["degradation"]
-    return [
-        f"FG-NET: {result['photos']} photos of {result['people']} people "
-        f"({result['grey_photos']} grey), no face found in {len(result['no_face'])}",
-        "",
-        *table_lines("FG-NET, default pipeline", pipeline_rows(result)),
-        "",
-        *table_lines("diagnosis", result["diagnosis"]),
-        "",
-        *utk_lines(result),
-        "",
-        "median landmarks (right eye, left eye, nose, mouth corners) as fractions of the crop:",
-        f"  UTKFace training chips: {frame['utkface_chip_landmarks']}",
-        f"  pipeline crops of FG-NET: {frame['pipeline_crop_landmarks']}",
-        f"median sharpness of the 64 px crop: FG-NET {how['sharpness_fgnet']:.0f}, "
-        f"UTKFace val {how['sharpness_val']:.0f}",
-    ]
-
-
-def card_lines(result) -> list[str]:
-    """Markdown for a model card: FG-NET per decade through the default pipeline."""
-    return table_lines("FG-NET age, default pipeline", pipeline_rows(result)) + [
-        "",
-        f"FG-NET (Lanitis et al.): {result['photos']} scanned photos of {result['people']} people "
-        "aged 0-69, never used for training or selection, each photo through the default "
-        "pipeline (`FaceAnalyzer`: YuNet, eyes-level crop) as one image; 'MAE per person' "
-        "averages each person's mean error, since people have 5-18 photos each "
-        "(`python -m training.fgnet`).",
-    ]
-
-
-def plot(result, path) -> None:
-    """Per decade: FG-NET's MAE and bias beside UTKFace validation's; under each decade its
-    share of UTKFace's training faces."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fg, utk = result["per_decade"], result["utkface"]
-    names = [name for name, _, _ in DECADES if name in fg]
-    x = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(9, 4.5))
-    bars = (("FG-NET", fg, "mae"), ("FG-NET", fg, "bias"))
-    bars += (("UTKFace val", utk, "val_mae"), ("UTKFace val", utk, "val_bias"))
-    for k, (source, rows, key) in enumerate(bars):
-        values = [rows[n][key] for n in names]
-        ax.bar(x + (k - 1.5) * 0.2, values, 0.2, label=f"{source} {key.removeprefix('val_')}")
-    ax.set_xticks(x, [f"{n}\n{100 * utk[n]['train_share']:.1f} %" for n in names])
-    ax.set_xlabel("true age; below it, its share of UTKFace's training faces")
-    ax.set_ylabel("years"), ax.axhline(0, color="k", lw=0.8), ax.grid(alpha=0.3), ax.legend()
-    overall = result["pipeline"]["overall"]
-    title = f"FG-NET, default pipeline (N={overall['n']}): MAE {overall['mae']:.2f} years"
-    ax.set_title(f"{title}, bias {overall['bias']:+.2f}", fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--model", default=AnalyzerConfig().age_model, help="age ONNX model")
     p.add_argument("--data-dir", default=None, help="FG-NET photos (default ../shared/data/fgnet)")
     p.add_argument("--utk-data", default=None, help="utkface_gray64.npz (default ../shared/data)")
     p.add_argument("--json", default=None, help="write all numbers here")
-    p.add_argument("--out-dir", default=None, help="write fgnet_error_by_decade.png here")
+    p.add_argument(
+        "--out-dir",
+        default=None,
+        help="write <model>_fgnet_error_by_decade.png and the card section here",
+    )
     args = p.parse_args(argv)
     data_dir = D.default_repo_data_dir()
     photos = load_photos(args.data_dir or data_dir / "fgnet")
@@ -403,8 +298,10 @@ def main(argv=None) -> dict:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1))
     if args.out_dir:
-        Path(args.out_dir).mkdir(parents=True, exist_ok=True)
-        plot(result, Path(args.out_dir) / "fgnet_error_by_decade.png")
+        out, stem = Path(args.out_dir), Path(args.model).stem
+        out.mkdir(parents=True, exist_ok=True)
+        plot(result, out / f"{stem}_fgnet_error_by_decade.png")
+        (out / f"{stem}_fgnet_section.md").write_text("\n".join(card_lines(result, stem)) + "\n")
     return result
 
 

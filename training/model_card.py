@@ -28,6 +28,7 @@ from pathlib import Path
 from face_analysis.core.model_files import file_sha256
 from training import checkpoint, onnx_head
 from training.classifiers import pct
+from training.models import ARCHITECTURES
 from training.robustness import comparison as robustness_comparison
 from training.robustness import markdown as robustness_table
 from training.run_files import load_stage, plot_curves
@@ -180,7 +181,8 @@ def main(argv=None):
     )
     L = [f"# Model card: `{model_path.name}` ({spec.task})", ""]
     L += [
-        "Mini-Xception (Arriaga, Plöger & Valdenegro 2017) trained from scratch in this repository "
+        f"{ARCHITECTURES[args['arch']].title} (Arriaga, Plöger & Valdenegro 2017) trained from "
+        "scratch in this repository "
         "(`training/`). All figures below were produced by the commands listed at the end; "
         + task.measured[1]
         + " are of the shipped ONNX file run with onnxruntime through the inference "

@@ -148,13 +148,16 @@ class Architecture:
     68k parameters), where the architecture has one."""
 
     build: Callable[[int], nn.Module]
+    title: str  # how a model card names it
     compact: Callable[[int], nn.Module] | None = None
 
 
 # `--arch` names; a new architecture is a new entry
 ARCHITECTURES = {
-    "mini_xception": Architecture(MiniXception, lambda n: MiniXception(n, head_kernel=1)),
-    "sequential_fcn": Architecture(SequentialFCN),
+    "mini_xception": Architecture(
+        MiniXception, "Mini-Xception", lambda n: MiniXception(n, head_kernel=1)
+    ),
+    "sequential_fcn": Architecture(SequentialFCN, "The sequential fully-convolutional baseline"),
 }
 
 

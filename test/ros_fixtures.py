@@ -76,6 +76,15 @@ class RosProcesses:
         self.procs[name] = proc
         return proc
 
+    def start_detector(self, topic: str, *parameters: str) -> subprocess.Popen:
+        """face_detector (process "detector") on the camera `topic`, with `name:=value`
+        parameters."""
+        settings = [arg for parameter in parameters for arg in ("-p", parameter)]
+        module = "face_analysis.ros.nodes.face_detector"
+        return self.start(
+            "detector", "-m", module, "--ros-args", "-r", f"image:={topic}", *settings
+        )
+
     def start_camera(self, topic: str, rate: float, name: str = "camera") -> subprocess.Popen:
         """The image_publisher tool sending the test photo at 320x240 on `topic`."""
         return self.start(

@@ -26,16 +26,7 @@ def test_small_faces_stay_between_full_resolution_searches(ros_processes, ros_pr
         "--rate",
         "10",
     )
-    ros_processes.start(
-        "detector",
-        "-m",
-        "face_analysis.ros.nodes.face_detector",
-        "--ros-args",
-        "-r",
-        f"image:={CAMERA_TOPIC}",
-        "-p",
-        "yunet.search_every:=5",
-    )
+    ros_processes.start_detector(CAMERA_TOPIC, "yunet.search_every:=5")
     ros_probe.spin_until(
         lambda: "face_detector" in ros_probe.node.get_node_names(), 30, "face_detector"
     )

@@ -16,14 +16,7 @@ CAMERA_RATE = 10.0  # Hz: well above the throttled rate below, well below what t
 def detector(ros_processes, ros_probe: RosProbe) -> list:
     """An active face_detector on a 10 Hz camera; the list fills with its detections."""
     ros_processes.start_camera(CAMERA_TOPIC, CAMERA_RATE)
-    ros_processes.start(
-        "detector",
-        "-m",
-        "face_analysis.ros.nodes.face_detector",
-        "--ros-args",
-        "-r",
-        f"image:={CAMERA_TOPIC}",
-    )
+    ros_processes.start_detector(CAMERA_TOPIC)
     ros_probe.spin_until(
         lambda: "face_detector" in ros_probe.node.get_node_names(), 30, "face_detector"
     )

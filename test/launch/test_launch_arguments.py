@@ -2,6 +2,7 @@
 deprecation warning (composed:=false starts the separate processes as single_process:=false
 does), and identity:=/identity_gallery:= reach the node that identifies."""
 
+import signal
 import subprocess
 import time
 from contextlib import contextmanager
@@ -20,6 +21,9 @@ def launched(log: Path, *arguments: str):
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # A test run started as a background job ignores SIGINT, and so would the launch and
+            # a node that had not yet set its own handler: ours gets it as a terminal's would.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
     def wait_for(*texts: str, timeout: float = 60) -> str:
@@ -59,7 +63,11 @@ def test_identity_arguments_reach_the_identifying_node(tmp_path):
         f"identity_gallery:={gallery}",
     )
     with launched(tmp_path / "launch.log", *arguments) as wait_for:
-        text = wait_for(f"identity: gallery, gallery {gallery}: 0 people enrolled", timeout=90)
+        text = wait_for(
+            f"identity: gallery, gallery {gallery}: 0 people enrolled",
+            "[face_classifier]: subscribed to",  # active: not stopped in mid-transition
+            timeout=90,
+        )
         assert gallery.stat().st_mode & 0o777 == 0o600
         said = [line for line in text.splitlines() if "identity:" in line]
         assert said[0].startswith("[face_classifier")

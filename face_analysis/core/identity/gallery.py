@@ -44,6 +44,7 @@ from .embedder import DEFAULT_THRESHOLD, DIMENSIONS, EMBEDDING, confidence
 APPLICATION_ID = 0x46414944  # "FAID": tells our galleries from other SQLite files
 SCHEMA_VERSION = 1
 LOCK_TIMEOUT_S = 2.0
+BUSY = object()  # what _write(wait=False) returns when it could not write at once
 MAX_EMBEDDINGS = 20  # per person: a few photos or a track's best frames are enough
 SCHEMA = (
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -191,12 +192,17 @@ class Gallery:
             return GalleryCorruptError(f"{self.path}: not a readable gallery ({text})")
         return GalleryError(f"{self.path}: {text}")
 
-    def _write(self, change):
-        """change(connection) in one transaction, taken with the write lock at once."""
-        with self._lock:
+    def _write(self, change, wait: bool = True):
+        """change(connection) in one transaction, taken with the write lock at once. wait=False
+        (a frame's path): BUSY at once, nothing done, while another thread or process writes."""
+        if not self._lock.acquire(blocking=wait):
+            return BUSY
+        try:
             try:
-                self._db.execute("BEGIN IMMEDIATE")
+                self._begin(wait)
             except sqlite3.Error as exc:
+                if not wait and isinstance(exc, sqlite3.OperationalError):
+                    return BUSY
                 raise self._error(exc) from exc
             try:
                 result = change(self._db)
@@ -207,6 +213,20 @@ class Gallery:
                     raise self._error(exc) from exc
                 raise
             return result
+        finally:
+            self._lock.release()
+
+    def _begin(self, wait: bool) -> None:
+        """BEGIN IMMEDIATE: waiting up to LOCK_TIMEOUT_S for another process's write lock, or
+        not at all."""
+        if wait:
+            self._db.execute("BEGIN IMMEDIATE")
+            return
+        self._db.execute("PRAGMA busy_timeout = 0")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_S * 1000)}")
 
     def _read(self, query: str, args=()) -> list:
         with self._read_lock:
@@ -272,25 +292,8 @@ class Gallery:
         never waits: while another thread or process writes, the time is kept and written by a
         later call that finds the gallery free, or by close()."""
         self._seen[person_id] = when or now_utc()
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            self._db.execute("PRAGMA busy_timeout = 0")
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError:  # another process writes: next time
-                return
-            finally:
-                self._db.execute(f"PRAGMA busy_timeout = {int(LOCK_TIMEOUT_S * 1000)}")
-            pending, self._seen = self._seen, {}
-            try:
-                self._write_seen(self._db, pending)
-                self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._db.execute("ROLLBACK")
-                raise self._error(exc) from exc
-        finally:
-            self._lock.release()
+        if self._write(lambda db: self._write_seen(db, self._seen), wait=False) is not BUSY:
+            self._seen = {}
 
     @staticmethod
     def _write_seen(db: sqlite3.Connection, pending: dict[str, str]) -> None:
@@ -330,22 +333,19 @@ class Gallery:
 
     def _templates(self) -> tuple[list[Person], np.ndarray, list[int]]:
         """Every person, all embeddings (n, 128) and the person index of each; re-read only when
-        the file changed (also by another process: PRAGMA data_version)."""
+        the file changed (also by another process: PRAGMA data_version, which counts every other
+        connection's commits, this Gallery's writer's too)."""
         with self._read_lock:
-            return self._read_templates()
-
-    def _read_templates(self) -> tuple[list[Person], np.ndarray, list[int]]:
-        # data_version counts every other connection's commits, this Gallery's writer's too
-        version = self._read("PRAGMA data_version")[0][0]
-        if self._cache is None or self._cache[0] != version:
-            people = self.people()
-            index = {person.id: k for k, person in enumerate(people)}
-            rows = self._read("SELECT person_id, vector FROM embeddings")
-            vectors = np.array(
-                [np.frombuffer(blob, np.float32) for _, blob in rows], np.float32
-            ).reshape(-1, DIMENSIONS)
-            self._cache = (version, people, vectors, [index[pid] for pid, _ in rows])
-        return self._cache[1:]
+            version = self._read("PRAGMA data_version")[0][0]
+            if self._cache is None or self._cache[0] != version:
+                people = self.people()
+                index = {person.id: k for k, person in enumerate(people)}
+                rows = self._read("SELECT person_id, vector FROM embeddings")
+                vectors = np.array(
+                    [np.frombuffer(blob, np.float32) for _, blob in rows], np.float32
+                ).reshape(-1, DIMENSIONS)
+                self._cache = (version, people, vectors, [index[pid] for pid, _ in rows])
+            return self._cache[1:]
 
     def person_ids(self) -> set[str]:
         """The ids of the people enrolled now (another process may have changed them)."""
@@ -366,10 +366,10 @@ class Gallery:
 
     def close(self) -> None:
         if self._seen:
-            pending, self._seen = self._seen, {}
             # last_seen is a record of convenience: a gallery locked now keeps the older one
             with contextlib.suppress(GalleryError):
-                self._write(lambda db: self._write_seen(db, pending))
+                self._write(lambda db: self._write_seen(db, self._seen))
+            self._seen = {}
         for connection in ("_reader", "_db"):
             with contextlib.suppress(AttributeError, sqlite3.Error):
                 getattr(self, connection).close()

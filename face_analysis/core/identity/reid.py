@@ -215,7 +215,9 @@ class Reidentifier:
             return
         named = {t.person_id for t in self.tracks.values() if t.name}
         named |= {person_id for person_id, memory in self.people.items() if memory.name}
-        for person_id in named - self.gallery.person_ids() if named else ():
+        if not named:  # no read of the gallery on frames that name nobody
+            return
+        for person_id in named - self.gallery.person_ids():
             self._forget(person_id)
 
     def _moved(self, track: TrackIdentity, vector: np.ndarray) -> bool:

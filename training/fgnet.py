@@ -29,6 +29,7 @@ import numpy as np
 from face_analysis.core.analyzer import FaceAnalyzer
 from face_analysis.core.config import AnalyzerConfig
 from face_analysis.core.detect import make_detector
+from face_analysis.core.identity.chip import similarity
 from face_analysis.core.preprocess import crop_plan, face_pixels, resize_face, warp_face
 from training import data as D
 from training import onnx_head
@@ -111,16 +112,6 @@ def chip_template(chips: np.ndarray, n: int = TEMPLATE_CHIPS) -> np.ndarray:
     return np.median(points, axis=0)
 
 
-def template_matrix(landmarks, template: np.ndarray, size: int) -> np.ndarray:
-    """2x3 inverse map (crop pixel -> image pixel) of the least-squares similarity that puts
-    the template's points (fractions of the crop) on the face's landmarks."""
-    u, v = (template * size - 0.5).T
-    one, zero = np.ones_like(u), np.zeros_like(u)
-    rows = np.concatenate([np.stack([u, -v, one, zero], 1), np.stack([v, u, zero, one], 1)])
-    a, b, tx, ty = np.linalg.lstsq(rows, np.asarray(landmarks, float).T.ravel(), rcond=None)[0]
-    return np.array([[a, -b, tx], [b, a, ty]])
-
-
 def in_crop(landmarks, matrix: np.ndarray, size: int) -> np.ndarray:
     """The landmarks as fractions of the crop that the inverse map `matrix` cuts."""
     forward = cv2.invertAffineTransform(matrix)
@@ -140,7 +131,9 @@ def framing_crops(grays, boxes, spec, template) -> dict[str, np.ndarray]:
         )
     warped = []
     for gray, box in zip(grays, boxes):
-        matrix = template_matrix(box.landmarks, template, spec.input_size)
+        # the similarity that puts the template's points (fractions of the crop) on the face's
+        # landmarks, crop pixel -> image pixel
+        matrix = similarity(template * spec.input_size - 0.5, np.asarray(box.landmarks, float))
         shrink = float(np.hypot(*matrix[:, 0]))  # image pixels per crop pixel
         warped.append(warp_face(gray, matrix, shrink, spec.input_size))
     crops[CHIP_FRAMING] = np.stack(warped)

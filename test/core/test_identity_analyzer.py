@@ -69,6 +69,10 @@ def test_enrol_a_track_recognise_and_forget(tmp_path):
     assert first.name == "" and first.person_id.startswith("anon_")
     person = robot.enrol("Aaron", CONSENT, face=first.track_id)
     assert [p.name for p in robot.people()] == ["Aaron"] and person.embeddings == 1
+    # Refused from the track's state now, not from a frame analysed before the enrolment.
+    with pytest.raises(EnrolmentError, match="'Aaron'.*enrolled already"):
+        robot.enrol("Someone else", CONSENT, face=first.track_id)
+    assert [p.name for p in robot.people()] == ["Aaron"]
     (same,) = robot.analyze(lfw("Aaron_Peirsol", 1), stamp_s=100.1)
     assert (same.track_id, same.person_id, same.name) == (first.track_id, person.id, "Aaron")
     robot.reset()  # a new source: the next photo is a new track, recognised from the gallery

@@ -93,6 +93,12 @@ class Identifier:
         from a face (box with landmarks) in `image`."""
         gallery = self._gallery()
         if isinstance(face, int):
+            person_id, name_now = self.reid.person_of(face)
+            if name_now:
+                raise EnrolmentError(
+                    f"track {face} is {name_now!r} ({person_id}), enrolled already: forget "
+                    "them first to enrol them again"
+                )
             vectors = list(self.reid.samples(face))
             if not vectors:
                 raise EnrolmentError(

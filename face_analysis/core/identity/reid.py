@@ -184,6 +184,14 @@ class Reidentifier:
                 for result, t in zip(results, tracks)
             ]
 
+    def person_of(self, track_id: int) -> tuple[str, str]:
+        """The (person id, name) the track shows now; ("", "") for a track not seen yet, a
+        name "" for someone not enrolled. Newer than any frame's results, which a service
+        call may hold from before an enrolment."""
+        with self._lock:
+            track = self.tracks.get(track_id)
+            return (track.person_id, track.name) if track else ("", "")
+
     def assign(self, track_id: int, person_id: str, name: str) -> None:
         """Give the track an enrolled person (just enrolled from it), for good."""
         with self._lock:

@@ -191,11 +191,6 @@ class NodeIdentity:
 
     def _enrol_job(self, request, frame, results) -> Person:
         result = face_to_enrol(results, request.track_id)
-        if result.name:
-            raise EnrolmentError(
-                f"track {result.track_id} is {result.name!r} ({result.person_id}), enrolled "
-                "already: forget them first to enrol them again"
-            )
         consent = Consent(
             how=request.consent.strip(),
             by=request.recorded_by.strip() or self.node.get_fully_qualified_name(),

@@ -71,14 +71,27 @@ def expectation(probs: torch.Tensor, centres: torch.Tensor) -> tuple[torch.Tenso
     return age, torch.sqrt(var.clamp_min(0))
 
 
-def age_loss(logits, ages, centres, sigma: float, l1_weight: float):
-    """(loss, predicted ages): cross-entropy to the Gaussian label distribution + l1_weight * L1."""
+def age_loss(logits, ages, centres, sigma: float, l1_weight: float, weights=None):
+    """(loss, predicted ages): cross-entropy to the Gaussian label distribution + l1_weight * L1,
+    each image's terms times its weight (`weights` (N,), None: 1)."""
     target = gaussian_targets(ages, centres, sigma)
     pred, _ = expectation(F.softmax(logits, 1), centres)
-    loss = (
-        F.cross_entropy(logits, target) + l1_weight * (pred - ages.to(torch.float32)).abs().mean()
+    per_image = (
+        F.cross_entropy(logits, target, reduction="none")
+        + l1_weight * (pred - ages.to(torch.float32)).abs()
     )
-    return loss, pred
+    if weights is not None:
+        per_image = per_image * weights
+    return per_image.mean(), pred
+
+
+def balance_weights(ages: np.ndarray, power: float) -> np.ndarray:
+    """Per-image weights (N,) float32: the share of the image's decade among `ages` to the power
+    -`power`, scaled to a mean of 1 (`--age-balance`; 0 gives 1 everywhere)."""
+    decade = np.minimum(np.asarray(ages) // 10, 9).astype(int)  # 90+ together
+    share = np.bincount(decade, minlength=10) / len(decade)
+    weights = share[decade] ** -power
+    return (weights / weights.mean()).astype(np.float32)
 
 
 class AgeLoss:
@@ -91,7 +104,9 @@ class AgeLoss:
         self.centres, self.sigma, self.l1_weight = centres, sigma, l1_weight
 
     def __call__(self, logits, ages, targets=None):
-        loss, pred = age_loss(logits, ages, self.centres, self.sigma, self.l1_weight)
+        """targets: the images' loss weights (N, 1) of `balance_weights`, or None."""
+        weights = None if targets is None else targets[:, 0]
+        loss, pred = age_loss(logits, ages, self.centres, self.sigma, self.l1_weight, weights)
         return loss, (pred.detach() - ages).abs().sum()
 
 

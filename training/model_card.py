@@ -87,6 +87,12 @@ def stage_recipe(stage) -> str:
         f"camera effects with probability {a['camera_augment']:g} each"
         if a.get("camera_augment")
         else "",
+        f"old-print effects with probability {a['print_augment']:g} each"
+        if a.get("print_augment")
+        else "",
+        f"each image's loss weighted by its decade's share to the power -{a['age_balance']:g}"
+        if a.get("age_balance")
+        else "",
         "gender-conflict images dropped from training" if a.get("drop_gender_conflict") else "",
     ]
     return (
@@ -175,6 +181,13 @@ def main(argv=None):
                 "JPEG 20-60, 16-32 px, motion blur, gamma), each with probability "
                 f"{args['camera_augment']:g} per image, before the warp"
                 if args.get("camera_augment")
+                else ""
+            )
+            + (
+                "; old-print effects of `training/perturb.py` (defocus, faded contrast, film "
+                f"grain), each with probability {args['print_augment']:g} per image, before the "
+                "camera's"
+                if args.get("print_augment")
                 else ""
             )
         )

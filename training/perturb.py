@@ -1,8 +1,9 @@
 """What robot cameras and detectors do to a face crop, as seeded perturbations of gray uint8 images.
 
 One function per effect, `(image HxW uint8, rng, level) -> image HxW uint8`. Training draws random
-levels from `TRAIN_RANGES` (`CameraAugment`); the model cards' robustness tables use the fixed
-levels of `EVAL_LEVELS` (`training.robustness`). Each works at the image's own size, so a 20 px
+levels from `TRAIN_RANGES` (`CameraAugment`), and for faces scanned from old prints from
+`PRINT_RANGES`; the model cards' robustness tables use the fixed levels of `EVAL_LEVELS`
+(`training.robustness`). Each works at the image's own size, so a 20 px
 face is a crop shrunk to 20x20 and brought back, as a far face reaches the model.
 """
 
@@ -76,6 +77,25 @@ def box_jitter(img: np.ndarray, rng: np.random.Generator, frac: float) -> np.nda
     return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
+def defocus(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """An out-of-focus print or scan: a Gaussian blur of `sigma` px."""
+    return cv2.GaussianBlur(img, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REPLICATE)
+
+
+def fade(img: np.ndarray, rng: np.random.Generator, contrast: float) -> np.ndarray:
+    """A faded print: contrast scaled by `contrast` (< 1) about the image's mean grey."""
+    mean = img.mean()
+    return np.clip(mean + contrast * (img - mean) + 0.5, 0, 255).astype(np.uint8)
+
+
+def grain(img: np.ndarray, rng: np.random.Generator, sigma: float) -> np.ndarray:
+    """Film grain: noise of `sigma` grey levels in clumps of about two pixels (white noise
+    blurred, then brought back to unit spread), unlike a sensor's independent pixels."""
+    noise = cv2.GaussianBlur(rng.normal(0.0, 1.0, img.shape).astype(np.float32), (0, 0), 0.8)
+    noise *= sigma / max(float(noise.std()), 1e-6)
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+
 PERTURBATIONS = {
     "gaussian_noise": gaussian_noise,
     "poisson_noise": poisson_noise,
@@ -109,6 +129,12 @@ TRAIN_RANGES = {
 }
 _LOG_UNIFORM = {"poisson_noise", "gamma"}
 
+# what old photographs add (faces scanned from prints, as FG-NET's): training only, not in the
+# robot-camera robustness tables
+PRINT_EFFECTS = {"defocus": defocus, "fade": fade, "grain": grain}
+PRINT_RANGES = {"defocus": (0.5, 2.0), "fade": (0.4, 1.0), "grain": (3.0, 15.0)}
+_EFFECTS = {**PERTURBATIONS, **PRINT_EFFECTS}
+
 
 def perturb_all(
     images: np.ndarray, name: str, level: float, seed: int
@@ -122,18 +148,19 @@ def perturb_all(
 
 
 class CameraAugment:
-    """Training augmentation: each effect of `TRAIN_RANGES` hits each image independently with
-    probability `prob`, at a random level, in a random order. Works on a uint8 tensor (N,1,H,W)
-    on the CPU; random numbers come from a numpy Generator seeded from the caller's torch
-    Generator, so a resumed run draws the same."""
+    """Training augmentation: each effect of `ranges` (the robot camera's `TRAIN_RANGES`, or the
+    old prints' `PRINT_RANGES`) hits each image independently with probability `prob`, at a
+    random level, in a random order. Works on a uint8 tensor (N,1,H,W) on the CPU; random
+    numbers come from a numpy Generator seeded from the caller's torch Generator, so a resumed
+    run draws the same."""
 
-    def __init__(self, prob: float):
+    def __init__(self, prob: float, ranges: dict = TRAIN_RANGES):
         if not 0.0 <= prob <= 1.0:
-            raise ValueError(f"camera augmentation probability {prob} is not in [0, 1]")
-        self.prob = prob
+            raise ValueError(f"augmentation probability {prob} is not in [0, 1]")
+        self.prob, self.ranges = prob, ranges
 
     def _level(self, rng, name):
-        lo, hi = TRAIN_RANGES[name]
+        lo, hi = self.ranges[name]
         if name in _LOG_UNIFORM:
             return math.exp(rng.uniform(math.log(lo), math.log(hi)))
         return rng.uniform(lo, hi)
@@ -145,12 +172,12 @@ class CameraAugment:
             return x
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         rng = np.random.default_rng(seed)
-        names = list(TRAIN_RANGES)
+        names = list(self.ranges)
         out = x.numpy().copy()
         for i in range(out.shape[0]):
             hit = [n for n in rng.permutation(names) if rng.random() < self.prob]
             img = out[i, 0]
             for name in hit:
-                img = PERTURBATIONS[name](img, rng, self._level(rng, name))
+                img = _EFFECTS[name](img, rng, self._level(rng, name))
             out[i, 0] = img
         return torch.from_numpy(out)

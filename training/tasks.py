@@ -297,6 +297,12 @@ class AgeBins(Task):
         for key in A.DEFAULT_BINS:  # the bins the checkpoint was trained with
             setattr(args, key, trained_args[key])
 
+    def train_targets(self, args, train: D.FaceArrays) -> np.ndarray | None:
+        """With --age-balance: each image's loss weight (N, 1), the criterion's `targets`."""
+        if not args.age_balance:
+            return None
+        return A.balance_weights(train.labels, args.age_balance)[:, None]
+
     def criterion(self, args, device) -> A.AgeLoss:
         centres = torch.from_numpy(A.bin_centres(args)).to(device)
         return A.AgeLoss(centres, args.age_sigma, args.age_l1_weight)

@@ -43,7 +43,7 @@ from training.engine import (
     train_one_epoch,
 )
 from training.models import count_parameters
-from training.perturb import CameraAugment
+from training.perturb import PRINT_RANGES, TRAIN_RANGES, CameraAugment
 from training.run_files import load_stage, write_epoch_outputs
 from training.tasks import Task, get_task
 from training.train_args import get_args_parser
@@ -89,14 +89,22 @@ def load_data(args, task: Task, input_size: int) -> tuple[dict[str, Split], str]
 
 
 def batch_augment_from_args(args):
-    """augment(uint8 CPU batch, generator, device) -> float batch on `device`: the camera effects
-    (`--camera-augment`, on the uint8 pixels as a camera makes them), then the affine warp."""
-    camera = CameraAugment(args.camera_augment) if args.camera_augment > 0 else None
+    """augment(uint8 CPU batch, generator, device) -> float batch on `device`: the old-print
+    effects (`--print-augment`), then the camera effects (`--camera-augment`, on the uint8
+    pixels as a camera makes them, also of a print held up to it), then the affine warp."""
+    effects = [
+        CameraAugment(prob, ranges)
+        for prob, ranges in (
+            (args.print_augment, PRINT_RANGES),
+            (args.camera_augment, TRAIN_RANGES),
+        )
+        if prob > 0
+    ]
     affine = D.BatchAugment(rotation=args.rotation, shift=args.shift, zoom=args.zoom, flip=True)
 
     def augment(x, generator, device):
-        if camera is not None:
-            x = camera(x, generator)
+        for effect in effects:
+            x = effect(x, generator)
         return affine(x.to(device, torch.float32), generator)
 
     return augment

@@ -98,6 +98,13 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         default=1.0,
         help="age only: weight of |expected age - label| (years) beside the distribution loss",
     )
+    p.add_argument(
+        "--age-balance",
+        type=float,
+        default=0.0,
+        help="age only: weight each training image's loss by the share of its decade in the "
+        "training split to the power -B (mean weight 1), so rare ages count more (0: off)",
+    )
     bins = A.DEFAULT_BINS
     p.add_argument(
         "--age-bin-min", type=float, default=bins["age_bin_min"], help="age only: first bin centre"
@@ -131,6 +138,13 @@ def get_args_parser(add_help: bool = True) -> argparse.ArgumentParser:
         default=0.0,
         help="probability with which each robot-camera effect of training.perturb (sensor "
         "noise, JPEG 20-60, 16-32 px, motion blur, gamma) hits each training image (0: off)",
+    )
+    p.add_argument(
+        "--print-augment",
+        type=float,
+        default=0.0,
+        help="probability with which each old-print effect of training.perturb (defocus, "
+        "faded contrast, film grain) hits each training image (0: off)",
     )
     p.add_argument("--eval-flip", action="store_true", help="test-time horizontal-flip averaging")
     p.add_argument(

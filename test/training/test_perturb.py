@@ -1,5 +1,6 @@
-"""The camera perturbations of training.perturb: seeded, size- and type-preserving, each one doing
-what its name says, and each one degrading the image more the stronger its level."""
+"""The camera perturbations of training.perturb (and the old-print effects of training only):
+seeded, size- and type-preserving, each one doing what its name says, and each one degrading the
+image more the stronger its level."""
 
 import numpy as np
 import pytest
@@ -9,6 +10,8 @@ torch = pytest.importorskip("torch")
 from training.perturb import (  # noqa: E402
     EVAL_LEVELS,
     PERTURBATIONS,
+    PRINT_EFFECTS,
+    PRINT_RANGES,
     TRAIN_RANGES,
     CameraAugment,
     perturb_all,
@@ -184,3 +187,57 @@ def test_camera_augment_is_seeded_by_the_torch_generator(faces):
 def test_camera_augment_refuses_a_probability_outside_0_1(prob):
     with pytest.raises(ValueError, match="not in"):
         CameraAugment(prob)
+
+
+# the old-print effects, mildest first within their training ranges
+PRINT_LADDERS = {
+    "defocus": (0.5, 1.0, 1.5, 2.0),
+    "fade": (0.9, 0.7, 0.55, 0.4),
+    "grain": (3, 6, 10, 15),
+}
+
+
+def test_print_effects_are_trained_on_and_kept_out_of_the_robustness_tables():
+    assert set(PRINT_RANGES) == set(PRINT_EFFECTS) == set(PRINT_LADDERS)
+    assert not set(PRINT_EFFECTS) & set(EVAL_LEVELS)
+
+
+@pytest.mark.parametrize("name", sorted(PRINT_LADDERS))
+def test_print_effects_degrade_more_the_stronger_their_level(name, synthetic_faces):
+    faces = synthetic_faces(16, size=64)[0]
+    fn = PRINT_EFFECTS[name]
+    quality = []
+    for level in PRINT_LADDERS[name]:
+        out = np.stack([fn(f, np.random.default_rng([0, i]), level) for i, f in enumerate(faces)])
+        assert out.shape == faces.shape and out.dtype == np.uint8
+        quality.append(psnr(faces, out))
+    assert (np.diff(quality) <= -LEAST_STEP_DB).all(), list(zip(PRINT_LADDERS[name], quality))
+
+
+def test_a_faded_print_keeps_its_mean_and_loses_contrast(faces):
+    out = PRINT_EFFECTS["fade"](faces[0], None, 0.5)
+    assert abs(out.mean() - faces[0].mean()) < 1.0
+    assert out.std() == pytest.approx(0.5 * faces[0].std(), rel=0.05)
+
+
+def test_grain_comes_in_clumps_unlike_sensor_noise():
+    """Neighbouring pixels' noise is correlated in grain, not in gaussian_noise."""
+    flat = np.full((64, 64), 128, np.uint8)
+
+    def neighbour_correlation(out):
+        noise = out.astype(float) - 128
+        return np.corrcoef(noise[:, :-1].ravel(), noise[:, 1:].ravel())[0, 1]
+
+    rng = np.random.default_rng
+    assert neighbour_correlation(PRINT_EFFECTS["grain"](flat, rng(0), 10)) > 0.3
+    assert abs(neighbour_correlation(PERTURBATIONS["gaussian_noise"](flat, rng(0), 10))) < 0.1
+
+
+def test_print_augment_uses_only_the_print_effects(faces, monkeypatch):
+    used = []
+    import training.perturb as P
+
+    for name in PRINT_EFFECTS:
+        monkeypatch.setitem(P._EFFECTS, name, lambda img, rng, level, n=name: used.append(n) or img)
+    CameraAugment(1.0, PRINT_RANGES)(_batch(faces), torch.Generator().manual_seed(0))
+    assert set(used) == set(PRINT_EFFECTS) and len(used) == len(faces) * len(PRINT_EFFECTS)

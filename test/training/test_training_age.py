@@ -1,6 +1,7 @@
 """The age head: bins and targets, a tiny training run on synthetic data, the ONNX contract
 (outputs `age` and `age_std` (N,) in years, metadata), evaluation on hand-made cases, the card."""
 
+import argparse
 import json
 
 import numpy as np
@@ -38,6 +39,44 @@ def test_bins_targets_and_expectation():
     torch.testing.assert_close(std, torch.tensor([0.0, 2.0]))
     with pytest.raises(ValueError, match="age bins"):
         A.bin_centres({"age_bin_min": 10, "age_bin_max": 5, "age_bin_width": 2})
+
+
+def test_balance_weights_count_rare_decades_more():
+    ages = np.array([5] * 60 + [15] * 10 + [25] * 30)  # decade shares 0.6, 0.1, 0.3
+    w = A.balance_weights(ages, 0.5)
+    assert w.dtype == np.float32 and w.mean() == pytest.approx(1.0)
+    # share**-0.5, relative to the commonest decade
+    assert w[60] / w[0] == pytest.approx((0.1 / 0.6) ** -0.5)
+    assert w[70] / w[0] == pytest.approx((0.3 / 0.6) ** -0.5)
+    np.testing.assert_allclose(A.balance_weights(ages, 0.0), 1.0)
+    assert (
+        A.balance_weights(np.array([95, 120, 5, 5]), 1.0)[0]
+        == A.balance_weights(np.array([95, 120, 5, 5]), 1.0)[1]
+    )  # 90 and over: one group
+
+
+def test_age_balance_gives_the_criterion_each_training_image_weight():
+    ages = np.array([5] * 60 + [15] * 10 + [25] * 30)
+    train = D.FaceArrays(np.zeros((100, 8, 8), np.uint8), ages, np.zeros(100, int))
+    task = TASKS["age"]
+    assert task.train_targets(argparse.Namespace(age_balance=0.0), train) is None
+    weights = task.train_targets(argparse.Namespace(age_balance=0.5), train)
+    np.testing.assert_array_equal(weights[:, 0], A.balance_weights(ages, 0.5))
+
+
+def test_weighted_age_loss_is_the_weighted_mean_of_each_image_loss():
+    centres = torch.from_numpy(A.bin_centres(DEFAULT_BINS))
+    logits, ages = (
+        torch.randn(3, 59, generator=torch.Generator().manual_seed(0)),
+        torch.tensor([4, 30, 70]),
+    )
+    each = [A.age_loss(logits[i : i + 1], ages[i : i + 1], centres, 2.0, 1.0)[0] for i in range(3)]
+    weights = torch.tensor([2.0, 0.5, 0.5])
+    loss, _ = A.age_loss(logits, ages, centres, 2.0, 1.0, weights)
+    torch.testing.assert_close(loss, sum(w * e for w, e in zip(weights, each)) / 3)
+    criterion = A.AgeLoss(centres, 2.0, 1.0)
+    torch.testing.assert_close(criterion(logits, ages, weights[:, None])[0], loss)
+    torch.testing.assert_close(criterion(logits, ages)[0], sum(each) / 3)
 
 
 def test_parameter_budget():

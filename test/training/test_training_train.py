@@ -72,12 +72,13 @@ def test_augmented_soft_target_run(fer_npz, tmp_path, emotion_args):
     assert len(res["history"]) == 2
 
 
-def test_camera_augment_in_the_training_batches(tmp_path, emotion_args):
-    """--camera-augment 1 changes every image of a batch; 0 leaves exactly the affine warp."""
+@pytest.mark.parametrize("option", ["--camera-augment", "--print-augment"])
+def test_camera_and_print_augment_in_the_training_batches(tmp_path, emotion_args, option):
+    """Probability 1 changes every image of a batch; 0 leaves exactly the affine warp."""
     x = torch.randint(0, 256, (16, 1, 32, 32), dtype=torch.uint8)
 
     def augmented(prob):
-        args = emotion_args("unused", tmp_path, "--camera-augment", str(prob))
+        args = emotion_args("unused", tmp_path, option, str(prob))
         return train.batch_augment_from_args(args)(x, torch.Generator().manual_seed(1), "cpu")
 
     plain = augmented(0)
